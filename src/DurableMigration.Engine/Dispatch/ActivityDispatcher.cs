@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using DurableMigration.Engine.History;
+using DurableMigration.Engine.Storage;
+using DurableMigration.Orchestration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Engine.Dispatch;
+
+/// <summary>Leases activity work items, runs them, and records their results in batched transactions.</summary>
+/// <remarks>
+/// Activities run at least once: a result is recorded only while this worker still holds the item's lease, and a
+/// crash before that leaves the item to be leased again. Leases of running activities are renewed, so a long copy
+/// is not handed to a second worker.
+/// </remarks>
+internal sealed class ActivityDispatcher
+{
+    private const int MaxResultsPerTransaction = 1000;
+
+    private readonly EngineContext _engine;
+    private readonly ILogger _logger;
+    private readonly Channel<ActivityResult> _results = Channel.CreateUnbounded<ActivityResult>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
+
+    public ActivityDispatcher(EngineContext engine)
+    {
+        _engine = engine;
+        _logger = engine.LoggerFactory.CreateLogger("DurableMigration.Engine.Activities");
+    }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var renewalStop = new CancellationTokenSource();
+        Task writer = WriteResultsAsync();
+        Task renewal = RenewLeasesAsync(renewalStop.Token);
+        try
+        {
+            await WorkLoop.RunAsync(
+                "activity",
+                _engine.Options.MaxConcurrentActivities,
+                _engine.Signals.ActivityWork,
+                (count, ct) => _engine.Store.LockActivitiesAsync(_engine.WorkerId, _engine.UtcNow, _engine.Options.LeaseDuration, count, ct),
+                ExecuteAsync,
+                _ => Task.FromResult(_engine.Options.MaxPollingInterval),
+                _logger,
+                stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            _results.Writer.TryComplete();
+            await writer.ConfigureAwait(false);
+            await renewalStop.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteAsync(ActivityWorkItem item, CancellationToken stopping)
+    {
+        _running[item.Id] = item;
+        HistoryEvent result;
+        try
+        {
+            if (item.DequeueCount > 1)
+            {
+                Logs.ActivityRedelivered(_logger, item.Name, item.TaskId, item.InstanceId, item.DequeueCount);
+            }
+
+            result = await RunActivityAsync(item, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down: hand the item back so the next worker starts it at once instead of after the lease.
+            _running.TryRemove(item.Id, out _);
+            await _engine.Store.ReleaseActivitiesAsync(_engine.WorkerId, [item.Id], CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        await _results.Writer.WriteAsync(new ActivityResult(item, result), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task<HistoryEvent> RunActivityAsync(ActivityWorkItem item, CancellationToken stopping)
+    {
+        DateTime Now() => _engine.UtcNow;
+        var scope = _engine.Services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            try
+            {
+                var activity = _engine.Registry.CreateActivity(item.Name, scope.ServiceProvider)
+                    ?? throw new InvalidOperationException($"No activity named '{item.Name}' is registered with this host.");
+                object? input = _engine.Converter.Deserialize(item.Input, activity.InputType);
+                var context = new ActivityContext(item.Name, item.InstanceId, item.TaskId, item.DequeueCount);
+                object? output = await activity.RunAsync(context, input, stopping).ConfigureAwait(false);
+                return new TaskCompletedEvent(item.TaskId, _engine.Converter.Serialize(output)) { Timestamp = Now() };
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // Whatever an activity throws becomes its failure, delivered to the orchestration as TaskFailedException.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var failure = TaskFailureDetails.FromException(ex);
+                Logs.ActivityFailed(_logger, item.Name, item.TaskId, item.InstanceId, failure.ErrorType);
+                return new TaskFailedEvent(item.TaskId, failure) { Timestamp = Now() };
+            }
+        }
+    }
+
+    /// <summary>Records results in as few transactions as the arrival rate allows.</summary>
+    private async Task WriteResultsAsync()
+    {
+        var reader = _results.Reader;
+        var batch = new List<ActivityResult>(MaxResultsPerTransaction);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxResultsPerTransaction && reader.TryRead(out var result))
+            {
+                batch.Add(result);
+            }
+
+            while (true)
+            {
+                try
+                {
+                    int lost = await _engine.Store.CompleteActivitiesAsync(_engine.WorkerId, batch, _engine.UtcNow, CancellationToken.None).ConfigureAwait(false);
+                    if (lost > 0)
+                    {
+                        Logs.ActivityResultsDropped(_logger, lost);
+                    }
+
+                    break;
+                }
+#pragma warning disable CA1031 // A store fault must not lose finished work: keep the batch and try again.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Logs.DispatcherFailed(_logger, ex, "activity result");
+                    await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var written in batch)
+            {
+                _running.TryRemove(written.WorkItem.Id, out _);
+            }
+
+            batch.Clear();
+            _engine.Signals.OrchestrationWork.Pulse();
+        }
+    }
+
+    private async Task RenewLeasesAsync(CancellationToken stop)
+    {
+        TimeSpan period = _engine.Options.LeaseDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, stop).ConfigureAwait(false);
+                if (_running.IsEmpty)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await _engine.Store.RenewActivityLeasesAsync(_engine.WorkerId, _engine.UtcNow + _engine.Options.LeaseDuration, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A failed renewal is retried at the next period; the lease still has two periods left.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Logs.DispatcherFailed(_logger, ex, "lease renewal");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using DurableMigration.Engine.Serialization;
+using DurableMigration.Engine.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Engine.Dispatch;
+
+/// <summary>What the dispatchers and the client of one engine share.</summary>
+internal sealed class EngineContext(
+    TaskHubStore store,
+    DurableTaskRegistry registry,
+    IServiceProvider services,
+    JsonDataConverter converter,
+    ILoggerFactory loggerFactory,
+    TimeProvider timeProvider,
+    EngineSignals signals,
+    DurableEngineOptions options)
+{
+    public TaskHubStore Store { get; } = store;
+
+    public DurableTaskRegistry Registry { get; } = registry;
+
+    public IServiceProvider Services { get; } = services;
+
+    public JsonDataConverter Converter { get; } = converter;
+
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    public EngineSignals Signals { get; } = signals;
+
+    public DurableEngineOptions Options { get; } = options;
+
+    /// <summary>Gets this process's worker id: machine, process id and start time, so a later process can tell the owner is gone.</summary>
+    public string WorkerId { get; } = WorkerIdentity.Create();
+
+    public DateTime UtcNow => timeProvider.GetUtcNow().UtcDateTime;
+
+    /// <summary>How long an idle orchestration worker sleeps: until the next timer, at most the polling interval.</summary>
+    public async Task<TimeSpan> NextOrchestrationWakeAsync(CancellationToken cancellationToken)
+    {
+        DateTime now = UtcNow;
+        DateTime? next = await Store.GetNextMessageVisibleTimeAsync(now, cancellationToken).ConfigureAwait(false);
+        TimeSpan delay = next is { } at ? at - now : Options.MaxPollingInterval;
+        return delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay > Options.MaxPollingInterval ? Options.MaxPollingInterval : delay;
+    }
+}

@@ -1,0 +1,283 @@
+using DurableMigration.Client;
+using DurableMigration.Engine.Execution;
+using DurableMigration.Engine.History;
+using DurableMigration.Engine.Serialization;
+using DurableMigration.Engine.Storage;
+using DurableMigration.Orchestration;
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Engine.Dispatch;
+
+/// <summary>Takes locked orchestration instances with new messages and runs one turn each, committing its result atomically.</summary>
+internal sealed class OrchestrationDispatcher
+{
+    private readonly EngineContext _engine;
+    private readonly ExecutorCache _cache;
+    private readonly ILogger _logger;
+
+    public OrchestrationDispatcher(EngineContext engine)
+    {
+        _engine = engine;
+        _cache = new ExecutorCache(engine.Options.MaxCachedOrchestrations);
+        _logger = engine.LoggerFactory.CreateLogger("DurableMigration.Engine.Orchestrations");
+    }
+
+    public Task RunAsync(CancellationToken stopping) =>
+        WorkLoop.RunAsync(
+            "orchestration",
+            _engine.Options.MaxConcurrentOrchestrations,
+            _engine.Signals.OrchestrationWork,
+            (count, ct) => _engine.Store.LockOrchestrationsAsync(_engine.WorkerId, _engine.UtcNow, _engine.Options.LeaseDuration, count, ct),
+            ProcessAsync,
+            _engine.NextOrchestrationWakeAsync,
+            _logger,
+            stopping);
+
+    private async Task ProcessAsync(OrchestrationWorkItem item, CancellationToken stopping)
+    {
+        var instance = item.Instance;
+        try
+        {
+            await ProcessTurnAsync(item, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            await _engine.Store.AbandonOrchestrationAsync(instance.InstanceId, _engine.WorkerId, _engine.UtcNow, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A runtime fault in one turn must not stop the dispatcher; the turn is retried later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            Logs.TurnAbandoned(_logger, ex, instance.InstanceId, _engine.Options.TurnRetryDelay);
+            await _engine.Store.AbandonOrchestrationAsync(instance.InstanceId, _engine.WorkerId, _engine.UtcNow + _engine.Options.TurnRetryDelay, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProcessTurnAsync(OrchestrationWorkItem item, CancellationToken cancellationToken)
+    {
+        var instance = item.Instance;
+        DateTime now = _engine.UtcNow;
+
+        // Messages of an earlier execution, or for an instance that already finished, concern nobody.
+        var stale = item.Messages.Where(m => instance.Status.IsTerminal() || (m.ExecutionId is not null && m.ExecutionId != instance.ExecutionId)).ToList();
+        var live = item.Messages.Except(stale).OrderBy(m => m.Event is ExecutionStartedEvent ? 0 : 1).ThenBy(m => m.Id).ToList();
+        if (live.Count == 0)
+        {
+            await _engine.Store.DiscardMessagesAsync(instance.InstanceId, _engine.WorkerId, [.. stale.Select(m => m.Id)], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var consumed = stale.Select(m => m.Id).ToList();
+        if (live.FirstOrDefault(m => m.Event is ExecutionTerminatedEvent) is { Event: ExecutionTerminatedEvent terminated })
+        {
+            consumed.AddRange(live.Select(m => m.Id));
+            await TerminateAsync(instance, terminated, consumed, now, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        bool suspended = instance.Status == OrchestrationRuntimeStatus.Suspended;
+        var control = new List<HistoryEvent>();
+        var feed = new List<HistoryEvent>();
+        foreach (var message in live)
+        {
+            switch (message.Event)
+            {
+                case ExecutionSuspendedEvent when !suspended:
+                case ExecutionResumedEvent when suspended:
+                    suspended = !suspended;
+                    control.Add(message.Event);
+                    consumed.Add(message.Id);
+                    break;
+                case ExecutionSuspendedEvent:
+                case ExecutionResumedEvent:
+                    consumed.Add(message.Id);
+                    break;
+                case var _ when suspended:
+                    break; // Waits in the queue until the instance is resumed.
+                default:
+                    feed.Add(message.Event);
+                    consumed.Add(message.Id);
+                    break;
+            }
+        }
+
+        TurnResult? result = null;
+        OrchestrationExecutor? executor = null;
+        TaskFailureDetails? runtimeFailure = null;
+        if (feed.Count > 0)
+        {
+            try
+            {
+                executor = await GetExecutorAsync(instance, cancellationToken).ConfigureAwait(false);
+                result = executor.ExecuteTurn(feed, now);
+            }
+            catch (NonDeterministicOrchestrationException ex)
+            {
+                Logs.NonDeterminism(_logger, instance.Name, instance.InstanceId, ex.Message);
+                runtimeFailure = TaskFailureDetails.FromException(ex);
+                executor = null;
+            }
+        }
+
+        var history = new List<HistoryEvent>(control);
+        var activities = new List<ActivitySpec>();
+        var children = new List<ChildInstance>();
+        var messages = new List<OutgoingMessage>();
+        ExecutionCompletedEvent? completion = null;
+        if (runtimeFailure is not null)
+        {
+            completion = new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, runtimeFailure) { Timestamp = now };
+            history.Add(new OrchestratorStartedEvent { Timestamp = now });
+            history.Add(completion);
+        }
+        else if (result is not null)
+        {
+            history.AddRange(result.NewHistory);
+            completion = result.Completion;
+            foreach (var action in result.Actions)
+            {
+                switch (action)
+                {
+                    case ScheduleTaskAction a:
+                        activities.Add(new ActivitySpec(a.TaskId, a.Name, a.Input));
+                        break;
+                    case CreateTimerAction t:
+                        messages.Add(new OutgoingMessage(instance.InstanceId, instance.ExecutionId, t.FireAt, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt }));
+                        break;
+                    case CreateSubOrchestrationAction s:
+                        children.Add(new ChildInstance(s.InstanceId, s.Name, s.Input, Guid.NewGuid().ToString("N"), new ParentInstanceInfo(instance.Name, instance.InstanceId, s.TaskId)));
+                        break;
+                }
+            }
+        }
+
+        OrchestrationRuntimeStatus status = completion?.Status
+            ?? (suspended ? OrchestrationRuntimeStatus.Suspended
+                : instance.Status == OrchestrationRuntimeStatus.Pending && result is null ? OrchestrationRuntimeStatus.Pending
+                : OrchestrationRuntimeStatus.Running);
+        if (completion is not null)
+        {
+            AddParentNotification(instance, completion, messages, now);
+        }
+
+        var commit = new TurnCommit(
+            instance.InstanceId,
+            instance.ExecutionId,
+            _engine.WorkerId,
+            now,
+            instance.HistoryCount,
+            history,
+            consumed,
+            new InstanceUpdate(status, completion?.Result, result?.CustomStatus, result is not null, completion?.FailureDetails),
+            activities,
+            children,
+            messages);
+        await CommitAsync(instance, commit, executor, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OrchestrationExecutor> GetExecutorAsync(InstanceRecord instance, CancellationToken cancellationToken)
+    {
+        if (_cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount) is { } cached)
+        {
+            return cached;
+        }
+
+        var executor = new OrchestrationExecutor(
+            instance.InstanceId,
+            instance.Name,
+            _engine.Registry.CreateOrchestrator(instance.Name, _engine.Services),
+            _engine.Converter,
+            _engine.LoggerFactory);
+        if (instance.HistoryCount > 0)
+        {
+            var history = await _engine.Store.LoadHistoryAsync(instance.InstanceId, cancellationToken).ConfigureAwait(false);
+            executor.Replay(history);
+        }
+
+        return executor;
+    }
+
+    private async Task TerminateAsync(InstanceRecord instance, ExecutionTerminatedEvent terminated, List<long> consumed, DateTime now, CancellationToken cancellationToken)
+    {
+        _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+        var messages = new List<OutgoingMessage>();
+        var failure = new TaskFailureDetails("DurableMigration.Engine.TerminatedException", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}");
+        AddParentNotification(instance, new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, failure), messages, now);
+
+        var commit = new TurnCommit(
+            instance.InstanceId,
+            instance.ExecutionId,
+            _engine.WorkerId,
+            now,
+            instance.HistoryCount,
+            [new OrchestratorStartedEvent { Timestamp = now }, terminated with { Timestamp = now }],
+            consumed,
+            new InstanceUpdate(OrchestrationRuntimeStatus.Terminated, terminated.Output, null, false, null),
+            [],
+            [],
+            messages);
+        await CommitAsync(instance, commit, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CommitAsync(InstanceRecord instance, TurnCommit commit, OrchestrationExecutor? executor, CancellationToken cancellationToken)
+    {
+        bool committed;
+        try
+        {
+            committed = await _engine.Store.CommitTurnAsync(commit, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            throw;
+        }
+
+        if (!committed)
+        {
+            Logs.TurnLockLost(_logger, instance.InstanceId);
+            return;
+        }
+
+        bool terminal = commit.Update.Status.IsTerminal();
+        if (executor is not null && !terminal)
+        {
+            _cache.Put(instance.InstanceId, instance.ExecutionId, commit.HistoryStart + commit.NewHistory.Count, executor);
+        }
+
+        if (commit.NewActivities.Count > 0)
+        {
+            _engine.Signals.ActivityWork.Pulse();
+        }
+
+        if (commit.NewChildren.Count > 0 || commit.NewMessages.Any(m => m.VisibleAt <= commit.Now))
+        {
+            _engine.Signals.OrchestrationWork.Pulse();
+        }
+
+        if (terminal)
+        {
+            Logs.OrchestrationFinished(_logger, instance.Name, instance.InstanceId, commit.Update.Status.ToString());
+        }
+
+        if (terminal || commit.Update.Status != instance.Status || commit.Update.CustomStatusChanged)
+        {
+            _engine.Signals.InstanceStateChanged.Pulse();
+        }
+    }
+
+    /// <summary>Tells the parent, if any, how this sub-orchestration ended.</summary>
+    private static void AddParentNotification(InstanceRecord instance, ExecutionCompletedEvent completion, List<OutgoingMessage> messages, DateTime now)
+    {
+        if (instance.ParentInstanceId is not { } parentId || instance.ParentTaskId is not { } taskId)
+        {
+            return;
+        }
+
+        HistoryEvent message = completion.Status == OrchestrationRuntimeStatus.Completed
+            ? new SubOrchestrationInstanceCompletedEvent(taskId, completion.Result) { Timestamp = now }
+            : new SubOrchestrationInstanceFailedEvent(taskId, completion.FailureDetails ?? new TaskFailureDetails("Unknown", "The sub-orchestration failed.")) { Timestamp = now };
+        messages.Add(new OutgoingMessage(parentId, null, now, message));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+
+namespace DurableMigration.Engine.Storage;
+
+/// <summary>Opening the task hub file, creating or upgrading its schema, and running statements under the gate.</summary>
+internal sealed partial class TaskHubStore
+{
+    /// <summary>Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction; commits unless it rolled back itself.</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, T> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var tx = connection.BeginTransaction(deferred: false);
+            T result = work(tx);
+            if (tx.Connection is not null)
+            {
+                tx.Commit();
+            }
+
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return work(connection);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Opens the file, sets the journal mode and brings the schema up to date. Call under the gate.</summary>
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        string? directory = Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 60,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            ExecuteScript(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 60000; PRAGMA temp_store = MEMORY;");
+            EnsureSchema(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _connection = connection;
+        return connection;
+    }
+
+    private static void EnsureSchema(SqliteConnection connection)
+    {
+        // BEGIN IMMEDIATE doubles as the application lock: two processes opening a new file do not both create the schema.
+        using var tx = connection.BeginTransaction(deferred: false);
+        Execute(tx, "CREATE TABLE IF NOT EXISTS Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL)");
+        var installed = new List<Version>();
+        using (var select = Command(tx, "SELECT SchemaVersion FROM Versions"))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                installed.Add(Version.Parse(reader.GetString(0)));
+            }
+        }
+
+        var current = Version.Parse(SchemaVersion);
+        if (installed.Count > 0 && installed.Max()! > current)
+        {
+            throw new InvalidOperationException(
+                $"The task hub was written by a newer DurableMigration (schema {installed.Max()}); this build understands schema {current} and older. Upgrade DurableMigration.");
+        }
+
+        foreach (var (version, script) in SchemaScripts())
+        {
+            if (installed.Contains(version))
+            {
+                continue;
+            }
+
+            using (var command = Command(tx, script))
+            {
+                command.ExecuteNonQuery();
+            }
+
+            Execute(tx, "INSERT INTO Versions (SchemaVersion, UpgradeTime) VALUES ($v, $t)",
+                ("$v", version.ToString()), ("$t", DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        tx.Commit();
+    }
+
+    /// <summary>Schema scripts embedded as <c>schema-x.y.z.sql</c>, oldest first.</summary>
+    private static IEnumerable<(Version Version, string Script)> SchemaScripts()
+    {
+        var assembly = typeof(TaskHubStore).Assembly;
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.Contains(".schema-", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (Version: Version.Parse(n[(n.IndexOf(".schema-", StringComparison.Ordinal) + 8)..^4]), Name: n))
+            .OrderBy(s => s.Version)
+            .Select(s => (s.Version, ReadResource(assembly, s.Name)))
+            .ToList();
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static void ExecuteScript(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters) =>
+        Command(tx.Connection!, tx, sql, parameters);
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static int Execute(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(tx, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+}

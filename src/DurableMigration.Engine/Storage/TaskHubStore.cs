@@ -1,0 +1,620 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DurableMigration.Client;
+using DurableMigration.Engine.History;
+using DurableMigration.Engine.Serialization;
+using DurableMigration.Orchestration;
+using Microsoft.Data.Sqlite;
+
+namespace DurableMigration.Engine.Storage;
+
+/// <summary>The SQLite task hub: instances, histories, messages and activity work items in one WAL-journaled file.</summary>
+/// <remarks>
+/// One connection per process, used under an async gate: SQLite allows a single writer at a time anyway, and one
+/// connection avoids busy-waiting between this process's own workers. Other processes (a CLI raising an event)
+/// open their own store on the same file; write transactions start with <c>BEGIN IMMEDIATE</c> and wait on
+/// <c>busy_timeout</c>. <c>synchronous=NORMAL</c> in WAL mode keeps every committed transaction across a process
+/// crash; only an operating-system crash may lose the last few commits, never corrupt the file.
+/// </remarks>
+internal sealed partial class TaskHubStore : IAsyncDisposable
+{
+    internal const string SchemaVersion = "1.0.0";
+    private const int MaxMessagesPerTurn = 5000;
+
+    private readonly string _path;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private SqliteConnection? _connection;
+
+    public TaskHubStore(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _path = Path.GetFullPath(path);
+    }
+
+    /// <summary>Gets the full path of the task hub file.</summary>
+    public string FilePath => _path;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+                _connection = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // ----- orchestration work items -----
+
+    /// <summary>Locks up to <paramref name="maxInstances"/> instances that have visible messages, and loads those messages.</summary>
+    public Task<IReadOnlyList<OrchestrationWorkItem>> LockOrchestrationsAsync(string workerId, DateTime now, TimeSpan lease, int maxInstances, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<OrchestrationWorkItem>>(tx =>
+        {
+            long nowMs = ToMs(now);
+            var ids = new List<string>();
+            using (var select = Command(tx, """
+                SELECT e.InstanceId FROM NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
+                WHERE e.VisibleTime <= $now AND i.LockExpiration <= $now
+                  AND (i.RuntimeStatus NOT IN ('Pending', 'Suspended')
+                       OR e.EventType IN ('ExecutionStarted', 'ExecutionTerminated')
+                       OR (i.RuntimeStatus = 'Suspended' AND e.EventType = 'ExecutionResumed'))
+                GROUP BY e.InstanceId ORDER BY MIN(e.Id) LIMIT $max
+                """, ("$now", nowMs), ("$max", maxInstances)))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+
+            var items = new List<OrchestrationWorkItem>(ids.Count);
+            foreach (string id in ids)
+            {
+                Execute(tx, "UPDATE Instances SET LockedBy = $w, LockExpiration = $exp WHERE InstanceId = $id",
+                    ("$w", workerId), ("$exp", ToMs(now + lease)), ("$id", id));
+                var instance = ReadInstance(tx, id, withPayloads: false)!;
+                var messages = new List<QueuedMessage>();
+                using var load = Command(tx,
+                    "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
+                    ("$id", id), ("$now", nowMs), ("$max", MaxMessagesPerTurn));
+                using var reader = load.ExecuteReader();
+                while (reader.Read())
+                {
+                    messages.Add(new QueuedMessage(
+                        reader.GetInt64(0),
+                        reader.IsDBNull(1) ? null : reader.GetString(1),
+                        JsonDataConverter.DeserializeEvent(reader.GetString(2))));
+                }
+
+                items.Add(new OrchestrationWorkItem(instance, messages));
+            }
+
+            return items;
+        }, cancellationToken);
+
+    /// <summary>Loads an instance's whole history, oldest first.</summary>
+    public Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<HistoryEvent>>(connection =>
+        {
+            var history = new List<HistoryEvent>();
+            using var command = Command(connection, null, "SELECT Payload FROM History WHERE InstanceId = $id ORDER BY SequenceNumber", ("$id", instanceId));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                history.Add(JsonDataConverter.DeserializeEvent(reader.GetString(0)));
+            }
+
+            return history;
+        }, cancellationToken);
+
+    /// <summary>Commits a turn in one transaction; returns false (and changes nothing) if the worker lost the instance's lock.</summary>
+    public Task<bool> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            long nowMs = ToMs(commit.Now);
+            var update = commit.Update;
+            int updated = Execute(tx, """
+                UPDATE Instances SET RuntimeStatus = $status, Output = $output, CustomStatus = CASE WHEN $customChanged = 1 THEN $custom ELSE CustomStatus END, FailureDetails = $failure,
+                    LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
+                WHERE InstanceId = $id AND LockedBy = $worker AND ExecutionId = $execution AND HistoryCount = $historyStart
+                """,
+                ("$status", update.Status.ToString()),
+                ("$output", update.Output),
+                ("$custom", update.CustomStatus),
+                ("$customChanged", update.CustomStatusChanged ? 1 : 0),
+                ("$failure", update.FailureDetails is null ? null : JsonSerializer.Serialize(update.FailureDetails, JsonDataConverter.Default.Options)),
+                ("$now", nowMs),
+                ("$completed", update.Status.IsTerminal() ? nowMs : null),
+                ("$added", commit.NewHistory.Count),
+                ("$id", commit.InstanceId),
+                ("$worker", commit.WorkerId),
+                ("$execution", commit.ExecutionId),
+                ("$historyStart", commit.HistoryStart));
+            if (updated == 0)
+            {
+                tx.Rollback();
+                return false;
+            }
+
+            using (var insertHistory = Command(tx,
+                "INSERT INTO History (InstanceId, SequenceNumber, EventType, Timestamp, Payload) VALUES ($id, $seq, $type, $ts, $payload)"))
+            {
+                var seq = insertHistory.Parameters.Add("$seq", SqliteType.Integer);
+                var type = insertHistory.Parameters.Add("$type", SqliteType.Text);
+                var ts = insertHistory.Parameters.Add("$ts", SqliteType.Integer);
+                var payload = insertHistory.Parameters.Add("$payload", SqliteType.Text);
+                insertHistory.Parameters.AddWithValue("$id", commit.InstanceId);
+                long next = commit.HistoryStart;
+                foreach (var historyEvent in commit.NewHistory)
+                {
+                    seq.Value = next++;
+                    type.Value = historyEvent.EventType.ToString();
+                    ts.Value = ToMs(historyEvent.Timestamp);
+                    payload.Value = JsonDataConverter.SerializeEvent(historyEvent);
+                    insertHistory.ExecuteNonQuery();
+                }
+            }
+
+            DeleteMessages(tx, commit.ConsumedMessageIds);
+
+            if (commit.NewActivities.Count > 0)
+            {
+                using var insertTask = Command(tx,
+                    "INSERT INTO ActivityTasks (InstanceId, ExecutionId, TaskId, Name, Input) VALUES ($id, $execution, $taskId, $name, $input)");
+                insertTask.Parameters.AddWithValue("$id", commit.InstanceId);
+                insertTask.Parameters.AddWithValue("$execution", commit.ExecutionId);
+                var taskId = insertTask.Parameters.Add("$taskId", SqliteType.Integer);
+                var name = insertTask.Parameters.Add("$name", SqliteType.Text);
+                var input = insertTask.Parameters.Add("$input", SqliteType.Text);
+                foreach (var activity in commit.NewActivities)
+                {
+                    taskId.Value = activity.TaskId;
+                    name.Value = activity.Name;
+                    input.Value = (object?)activity.Input ?? DBNull.Value;
+                    insertTask.ExecuteNonQuery();
+                }
+            }
+
+            var messages = new List<OutgoingMessage>(commit.NewMessages);
+            foreach (var child in commit.NewChildren)
+            {
+                var existing = ReadInstance(tx, child.InstanceId, withPayloads: false);
+                if (existing is not null && !existing.Status.IsTerminal())
+                {
+                    messages.Add(new OutgoingMessage(commit.InstanceId, commit.ExecutionId, commit.Now, new SubOrchestrationInstanceFailedEvent(
+                        child.Parent.TaskId,
+                        new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, new OrchestrationAlreadyExistsException(child.InstanceId, existing.Status).Message))
+                    { Timestamp = commit.Now }));
+                    continue;
+                }
+
+                ResetInstance(tx, child.InstanceId, child.Name, child.Input, child.ExecutionId, child.Parent, commit.Now);
+                messages.Add(new OutgoingMessage(child.InstanceId, child.ExecutionId, commit.Now,
+                    new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent) { Timestamp = commit.Now }));
+            }
+
+            InsertMessages(tx, messages);
+
+            if (update.Status.IsTerminal())
+            {
+                // Work not yet handed to a worker is withdrawn; work already running finishes and its result is dropped.
+                Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id AND LockExpiration <= $now", ("$id", commit.InstanceId), ("$now", nowMs));
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Deletes messages that no longer concern the instance (it finished, or they belong to an earlier execution) and releases its lock.</summary>
+    public Task DiscardMessagesAsync(string instanceId, string workerId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            DeleteMessages(tx, messageIds);
+            return Execute(tx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = 0 WHERE InstanceId = $id AND LockedBy = $worker",
+                ("$id", instanceId), ("$worker", workerId));
+        }, cancellationToken);
+
+    /// <summary>Releases a lock without committing, keeping the instance out of reach until <paramref name="retryAt"/>.</summary>
+    public Task AbandonOrchestrationAsync(string instanceId, string workerId, DateTime retryAt, CancellationToken cancellationToken) =>
+        WriteAsync(tx => Execute(tx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = $retry WHERE InstanceId = $id AND LockedBy = $worker",
+            ("$retry", ToMs(retryAt)), ("$id", instanceId), ("$worker", workerId)), cancellationToken);
+
+    /// <summary>Gets the earliest future time at which a message becomes visible, if any.</summary>
+    public Task<DateTime?> GetNextMessageVisibleTimeAsync(DateTime now, CancellationToken cancellationToken) =>
+        ReadAsync(connection =>
+        {
+            using var command = Command(connection, null, "SELECT MIN(VisibleTime) FROM NewEvents WHERE VisibleTime > $now", ("$now", ToMs(now)));
+            object? value = command.ExecuteScalar();
+            return value is long ms ? FromMs(ms) : (DateTime?)null;
+        }, cancellationToken);
+
+    // ----- activity work items -----
+
+    /// <summary>Leases up to <paramref name="max"/> activity work items that nobody holds.</summary>
+    public Task<IReadOnlyList<ActivityWorkItem>> LockActivitiesAsync(string workerId, DateTime now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<ActivityWorkItem>>(tx =>
+        {
+            var items = new List<ActivityWorkItem>();
+            using var command = Command(tx, """
+                UPDATE ActivityTasks SET LockedBy = $w, LockExpiration = $exp, DequeueCount = DequeueCount + 1
+                WHERE Id IN (SELECT Id FROM ActivityTasks WHERE LockExpiration <= $now ORDER BY Id LIMIT $max)
+                RETURNING Id, InstanceId, ExecutionId, TaskId, Name, Input, DequeueCount
+                """, ("$w", workerId), ("$exp", ToMs(now + lease)), ("$now", ToMs(now)), ("$max", max));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                items.Add(new ActivityWorkItem(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetInt32(3),
+                    reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.GetInt32(6)));
+            }
+
+            items.Sort((a, b) => a.Id.CompareTo(b.Id));
+            return items;
+        }, cancellationToken);
+
+    /// <summary>Records activity results as messages to their orchestrations; a result whose lease was lost is dropped.</summary>
+    /// <returns>The number of results dropped because another worker holds the item now.</returns>
+    public Task<int> CompleteActivitiesAsync(string workerId, IReadOnlyList<ActivityResult> results, DateTime now, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            int lost = 0;
+            var messages = new List<OutgoingMessage>(results.Count);
+            using var delete = Command(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $w");
+            var id = delete.Parameters.Add("$id", SqliteType.Integer);
+            delete.Parameters.AddWithValue("$w", workerId);
+            foreach (var result in results)
+            {
+                id.Value = result.WorkItem.Id;
+                if (delete.ExecuteNonQuery() == 0)
+                {
+                    lost++;
+                    continue;
+                }
+
+                messages.Add(new OutgoingMessage(result.WorkItem.InstanceId, result.WorkItem.ExecutionId, now, result.Event));
+            }
+
+            InsertMessages(tx, messages);
+            return lost;
+        }, cancellationToken);
+
+    /// <summary>Extends the leases this worker holds on running activities.</summary>
+    public Task RenewActivityLeasesAsync(string workerId, DateTime leaseUntil, CancellationToken cancellationToken) =>
+        WriteAsync(tx => Execute(tx, "UPDATE ActivityTasks SET LockExpiration = $exp WHERE LockedBy = $w AND LockExpiration > 0",
+            ("$exp", ToMs(leaseUntil)), ("$w", workerId)), cancellationToken);
+
+    /// <summary>Hands running activities back unfinished (on shutdown), so the next worker starts them at once.</summary>
+    public Task ReleaseActivitiesAsync(string workerId, IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            foreach (long id in ids)
+            {
+                Execute(tx, "UPDATE ActivityTasks SET LockedBy = NULL, LockExpiration = 0 WHERE Id = $id AND LockedBy = $w", ("$id", id), ("$w", workerId));
+            }
+
+            return ids.Count;
+        }, cancellationToken);
+
+    /// <summary>Releases every lock held by a worker that <paramref name="isDead"/> says is gone, so its work resumes without waiting for the lease.</summary>
+    public Task<IReadOnlyList<string>> ReleaseLocksOfDeadWorkersAsync(Func<string, bool> isDead, DateTime now, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<string>>(tx =>
+        {
+            var owners = new List<string>();
+            using (var select = Command(tx, """
+                SELECT LockedBy FROM Instances WHERE LockedBy IS NOT NULL AND LockExpiration > $now
+                UNION SELECT LockedBy FROM ActivityTasks WHERE LockedBy IS NOT NULL AND LockExpiration > $now
+                """, ("$now", ToMs(now))))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    owners.Add(reader.GetString(0));
+                }
+            }
+
+            var dead = owners.Where(isDead).ToList();
+            foreach (string owner in dead)
+            {
+                Execute(tx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = 0 WHERE LockedBy = $w", ("$w", owner));
+                Execute(tx, "UPDATE ActivityTasks SET LockedBy = NULL, LockExpiration = 0 WHERE LockedBy = $w", ("$w", owner));
+            }
+
+            return dead;
+        }, cancellationToken);
+
+    // ----- client operations -----
+
+    /// <summary>Creates (or replaces a finished) instance and queues its start message.</summary>
+    /// <exception cref="OrchestrationAlreadyExistsException">An instance with that id is still live.</exception>
+    public Task CreateInstanceAsync(string instanceId, string name, string? input, string executionId, DateTime now, DateTime startAt, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            var existing = ReadInstance(tx, instanceId, withPayloads: false);
+            if (existing is not null && !existing.Status.IsTerminal())
+            {
+                throw new OrchestrationAlreadyExistsException(instanceId, existing.Status);
+            }
+
+            ResetInstance(tx, instanceId, name, input, executionId, parent: null, now);
+            InsertMessages(tx, [new OutgoingMessage(instanceId, executionId, startAt,
+                new ExecutionStartedEvent(name, input, executionId, null) { Timestamp = now })]);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>Reads one instance, or <c>null</c>.</summary>
+    public Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken cancellationToken) =>
+        ReadAsync(connection => ReadInstance(connection, null, instanceId, withPayloads), cancellationToken);
+
+    /// <summary>Reads an instance's history for display.</summary>
+    public Task<IReadOnlyList<OrchestrationHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<OrchestrationHistoryEvent>>(connection =>
+        {
+            var events = new List<OrchestrationHistoryEvent>();
+            using var command = Command(connection, null,
+                "SELECT SequenceNumber, EventType, Timestamp, Payload FROM History WHERE InstanceId = $id ORDER BY SequenceNumber", ("$id", instanceId));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                events.Add(new OrchestrationHistoryEvent(reader.GetInt64(0), reader.GetString(1), FromMs(reader.GetInt64(2)), reader.GetString(3)));
+            }
+
+            return events;
+        }, cancellationToken);
+
+    /// <summary>Queues a message (event or command) for a live instance.</summary>
+    /// <exception cref="OrchestrationNotFoundException">There is no such instance.</exception>
+    /// <exception cref="OrchestrationNotRunningException">The instance already finished.</exception>
+    public Task EnqueueForLiveInstanceAsync(string instanceId, HistoryEvent message, DateTime now, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            var existing = ReadInstance(tx, instanceId, withPayloads: false) ?? throw new OrchestrationNotFoundException(instanceId);
+            if (existing.Status.IsTerminal())
+            {
+                throw new OrchestrationNotRunningException(instanceId, existing.Status);
+            }
+
+            InsertMessages(tx, [new OutgoingMessage(instanceId, existing.ExecutionId, now, message)]);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>Deletes finished instances that match, with their history and leftover messages.</summary>
+    public Task<int> PurgeAsync(string? instanceId, PurgeInstancesFilter? filter, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
+        {
+            var where = new StringBuilder("RuntimeStatus IN ('Completed', 'Failed', 'Terminated')");
+            var parameters = new List<(string, object?)>();
+            if (instanceId is not null)
+            {
+                where.Append(" AND InstanceId = $id");
+                parameters.Add(("$id", instanceId));
+            }
+
+            AppendFilters(where, parameters, filter?.CreatedFrom, filter?.CreatedTo, filter?.Statuses, name: null, prefix: null);
+            var ids = new List<string>();
+            using (var select = Command(tx, $"SELECT InstanceId FROM Instances WHERE {where}", [.. parameters]))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (string id in ids)
+            {
+                DeleteInstanceData(tx, id);
+                Execute(tx, "DELETE FROM Instances WHERE InstanceId = $id", ("$id", id));
+            }
+
+            return ids.Count;
+        }, cancellationToken);
+
+    /// <summary>Lists instances in creation order with keyset paging.</summary>
+    public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryAsync(OrchestrationQuery query, CancellationToken cancellationToken) =>
+        ReadAsync<(IReadOnlyList<InstanceRecord>, string?)>(connection =>
+        {
+            var where = new StringBuilder("1 = 1");
+            var parameters = new List<(string, object?)>();
+            AppendFilters(where, parameters, query.CreatedFrom, query.CreatedTo, query.Statuses, query.Name, query.InstanceIdPrefix);
+            if (DecodeToken(query.ContinuationToken) is { } after)
+            {
+                where.Append(" AND (CreatedTime > $afterTime OR (CreatedTime = $afterTime AND InstanceId > $afterId))");
+                parameters.Add(("$afterTime", after.CreatedMs));
+                parameters.Add(("$afterId", after.InstanceId));
+            }
+
+            int pageSize = Math.Clamp(query.PageSize, 1, 1000);
+            parameters.Add(("$limit", pageSize + 1));
+            var rows = new List<InstanceRecord>();
+            using var command = Command(connection, null,
+                $"SELECT {InstanceColumns(query.FetchInputsAndOutputs)} FROM Instances WHERE {where} ORDER BY CreatedTime, InstanceId LIMIT $limit", [.. parameters]);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(ReadInstanceRow(reader, query.FetchInputsAndOutputs));
+            }
+
+            string? token = null;
+            if (rows.Count > pageSize)
+            {
+                rows.RemoveAt(rows.Count - 1);
+                var last = rows[^1];
+                token = EncodeToken(ToMs(last.CreatedTime), last.InstanceId);
+            }
+
+            return (rows, token);
+        }, cancellationToken);
+
+    // ----- helpers -----
+
+    private static void AppendFilters(
+        StringBuilder where,
+        List<(string, object?)> parameters,
+        DateTime? createdFrom,
+        DateTime? createdTo,
+        IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses,
+        string? name,
+        string? prefix)
+    {
+        if (createdFrom is { } from)
+        {
+            where.Append(" AND CreatedTime >= $from");
+            parameters.Add(("$from", ToMs(from)));
+        }
+
+        if (createdTo is { } to)
+        {
+            where.Append(" AND CreatedTime <= $to");
+            parameters.Add(("$to", ToMs(to)));
+        }
+
+        if (statuses is { Count: > 0 })
+        {
+            var names = statuses.Select((s, i) => (Name: $"$status{i}", Value: s.ToString())).ToList();
+            where.Append(" AND RuntimeStatus IN (").Append(string.Join(", ", names.Select(n => n.Name))).Append(')');
+            parameters.AddRange(names.Select(n => (n.Name, (object?)n.Value)));
+        }
+
+        if (name is not null)
+        {
+            where.Append(" AND Name = $name");
+            parameters.Add(("$name", name));
+        }
+
+        if (prefix is not null)
+        {
+            // substr comparison instead of LIKE: ids may contain % and _.
+            where.Append(" AND substr(InstanceId, 1, length($prefix)) = $prefix");
+            parameters.Add(("$prefix", prefix));
+        }
+    }
+
+    private static string EncodeToken(long createdMs, string instanceId) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdMs.ToString(CultureInfo.InvariantCulture)}|{instanceId}"));
+
+    private static (long CreatedMs, string InstanceId)? DecodeToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            string text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            int bar = text.IndexOf('|', StringComparison.Ordinal);
+            return (long.Parse(text.AsSpan(0, bar), CultureInfo.InvariantCulture), text[(bar + 1)..]);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException)
+        {
+            throw new ArgumentException("The continuation token is not one this task hub issued.", nameof(token), ex);
+        }
+    }
+
+    private static void ResetInstance(SqliteTransaction tx, string instanceId, string name, string? input, string executionId, ParentInstanceInfo? parent, DateTime now)
+    {
+        DeleteInstanceData(tx, instanceId);
+        long nowMs = ToMs(now);
+        Execute(tx, """
+            INSERT OR REPLACE INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, ParentInstanceId, ParentTaskId, CreatedTime, LastUpdatedTime, HistoryCount, LockExpiration)
+            VALUES ($id, $execution, $name, 'Pending', $input, $parent, $parentTask, $now, $now, 0, 0)
+            """,
+            ("$id", instanceId), ("$execution", executionId), ("$name", name), ("$input", input),
+            ("$parent", parent?.InstanceId), ("$parentTask", parent?.TaskId), ("$now", nowMs));
+    }
+
+    private static void DeleteInstanceData(SqliteTransaction tx, string instanceId)
+    {
+        Execute(tx, "DELETE FROM History WHERE InstanceId = $id", ("$id", instanceId));
+        Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", instanceId));
+        Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id", ("$id", instanceId));
+    }
+
+    private static void DeleteMessages(SqliteTransaction tx, IReadOnlyList<long> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        using var delete = Command(tx, "DELETE FROM NewEvents WHERE Id = $id");
+        var id = delete.Parameters.Add("$id", SqliteType.Integer);
+        foreach (long value in ids)
+        {
+            id.Value = value;
+            delete.ExecuteNonQuery();
+        }
+    }
+
+    private static void InsertMessages(SqliteTransaction tx, IReadOnlyList<OutgoingMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        using var insert = Command(tx,
+            "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, Payload) VALUES ($id, $execution, $type, $visible, $payload)");
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var execution = insert.Parameters.Add("$execution", SqliteType.Text);
+        var type = insert.Parameters.Add("$type", SqliteType.Text);
+        var visible = insert.Parameters.Add("$visible", SqliteType.Integer);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+        foreach (var message in messages)
+        {
+            id.Value = message.InstanceId;
+            execution.Value = (object?)message.ExecutionId ?? DBNull.Value;
+            type.Value = message.Event.EventType.ToString();
+            visible.Value = ToMs(message.VisibleAt);
+            payload.Value = JsonDataConverter.SerializeEvent(message.Event);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private static string InstanceColumns(bool withPayloads) => withPayloads
+        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, FailureDetails, Input, Output, CustomStatus"
+        : "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, FailureDetails";
+
+    private static InstanceRecord? ReadInstance(SqliteTransaction tx, string instanceId, bool withPayloads) =>
+        ReadInstance(tx.Connection!, tx, instanceId, withPayloads);
+
+    private static InstanceRecord? ReadInstance(SqliteConnection connection, SqliteTransaction? tx, string instanceId, bool withPayloads)
+    {
+        using var command = Command(connection, tx, $"SELECT {InstanceColumns(withPayloads)} FROM Instances WHERE InstanceId = $id", ("$id", instanceId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadInstanceRow(reader, withPayloads) : null;
+    }
+
+    private static InstanceRecord ReadInstanceRow(SqliteDataReader reader, bool withPayloads) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        Enum.Parse<OrchestrationRuntimeStatus>(reader.GetString(3)),
+        FromMs(reader.GetInt64(4)),
+        FromMs(reader.GetInt64(5)),
+        reader.GetInt64(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.IsDBNull(8) ? null : reader.GetInt32(8),
+        reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<TaskFailureDetails>(reader.GetString(9), JsonDataConverter.Default.Options),
+        withPayloads && !reader.IsDBNull(10) ? reader.GetString(10) : null,
+        withPayloads && !reader.IsDBNull(11) ? reader.GetString(11) : null,
+        withPayloads && !reader.IsDBNull(12) ? reader.GetString(12) : null);
+
+    internal static long ToMs(DateTime time) =>
+        new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime()).ToUnixTimeMilliseconds();
+
+    internal static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
+}
