@@ -1,0 +1,21 @@
+// DurableMigration benchmarks. Usage:
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
+// Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
+using DurableMigration.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("usage: DurableMigration.Bench engine [--quick]");
+    return args.Length == 0 ? 2 : 0;
+}
+
+bool quick = args.Contains("--quick");
+switch (args[0])
+{
+    case "engine":
+        await EngineBenchmark.RunAsync(quick);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine");
+        return 2;
+}
