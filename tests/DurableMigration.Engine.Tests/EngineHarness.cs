@@ -35,6 +35,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
+    public T GetService<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
     public static string NewDirectory()
     {
         string directory = Path.Combine(Path.GetTempPath(), "dmig-tests", Guid.NewGuid().ToString("N")[..12]);
