@@ -1,0 +1,127 @@
+using DurableMigration.Manifest;
+
+namespace DurableMigration.Providers;
+
+/// <summary>Moves one engine's databases: assessment, schema and data copy, cutover, validation and the compensations of each step.</summary>
+/// <remarks>
+/// Called from activities only. Connection strings passed here are resolved secrets: never log them, never return
+/// them. Every method is idempotent, because activities run at least once.
+/// </remarks>
+public interface IDatabaseProvider
+{
+    /// <summary>Gets the engine name this provider serves, lower case (<c>sqlite</c>).</summary>
+    string Engine { get; }
+
+    /// <summary>Gets a value indicating whether this provider can keep a target in sync until cutover.</summary>
+    bool SupportsOnline { get; }
+
+    /// <summary>Checks connectivity, version, size and features the target cannot take.</summary>
+    Task<AssessmentReport> AssessAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the target's schema (tables, indexes, views, triggers); replaces a partial target left by an earlier attempt.</summary>
+    Task<SchemaCopyResult> CopySchemaAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Copies the data in batches, reporting progress after each batch.</summary>
+    Task<DataCopyResult> CopyDataAsync(MigrationEndpoints endpoints, IProgress<CopyProgress> progress, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the source read-only by the engine's documented mechanism, so no write is lost after the copy.</summary>
+    Task MakeSourceReadOnlyAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Compares source and target: row counts and order-independent checksums per table, as <paramref name="options"/> asks.</summary>
+    Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Compensation of the copy: removes the (partial) target.</summary>
+    Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Compensation of cutover: makes the source writable again.</summary>
+    Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Resolved source and target of one database migration.</summary>
+/// <param name="Database">The database's name in the wave (for messages).</param>
+/// <param name="SourceConnection">The resolved source connection string: a secret.</param>
+/// <param name="TargetConnection">The resolved target connection string: a secret.</param>
+/// <param name="Tables">Which tables to move; all when <c>null</c>.</param>
+public sealed record MigrationEndpoints(string Database, string SourceConnection, string TargetConnection, TableFilter? Tables)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"MigrationEndpoints {{ Database = {Database} }}"; // never print connections
+}
+
+/// <summary>Severity of an assessment finding.</summary>
+public enum FindingSeverity
+{
+    /// <summary>Worth knowing; does not stop the wave.</summary>
+    Information,
+
+    /// <summary>May cause trouble; does not stop the wave.</summary>
+    Warning,
+
+    /// <summary>Stops the wave before anything is touched.</summary>
+    Blocking,
+}
+
+/// <summary>One thing assessment found.</summary>
+/// <param name="Rule">A stable rule id, such as <c>sqlite.integrity</c>.</param>
+/// <param name="Severity">How serious it is.</param>
+/// <param name="Message">What was found and what to do about it; no secrets.</param>
+/// <param name="Object">The table or object concerned, if any.</param>
+public sealed record AssessmentFinding(string Rule, FindingSeverity Severity, string Message, string? Object = null);
+
+/// <summary>The result of assessing one database.</summary>
+/// <param name="Database">The database's name in the wave.</param>
+/// <param name="EngineVersion">The source engine's version.</param>
+/// <param name="SizeBytes">The source's size.</param>
+/// <param name="Tables">How many tables would move.</param>
+/// <param name="Findings">What was found.</param>
+public sealed record AssessmentReport(string Database, string EngineVersion, long SizeBytes, int Tables, IReadOnlyList<AssessmentFinding> Findings)
+{
+    /// <summary>Gets a value indicating whether any finding blocks the wave.</summary>
+    public bool IsBlocked => Findings.Any(f => f.Severity == FindingSeverity.Blocking);
+}
+
+/// <summary>What the schema copy created.</summary>
+/// <param name="Tables">Tables created.</param>
+/// <param name="Indexes">Indexes created.</param>
+/// <param name="Views">Views created.</param>
+/// <param name="Triggers">Triggers created.</param>
+public sealed record SchemaCopyResult(int Tables, int Indexes, int Views, int Triggers);
+
+/// <summary>Progress of a data copy, reported after each batch.</summary>
+/// <param name="Table">The table being copied.</param>
+/// <param name="RowsCopied">Rows copied so far, all tables.</param>
+/// <param name="RowsTotal">Rows to copy, all tables.</param>
+/// <param name="BytesCopied">Bytes of row data copied so far.</param>
+public sealed record CopyProgress(string Table, long RowsCopied, long RowsTotal, long BytesCopied);
+
+/// <summary>What the data copy moved.</summary>
+/// <param name="Tables">Per table: name and rows.</param>
+/// <param name="Rows">Rows copied, all tables.</param>
+/// <param name="Bytes">Bytes of row data copied.</param>
+public sealed record DataCopyResult(IReadOnlyList<TableCopyResult> Tables, long Rows, long Bytes);
+
+/// <summary>Rows copied for one table.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Rows">Rows copied.</param>
+public sealed record TableCopyResult(string Table, long Rows);
+
+/// <summary>The comparison of one table.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="SourceRows">Rows in the source.</param>
+/// <param name="TargetRows">Rows in the target.</param>
+/// <param name="SourceChecksum">Order-independent checksum of the source rows, if compared.</param>
+/// <param name="TargetChecksum">Order-independent checksum of the target rows, if compared.</param>
+public sealed record TableValidation(string Table, long SourceRows, long TargetRows, string? SourceChecksum, string? TargetChecksum)
+{
+    /// <summary>Gets a value indicating whether source and target agree on everything compared.</summary>
+    public bool Matches => SourceRows == TargetRows && SourceChecksum == TargetChecksum;
+}
+
+/// <summary>The post-validation of one database.</summary>
+/// <param name="Tables">Per-table comparisons.</param>
+/// <param name="MissingInTarget">Source tables (or views, triggers, indexes) the target lacks.</param>
+public sealed record ValidationReport(IReadOnlyList<TableValidation> Tables, IReadOnlyList<string> MissingInTarget)
+{
+    /// <summary>Gets a value indicating whether the target matches the source.</summary>
+    public bool Passed => MissingInTarget.Count == 0 && Tables.All(t => t.Matches);
+}
