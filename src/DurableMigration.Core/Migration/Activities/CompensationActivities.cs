@@ -1,0 +1,75 @@
+using DurableMigration.Orchestration;
+using DurableMigration.Providers;
+
+namespace DurableMigration.Migration.Activities;
+
+/// <summary>Compensation of the copy: removes the (partial) target.</summary>
+public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, bool>
+{
+    /// <inheritdoc/>
+    public override async Task<bool> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
+        await provider.DropTargetAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}
+
+/// <summary>Compensation of cutover: makes the source writable again.</summary>
+public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, bool>
+{
+    /// <inheritdoc/>
+    public override async Task<bool> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
+        await provider.MakeSourceWritableAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}
+
+/// <summary>Compensation of remediation: points consumers back at the source.</summary>
+public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry) : Activity<DatabaseStepInput, ConnectionEntry?>
+{
+    /// <inheritdoc/>
+    public override Task<ConnectionEntry?> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var source = input.Database.Source;
+        return registry.SwitchAsync(input.Database.Name, source.Connection, source.Engine, $"rollback of wave {input.WaveId}", cancellationToken);
+    }
+}
+
+/// <summary>Raises an alert: log, and the wave's webhook when it has one.</summary>
+public sealed class SendAlertActivity(IAlertSink sink) : Activity<AlertRequest, bool>
+{
+    /// <inheritdoc/>
+    public override async Task<bool> RunAsync(ActivityContext context, AlertRequest input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        await sink.SendAsync(input.Alert, input.Webhook, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}
+
+/// <summary>An alert and where to send it.</summary>
+/// <param name="Alert">The alert.</param>
+/// <param name="Webhook">The wave's webhook, if any.</param>
+public sealed record AlertRequest(MigrationAlert Alert, Uri? Webhook);
+
+/// <summary>Computes when the next maintenance window opens; an activity because time-zone rules come from the machine's time-zone database.</summary>
+public sealed class NextCutoverWindowActivity : Activity<WindowQuery, DateTime?>
+{
+    /// <inheritdoc/>
+    public override Task<DateTime?> RunAsync(ActivityContext context, WindowQuery input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Task.FromResult(MaintenanceWindowCalculator.NextOpening(input.Window, input.UtcNow));
+    }
+}
+
+/// <summary>A maintenance window and the orchestration's current time.</summary>
+/// <param name="Window">The window.</param>
+/// <param name="UtcNow">The orchestration's current time (UTC).</param>
+public sealed record WindowQuery(Manifest.MaintenanceWindow Window, DateTime UtcNow);

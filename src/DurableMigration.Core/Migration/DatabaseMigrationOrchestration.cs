@@ -1,0 +1,348 @@
+using DurableMigration.Manifest;
+using DurableMigration.Migration.Activities;
+using DurableMigration.Orchestration;
+using DurableMigration.Providers;
+
+namespace DurableMigration.Migration;
+
+/// <summary>Migrates one database: migrate (schema, data) with monitoring → cutover gate → cutover → post-validate → remediate, compensating on failure.</summary>
+/// <remarks>
+/// <para>Assessment ran in the wave's pre-flight, before anything was touched. Each step registers its compensation
+/// before it runs (its own compensations are idempotent, so undoing a step that changed nothing is harmless), except
+/// remediation, which is one atomic registry write and registers after it succeeds.</para>
+/// <para>On failure the policy decides: <see cref="FailureAction.AskOperator"/> waits in NeedsAttention for a
+/// <c>Retry</c> (re-run from the failed step; a failed monitor re-runs the copy it monitors) or <c>Rollback</c> event,
+/// rolling back when neither comes within the operator timeout; the other policies roll this database back at once
+/// and let the wave decide about the others. A <c>Rollback</c> event stops the database at the next step boundary or
+/// wait. The source is made read-only only at cutover; the final sync then re-copies if the source changed during
+/// the copy, so an offline migration loses no write.</para>
+/// </remarks>
+public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
+{
+    /// <inheritdoc/>
+    public override Task<DatabaseMigrationResult> RunAsync(IOrchestrationContext context, DatabaseMigrationInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        return new Run(context, input).ExecuteAsync();
+    }
+
+#pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
+
+    /// <summary>The state of one execution; lives only as long as the orchestrator's replay.</summary>
+    private sealed class Run(IOrchestrationContext context, DatabaseMigrationInput input)
+    {
+        private static readonly MigrationStep[] Steps = [MigrationStep.Migrate, MigrationStep.Cutover, MigrationStep.PostValidate, MigrationStep.Remediate];
+
+        private readonly List<Compensation> _registered = [];
+        private readonly List<StepTiming> _timings = [];
+        private readonly DatabaseSpec _database = input.Database;
+        private Task<string?>? _rollbackRequested;
+        private DatabaseState _state = DatabaseState.Migrating;
+        private CopyProgress? _progress;
+        private DataCopyResult? _copied;
+        private ValidationReport? _validation;
+        private bool _drillFired;
+        private bool _durationAlerted;
+        private DateTime _startedAt;
+
+        private string Wave => input.WaveId;
+
+        private Uri? Webhook => input.Alerts.Webhook;
+
+        public async Task<DatabaseMigrationResult> ExecuteAsync()
+        {
+            _startedAt = context.CurrentUtcDateTime;
+            _rollbackRequested = context.WaitForExternalEvent<string?>(MigrationNames.RollbackEvent);
+            int index = 0;
+            while (index < Steps.Length)
+            {
+                if (_rollbackRequested.IsCompleted)
+                {
+                    return await RollBackAsync(null, "rollback requested");
+                }
+
+                MigrationStep step = Steps[index];
+                DateTime started = context.CurrentUtcDateTime;
+                try
+                {
+                    await RunStepAsync(step);
+                    _timings.Add(new StepTiming(step, started, context.CurrentUtcDateTime, true));
+                    index++;
+                    await CheckDurationAsync();
+                }
+                catch (StepFailedException failure)
+                {
+                    _timings.Add(new StepTiming(failure.Step, started, context.CurrentUtcDateTime, false));
+                    string error = failure.Error;
+                    await CompensationRunner.AlertAsync(context, Wave, _database.Name, "error", $"'{_database.Name}' failed at {failure.Step}: {error}", Webhook);
+                    if (input.OnFailure.Action == FailureAction.AskOperator && await AskOperatorAsync(failure.Step, error))
+                    {
+                        index = Array.IndexOf(Steps, failure.Step == MigrationStep.Monitor ? MigrationStep.Migrate : failure.Step);
+                        continue;
+                    }
+
+                    return await RollBackAsync(failure.Step, error);
+                }
+                catch (RollbackRequestedException)
+                {
+                    return await RollBackAsync(null, "rollback requested");
+                }
+            }
+
+            _state = DatabaseState.Completed;
+            Publish("completed");
+            return Result(null, null, []);
+        }
+
+        private Task RunStepAsync(MigrationStep step) => step switch
+        {
+            MigrationStep.Migrate => MigrateAndMonitorAsync(),
+            MigrationStep.Cutover => CutoverAsync(),
+            MigrationStep.PostValidate => PostValidateAsync(),
+            _ => RemediateAsync(),
+        };
+
+        private async Task MigrateAndMonitorAsync()
+        {
+            _state = DatabaseState.Migrating;
+            Publish("copying schema");
+            Register(Compensation.DropTarget);
+            await CallAsync<SchemaCopyResult>(MigrationStep.Migrate, MigrationActivityNames.MigrateSchema, Inject(MigrationStep.Migrate));
+            Publish("copying data");
+            _copied = await CopyWithMonitoringAsync();
+        }
+
+        /// <summary>Runs the copy while polling its progress on durable timers; the monitor step also reads the final progress once.</summary>
+        private async Task<DataCopyResult> CopyWithMonitoringAsync()
+        {
+            Task<DataCopyResult> copy = context.CallActivityAsync<DataCopyResult>(MigrationActivityNames.CopyData, new DatabaseStepInput(Wave, _database), CompensationRunner.ActivityRetry);
+            while (!copy.IsCompleted)
+            {
+                using var timerCancellation = new CancellationTokenSource();
+                Task tick = context.CreateTimer(context.CurrentUtcDateTime.Add(input.MonitorInterval), timerCancellation.Token);
+                if (await Task.WhenAny(copy, tick) == copy)
+                {
+#pragma warning disable CA1849 // Cancel synchronously: CancelAsync would run the context's callbacks on another thread.
+                    timerCancellation.Cancel();
+#pragma warning restore CA1849
+                    break;
+                }
+
+                await PollProgressAsync(copy);
+                await CheckDurationAsync();
+            }
+
+            DataCopyResult result;
+            try
+            {
+                result = await copy;
+            }
+            catch (TaskFailedException ex)
+            {
+                throw new StepFailedException(MigrationStep.Migrate, CompensationRunner.Describe(ex));
+            }
+
+            await PollProgressAsync(copy);
+            return result;
+        }
+
+        private async Task PollProgressAsync(Task copy)
+        {
+            bool inject = Inject(MigrationStep.Monitor);
+            try
+            {
+                _progress = await context.CallActivityAsync<CopyProgress?>(
+                    MigrationActivityNames.GetCopyProgress, new ProgressQuery(Wave, _database.Name, inject), CompensationRunner.ActivityRetry) ?? _progress;
+                Publish("copying data");
+            }
+            catch (TaskFailedException ex)
+            {
+                // The copy may still be writing the target: let it finish before anything compensates.
+                try
+                {
+                    await copy;
+                }
+                catch (TaskFailedException)
+                {
+                }
+
+                throw new StepFailedException(MigrationStep.Monitor, CompensationRunner.Describe(ex));
+            }
+        }
+
+        private async Task CutoverAsync()
+        {
+            await CutoverGateAsync();
+            _state = DatabaseState.CuttingOver;
+            Publish("making the source read-only");
+            Register(Compensation.MakeSourceWritable);
+            await CallAsync<bool>(MigrationStep.Cutover, MigrationActivityNames.Cutover, Inject(MigrationStep.Cutover));
+
+            // Final sync: writes that reached the source during the copy are moved now that it is read-only.
+            var check = await CallAsync<ValidationReport>(MigrationStep.Cutover, MigrationActivityNames.PostValidate, false);
+            if (!check.Passed)
+            {
+                Publish("final sync: the source changed during the copy");
+                _copied = await CopyWithMonitoringAsync();
+            }
+        }
+
+        private async Task CutoverGateAsync()
+        {
+            if (input.Cutover.Approval == CutoverApproval.Manual)
+            {
+                _state = DatabaseState.AwaitingApproval;
+                Publish($"waiting for approval: dmig approve {Wave} {_database.Name}");
+                Task<string?> approval = context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent);
+                if (await Task.WhenAny(approval, _rollbackRequested!) != approval)
+                {
+                    throw new RollbackRequestedException();
+                }
+            }
+
+            if (input.Cutover.Window is { } window)
+            {
+                DateTime? opening = await CallAsync<DateTime?>(MigrationStep.Cutover, MigrationActivityNames.NextCutoverWindow, false, new WindowQuery(window, context.CurrentUtcDateTime));
+                if (opening is { } at)
+                {
+                    _state = DatabaseState.AwaitingApproval;
+                    Publish($"waiting for the maintenance window at {at:yyyy-MM-dd HH:mm} UTC");
+                    using var timerCancellation = new CancellationTokenSource();
+                    Task windowOpens = context.CreateTimer(at, timerCancellation.Token);
+                    if (await Task.WhenAny(windowOpens, _rollbackRequested!) != windowOpens)
+                    {
+#pragma warning disable CA1849 // Cancel synchronously: CancelAsync would run the context's callbacks on another thread.
+                        timerCancellation.Cancel();
+#pragma warning restore CA1849
+                        throw new RollbackRequestedException();
+                    }
+                }
+            }
+        }
+
+        private async Task PostValidateAsync()
+        {
+            _state = DatabaseState.ValidatingTarget;
+            Publish("comparing source and target");
+            _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, Inject(MigrationStep.PostValidate));
+            if (!_validation.Passed)
+            {
+                var mismatched = _validation.Tables.Where(t => !t.Matches).Select(t => t.Table).Concat(_validation.MissingInTarget);
+                throw new StepFailedException(MigrationStep.PostValidate, $"target does not match the source: {string.Join(", ", mismatched)}");
+            }
+        }
+
+        private async Task RemediateAsync()
+        {
+            Publish("switching consumers to the target");
+            await CallAsync<ConnectionEntry?>(MigrationStep.Remediate, MigrationActivityNames.Remediate, Inject(MigrationStep.Remediate));
+            Register(Compensation.SwitchConsumersBack);
+        }
+
+        /// <summary>Waits for the operator; true to retry, false to roll back.</summary>
+        private async Task<bool> AskOperatorAsync(MigrationStep step, string error)
+        {
+            _state = DatabaseState.NeedsAttention;
+            Publish($"failed at {step}: {error}. Waiting for dmig retry {Wave} {_database.Name} or dmig rollback {Wave}");
+            await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {step}.", Webhook);
+            using var timeoutCancellation = new CancellationTokenSource();
+            Task<string?> retry = context.WaitForExternalEvent<string?>(MigrationNames.RetryEvent);
+            Task timeout = context.CreateTimer(context.CurrentUtcDateTime.Add(input.OnFailure.OperatorTimeout), timeoutCancellation.Token);
+            Task winner = await Task.WhenAny(retry, _rollbackRequested!, timeout);
+            if (winner != timeout)
+            {
+#pragma warning disable CA1849 // Cancel synchronously: CancelAsync would run the context's callbacks on another thread.
+                timeoutCancellation.Cancel();
+#pragma warning restore CA1849
+            }
+
+            return winner == retry;
+        }
+
+        private async Task<DatabaseMigrationResult> RollBackAsync(MigrationStep? failedStep, string? error)
+        {
+            _state = DatabaseState.RollingBack;
+            Publish(error is null ? "rolling back" : $"rolling back after: {error}");
+            var records = await CompensationRunner.RunAsync(context, Wave, _database, _registered, Webhook);
+            _state = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack;
+            Publish(_state == DatabaseState.Failed ? "rollback incomplete: see compensation failures" : "rolled back");
+            _registered.Clear();
+            return Result(failedStep, error, records);
+        }
+
+        private async Task<T> CallAsync<T>(MigrationStep step, string activity, bool inject, object? input = null)
+        {
+            try
+            {
+                return await context.CallActivityAsync<T>(activity, input ?? new DatabaseStepInput(Wave, _database, inject), CompensationRunner.ActivityRetry);
+            }
+            catch (TaskFailedException ex)
+            {
+                throw new StepFailedException(step, CompensationRunner.Describe(ex));
+            }
+        }
+
+        /// <summary>Whether the drill fails this step now: once, on the first attempt, so a Retry can succeed.</summary>
+        private bool Inject(MigrationStep step)
+        {
+            if (input.FailAt != step || _drillFired)
+            {
+                return false;
+            }
+
+            _drillFired = true;
+            return true;
+        }
+
+        private void Register(Compensation compensation)
+        {
+            if (!_registered.Contains(compensation))
+            {
+                _registered.Add(compensation);
+            }
+        }
+
+        private async Task CheckDurationAsync()
+        {
+            if (_durationAlerted || input.Alerts.MaxDurationMinutes is not { } limit)
+            {
+                return;
+            }
+
+            TimeSpan elapsed = context.CurrentUtcDateTime - _startedAt;
+            if (elapsed > TimeSpan.FromMinutes(limit))
+            {
+                _durationAlerted = true;
+                await CompensationRunner.AlertAsync(context, Wave, _database.Name, "duration", $"'{_database.Name}' has run {elapsed.TotalMinutes:F0} minutes, over the {limit}-minute threshold.", Webhook);
+            }
+        }
+
+        private void Publish(string message) => context.SetCustomStatus(new DatabaseStatus(_database.Name, _state, _progress, message));
+
+        private DatabaseMigrationResult Result(MigrationStep? failedStep, string? error, IReadOnlyList<CompensationRecord> compensations) => new(_database.Name, _state)
+        {
+            FailedStep = failedStep,
+            Error = error,
+            Steps = [.. _timings],
+            Rows = _copied?.Rows ?? 0,
+            Bytes = _copied?.Bytes ?? 0,
+            Validation = _validation,
+            Registered = [.. _registered],
+            CompensationsRun = compensations,
+        };
+    }
+
+#pragma warning restore CA2007
+
+    /// <summary>A step failed; carries the step and a one-line description of the cause.</summary>
+    private sealed class StepFailedException(MigrationStep step, string error) : Exception(error)
+    {
+        public MigrationStep Step { get; } = step;
+
+        public string Error { get; } = error;
+    }
+
+    /// <summary>A Rollback event arrived while the database waited.</summary>
+    private sealed class RollbackRequestedException() : Exception("rollback requested");
+}

@@ -1,0 +1,258 @@
+using DurableMigration.Manifest;
+using DurableMigration.Providers;
+
+namespace DurableMigration.Migration;
+
+/// <summary>The steps of one database's migration, in order; a drill can inject a failure at any of them.</summary>
+public enum MigrationStep
+{
+    /// <summary>Assessment: connectivity, version, size, blocking features.</summary>
+    Validate,
+
+    /// <summary>Schema, then data.</summary>
+    Migrate,
+
+    /// <summary>Progress polling while data moves.</summary>
+    Monitor,
+
+    /// <summary>Source made read-only; the final sync.</summary>
+    Cutover,
+
+    /// <summary>Source and target compared.</summary>
+    PostValidate,
+
+    /// <summary>Consumers switched to the target.</summary>
+    Remediate,
+}
+
+/// <summary>Where one database stands, as operators read it.</summary>
+public enum DatabaseState
+{
+    /// <summary>Not started.</summary>
+    Pending,
+
+    /// <summary>Waiting for the databases it depends on.</summary>
+    AwaitingDependencies,
+
+    /// <summary>Being assessed.</summary>
+    Validating,
+
+    /// <summary>Schema and data being copied.</summary>
+    Migrating,
+
+    /// <summary>Online mode: kept in sync until cutover.</summary>
+    Syncing,
+
+    /// <summary>Waiting for cutover approval or the maintenance window.</summary>
+    AwaitingApproval,
+
+    /// <summary>Source being made read-only and the last changes moved.</summary>
+    CuttingOver,
+
+    /// <summary>Source and target being compared.</summary>
+    ValidatingTarget,
+
+    /// <summary>Migrated, verified and switched.</summary>
+    Completed,
+
+    /// <summary>Failed; waiting for an operator's Retry or Rollback.</summary>
+    NeedsAttention,
+
+    /// <summary>Compensations running.</summary>
+    RollingBack,
+
+    /// <summary>Compensated: the source is as it was and consumers point at it.</summary>
+    RolledBack,
+
+    /// <summary>Not migrated because a database it depends on failed or the wave stopped.</summary>
+    Skipped,
+
+    /// <summary>Failed, and its compensations failed too: needs manual repair (see the compensation failures).</summary>
+    Failed,
+}
+
+/// <summary>An undo action a completed step registers.</summary>
+public enum Compensation
+{
+    /// <summary>Undo of the copy: remove the (partial) target.</summary>
+    DropTarget,
+
+    /// <summary>Undo of cutover: make the source writable again.</summary>
+    MakeSourceWritable,
+
+    /// <summary>Undo of remediation: point consumers back at the source.</summary>
+    SwitchConsumersBack,
+}
+
+/// <summary>A rehearsal of failure: the named database fails at the named step, to exercise rollback.</summary>
+/// <param name="Database">The database to fail.</param>
+/// <param name="Step">The step to fail at.</param>
+public sealed record DrillSpec(string Database, MigrationStep Step)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Database}:{Step}";
+}
+
+/// <summary>The wave orchestration's input.</summary>
+/// <param name="Manifest">The checked manifest: connection references only, never resolved secrets.</param>
+/// <param name="Drill">An injected failure, if rehearsing.</param>
+/// <param name="MonitorInterval">How often progress is polled while data moves; default 2 s.</param>
+public sealed record WaveInput(WaveManifest Manifest, DrillSpec? Drill = null, TimeSpan? MonitorInterval = null);
+
+/// <summary>The database orchestration's input.</summary>
+/// <param name="WaveId">The wave.</param>
+/// <param name="Database">The database.</param>
+/// <param name="Mode">Offline or online.</param>
+/// <param name="Cutover">Cutover policy.</param>
+/// <param name="Alerts">Alert policy.</param>
+/// <param name="OnFailure">Failure policy.</param>
+/// <param name="FailAt">The drill step for this database, if any.</param>
+/// <param name="MonitorInterval">Progress polling interval.</param>
+public sealed record DatabaseMigrationInput(
+    string WaveId,
+    DatabaseSpec Database,
+    MigrationMode Mode,
+    CutoverPolicy Cutover,
+    AlertPolicy Alerts,
+    FailurePolicy OnFailure,
+    MigrationStep? FailAt,
+    TimeSpan MonitorInterval);
+
+/// <summary>The input of a step activity.</summary>
+/// <param name="WaveId">The wave.</param>
+/// <param name="Database">The database (connection references only).</param>
+/// <param name="InjectFailure">Fail on purpose: a drill.</param>
+public sealed record DatabaseStepInput(string WaveId, DatabaseSpec Database, bool InjectFailure = false);
+
+/// <summary>The input of the progress query.</summary>
+/// <param name="WaveId">The wave.</param>
+/// <param name="Database">The database.</param>
+/// <param name="InjectFailure">Fail on purpose: a drill of the monitor step.</param>
+public sealed record ProgressQuery(string WaveId, string Database, bool InjectFailure = false);
+
+/// <summary>An alert to raise.</summary>
+/// <param name="WaveId">The wave.</param>
+/// <param name="Database">The database, if the alert concerns one.</param>
+/// <param name="Kind">What happened: <c>error</c>, <c>duration</c>, <c>compensationFailed</c>, <c>needsAttention</c>.</param>
+/// <param name="Message">Readable text; no secrets.</param>
+/// <param name="At">When (orchestration time, UTC).</param>
+public sealed record MigrationAlert(string WaveId, string? Database, string Kind, string Message, DateTime At);
+
+/// <summary>How long one step took.</summary>
+/// <param name="Step">The step.</param>
+/// <param name="StartedAt">Start (UTC).</param>
+/// <param name="EndedAt">End (UTC).</param>
+/// <param name="Succeeded">Whether it succeeded.</param>
+public sealed record StepTiming(MigrationStep Step, DateTime StartedAt, DateTime EndedAt, bool Succeeded);
+
+/// <summary>A compensation that ran, and how it ended.</summary>
+/// <param name="Compensation">What was undone.</param>
+/// <param name="Succeeded">Whether it worked.</param>
+/// <param name="Error">Why not, if it failed.</param>
+public sealed record CompensationRecord(Compensation Compensation, bool Succeeded, string? Error);
+
+/// <summary>What happened to one database.</summary>
+/// <param name="Database">The database.</param>
+/// <param name="State">Its final state.</param>
+public sealed record DatabaseMigrationResult(string Database, DatabaseState State)
+{
+    /// <summary>Gets the step that failed, if one did.</summary>
+    public MigrationStep? FailedStep { get; init; }
+
+    /// <summary>Gets the failure, if any (type and message; no secrets).</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Gets the timing of each step attempt.</summary>
+    public IReadOnlyList<StepTiming> Steps { get; init; } = [];
+
+    /// <summary>Gets the rows copied (last copy).</summary>
+    public long Rows { get; init; }
+
+    /// <summary>Gets the bytes copied (last copy).</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>Gets the post-validation report, if the step ran.</summary>
+    public ValidationReport? Validation { get; init; }
+
+    /// <summary>Gets the compensations still registered (undo actions for completed steps), in registration order.</summary>
+    public IReadOnlyList<Compensation> Registered { get; init; } = [];
+
+    /// <summary>Gets the compensations that ran, in the order they ran.</summary>
+    public IReadOnlyList<CompensationRecord> CompensationsRun { get; init; } = [];
+
+    /// <summary>Gets a value indicating whether any compensation failed.</summary>
+    public bool HasCompensationFailure => CompensationsRun.Any(c => !c.Succeeded);
+}
+
+/// <summary>How a wave ended.</summary>
+public enum WaveOutcome
+{
+    /// <summary>Every database completed.</summary>
+    Completed,
+
+    /// <summary>Assessment found blocking issues: nothing was touched.</summary>
+    Blocked,
+
+    /// <summary>Some databases completed, others were rolled back or skipped (policy rollbackDatabase).</summary>
+    PartiallyCompleted,
+
+    /// <summary>The wave was rolled back (after a failure, or on request).</summary>
+    RolledBack,
+
+    /// <summary>A compensation failed: manual repair needed.</summary>
+    Failed,
+}
+
+/// <summary>The wave orchestration's output.</summary>
+/// <param name="Wave">The wave id.</param>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Databases">Per database, in manifest order.</param>
+/// <param name="Assessment">The pre-flight assessment of every database.</param>
+/// <param name="RollbackOrder">Databases compensated by the wave, in the order it compensated them.</param>
+public sealed record WaveResult(
+    string Wave,
+    WaveOutcome Outcome,
+    IReadOnlyList<DatabaseMigrationResult> Databases,
+    IReadOnlyList<AssessmentReport> Assessment,
+    IReadOnlyList<string> RollbackOrder);
+
+/// <summary>The live status a wave publishes as custom status.</summary>
+/// <param name="Wave">The wave id.</param>
+/// <param name="Phase">assessing, migrating, rollingBack, finished.</param>
+/// <param name="Databases">Per database: state (and for running ones, the child's instance id to read details from).</param>
+public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<string, DatabaseState> Databases);
+
+/// <summary>The live status a database orchestration publishes as custom status.</summary>
+/// <param name="Database">The database.</param>
+/// <param name="State">Where it stands.</param>
+/// <param name="Progress">The last copy progress, while data moves.</param>
+/// <param name="Message">A line for operators (what it waits for, what failed).</param>
+public sealed record DatabaseStatus(string Database, DatabaseState State, CopyProgress? Progress, string? Message);
+
+/// <summary>Names of orchestrations, activities and events, shared by orchestrations, hosts and clients.</summary>
+public static class MigrationNames
+{
+    /// <summary>The wave orchestration.</summary>
+    public const string WaveOrchestration = nameof(WaveOrchestration);
+
+    /// <summary>The per-database orchestration.</summary>
+    public const string DatabaseMigrationOrchestration = nameof(DatabaseMigrationOrchestration);
+
+    /// <summary>The rollback of a finished wave.</summary>
+    public const string WaveRollbackOrchestration = nameof(WaveRollbackOrchestration);
+
+    /// <summary>Event: approve cutover (to a database instance).</summary>
+    public const string ApproveCutoverEvent = "ApproveCutover";
+
+    /// <summary>Event: re-run from the failed step (to a database instance in NeedsAttention).</summary>
+    public const string RetryEvent = "Retry";
+
+    /// <summary>Event: roll back (to a wave, or a database instance).</summary>
+    public const string RollbackEvent = "Rollback";
+
+    /// <summary>The instance id of a database's orchestration within a wave.</summary>
+    public static string DatabaseInstanceId(string waveId, string database) => $"{waveId}:{database}";
+
+    /// <summary>The instance id of a finished wave's rollback.</summary>
+    public static string RollbackInstanceId(string waveId) => $"{waveId}:rollback";
+}

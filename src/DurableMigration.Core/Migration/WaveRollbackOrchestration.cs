@@ -1,0 +1,48 @@
+using DurableMigration.Manifest;
+
+namespace DurableMigration.Migration;
+
+/// <summary>The input of a finished wave's rollback.</summary>
+/// <param name="Manifest">The wave's manifest.</param>
+/// <param name="Previous">The wave's result, whose completed databases carry their registered compensations.</param>
+public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous);
+
+/// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
+/// <remarks>Started by <c>dmig rollback</c> for a wave that already ended, under the id <c>{wave}:rollback</c>.</remarks>
+public sealed class WaveRollbackOrchestration : Orchestration.Orchestrator<WaveRollbackInput, WaveResult>
+{
+    /// <inheritdoc/>
+    public override async Task<WaveResult> RunAsync(Orchestration.IOrchestrationContext context, WaveRollbackInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var manifest = input.Manifest;
+        var results = input.Previous.Databases.ToDictionary(r => r.Database, StringComparer.OrdinalIgnoreCase);
+        var order = new List<string>();
+        foreach (string name in DependencyGraph.TopologicalOrder(manifest.Databases).Reverse())
+        {
+            if (!results.TryGetValue(name, out var previous) || previous.State != DatabaseState.Completed)
+            {
+                continue;
+            }
+
+            var database = manifest.Databases.First(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+            context.SetCustomStatus(new WaveStatus(manifest.Wave, "rollingBack", results.ToDictionary(r => r.Key, r => r.Value.State)));
+#pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
+            var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, previous.Registered, manifest.Alerts.Webhook);
+#pragma warning restore CA2007
+            results[name] = previous with
+            {
+                State = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack,
+                Registered = [],
+                CompensationsRun = [.. previous.CompensationsRun, .. records],
+            };
+            order.Add(name);
+        }
+
+        var ordered = manifest.Databases.Select(d => results[d.Name]).ToList();
+        context.SetCustomStatus(new WaveStatus(manifest.Wave, "finished", results.ToDictionary(r => r.Key, r => r.Value.State)));
+        var outcome = ordered.Any(r => r.State == DatabaseState.Failed) ? WaveOutcome.Failed : WaveOutcome.RolledBack;
+        return new WaveResult(manifest.Wave, outcome, ordered, input.Previous.Assessment, order);
+    }
+}
