@@ -1,11 +1,12 @@
 // DurableMigration benchmarks. Usage:
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick]
 // Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
 using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine [--quick]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -15,7 +16,10 @@ switch (args[0])
     case "engine":
         await EngineBenchmark.RunAsync(quick);
         return 0;
+    case "wave":
+        await WaveBenchmark.RunAsync(quick);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave");
         return 2;
 }

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using DurableMigration.Client;
+using DurableMigration.Engine.Serialization;
+using DurableMigration.Host.Hosting;
+using DurableMigration.Manifest;
+using DurableMigration.Migration;
+using DurableMigration.Providers;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DurableMigration.Bench;
+
+/// <summary>Wave benchmarks: orchestration overhead of a large wave, and copy speed against SQLite's own <c>VACUUM INTO</c>.</summary>
+/// <remarks>
+/// (1) A wave of many tiny databases with a random dependency graph, run by the real orchestrations on the embedded
+/// runtime, against a baseline that makes the very same provider calls directly, with the same parallelism, in the
+/// same run. Overhead per database = (wave wall time − baseline wall time) / databases.
+/// (2) One large SQLite database copied by the provider (schema + data, with progress reporting) against
+/// <c>VACUUM INTO</c> of the same file, measured in the same run; validation is timed separately.
+/// </remarks>
+internal static class WaveBenchmark
+{
+    private const int MaxParallel = 8;
+
+    public static async Task RunAsync(bool quick)
+    {
+        int databases = quick ? 200 : 1000;
+        long copyBytes = quick ? 100L << 20 : 1L << 30;
+        string root = Path.Combine(Path.GetTempPath(), "dmig-bench-wave", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        try
+        {
+            Console.WriteLine($"wave benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores; {databases} tiny databases, maxParallel {MaxParallel}; copy of a {copyBytes >> 20} MiB database");
+            var (waveSeconds, baselineSeconds) = await MeasureWaveAsync(Path.Combine(root, "wave"), databases);
+            double overheadMs = (waveSeconds - baselineSeconds) * 1000 / databases;
+            Console.WriteLine($"  wave of {databases}: {waveSeconds:F2} s; same provider calls without orchestration: {baselineSeconds:F2} s; overhead {overheadMs:F2} ms/database (goal < 5)");
+
+            var copy = await MeasureCopyAsync(Path.Combine(root, "copy"), copyBytes);
+            Console.WriteLine($"  copy of {copy.MiB:F0} MiB: provider {copy.ProviderSeconds:F2} s ({copy.MiB / copy.ProviderSeconds:F0} MiB/s, {copy.ProgressReports} progress reports), VACUUM INTO {copy.VacuumSeconds:F2} s ({copy.MiB / copy.VacuumSeconds:F0} MiB/s), ratio {copy.VacuumSeconds / copy.ProviderSeconds:F2} (goal >= 0.8); validation {copy.ValidationSeconds:F2} s");
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_overhead {overheadMs:F2} ms/database vs_goal={overheadMs / 5:F2} wave_s={waveSeconds:F2} baseline_s={baselineSeconds:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_wall {waveSeconds:F2} s databases={databases}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT copy {copy.MiB / copy.ProviderSeconds:F1} MiB/s vs_vacuum={copy.VacuumSeconds / copy.ProviderSeconds:F2} vacuum_mibs={copy.MiB / copy.VacuumSeconds:F1} validate_s={copy.ValidationSeconds:F2}"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<(double Wave, double Baseline)> MeasureWaveAsync(string directory, int count)
+    {
+        var random = new Random(1000);
+        var specs = new List<DatabaseSpec>();
+        Directory.CreateDirectory(Path.Combine(directory, "source"));
+        Directory.CreateDirectory(Path.Combine(directory, "target"));
+        Directory.CreateDirectory(Path.Combine(directory, "direct"));
+        for (int i = 0; i < count; i++)
+        {
+            string name = $"db{i:D4}";
+            string source = Path.Combine(directory, "source", name + ".db");
+            await CreateTinyAsync(source, i);
+            var dependsOn = i == 0 ? [] : Enumerable.Range(0, random.Next(0, 3)).Select(_ => $"db{random.Next(0, i):D4}").Distinct().ToList();
+            specs.Add(new DatabaseSpec(name, new DatabaseEndpoint("sqlite", $"Data Source={source}"),
+                new DatabaseEndpoint("sqlite", $"Data Source={Path.Combine(directory, "target", name + ".db")}"), dependsOn, 0, null, new ValidationOptions(true, true)));
+        }
+
+        var manifest = new WaveManifest("bench-wave", MigrationMode.Offline, MaxParallel, new FailurePolicy(FailureAction.RollbackWave, TimeSpan.FromHours(1)),
+            new CutoverPolicy(CutoverApproval.Auto, null, 5), new AlertPolicy(null, null), specs);
+
+        // Baseline: the same provider calls, same parallelism, no orchestration. Sources are copied first so both runs start equal.
+        await using var baselineHost = DmigHost.Create(Path.Combine(directory, "baseline-data"));
+        var provider = baselineHost.Services.GetRequiredService<IDatabaseProviderCatalog>().Get("sqlite");
+        var registry = baselineHost.Services.GetRequiredService<IConnectionRegistry>();
+        var direct = specs.Select(s => s with
+        {
+            Source = s.Source with { Connection = $"Data Source={Path.Combine(directory, "direct", s.Name + "-src.db")}" },
+            Target = s.Target with { Connection = $"Data Source={Path.Combine(directory, "direct", s.Name + ".db")}" },
+        }).ToList();
+        foreach (var (spec, copy) in specs.Zip(direct))
+        {
+            File.Copy(spec.Source.Connection["Data Source=".Length..], copy.Source.Connection["Data Source=".Length..]);
+        }
+
+        var baseline = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(direct, new ParallelOptions { MaxDegreeOfParallelism = MaxParallel }, async (spec, ct) =>
+        {
+            var endpoints = new MigrationEndpoints(spec.Name, spec.Source.Connection, spec.Target.Connection, null);
+            await provider.AssessAsync(endpoints, ct);
+            await provider.CopySchemaAsync(endpoints, ct);
+            await provider.CopyDataAsync(endpoints, new Progress<CopyProgress>(), ct);
+            await provider.MakeSourceReadOnlyAsync(endpoints, ct);
+            await provider.ValidateAsync(endpoints, spec.Validation, ct);
+            await provider.ValidateAsync(endpoints, spec.Validation, ct);
+            await registry.SwitchAsync(spec.Name, spec.Target.Connection, "sqlite", "bench", ct);
+        });
+        double baselineSeconds = baseline.Elapsed.TotalSeconds;
+
+        await using var host = DmigHost.Create(Path.Combine(directory, "wave-data"));
+        await host.StartEngineAsync();
+        var wave = Stopwatch.StartNew();
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest), new StartOrchestrationOptions { InstanceId = manifest.Wave });
+        var result = await host.Client.WaitForInstanceCompletionAsync(manifest.Wave, getInputsAndOutputs: true);
+        double waveSeconds = wave.Elapsed.TotalSeconds;
+        var outcome = JsonDataConverter.Default.Deserialize<WaveResult>(result.SerializedOutput)?.Outcome;
+        if (outcome != WaveOutcome.Completed)
+        {
+            throw new InvalidOperationException($"The benchmark wave ended {result.RuntimeStatus}/{outcome}: {result.FailureDetails}");
+        }
+
+        return (waveSeconds, baselineSeconds);
+    }
+
+    private static async Task<(double MiB, double ProviderSeconds, double VacuumSeconds, double ValidationSeconds, int ProgressReports)> MeasureCopyAsync(string directory, long bytes)
+    {
+        Directory.CreateDirectory(directory);
+        string source = Path.Combine(directory, "large.db");
+        Console.WriteLine($"  generating a {bytes >> 20} MiB source…");
+        await CreateLargeAsync(source, bytes);
+        double mib = new FileInfo(source).Length / (double)(1 << 20);
+
+        // Warm the page cache equally for both: each reads the same file once before its timed run.
+        await File.ReadAllBytesAsync(source);
+        string vacuumTarget = Path.Combine(directory, "vacuum.db");
+        var vacuum = Stopwatch.StartNew();
+        await using (var connection = new SqliteConnection($"Data Source={source};Mode=ReadOnly;Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandTimeout = 0;
+            command.CommandText = $"VACUUM INTO '{vacuumTarget}'";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        double vacuumSeconds = vacuum.Elapsed.TotalSeconds;
+        File.Delete(vacuumTarget);
+
+        await using var host = DmigHost.Create(Path.Combine(directory, "data"));
+        var provider = host.Services.GetRequiredService<IDatabaseProviderCatalog>().Get("sqlite");
+        var endpoints = new MigrationEndpoints("large", $"Data Source={source}", $"Data Source={Path.Combine(directory, "copy.db")}", null);
+        int reports = 0;
+        var progress = new CountingProgress(() => reports++);
+        await File.ReadAllBytesAsync(source);
+        var copy = Stopwatch.StartNew();
+        await provider.CopySchemaAsync(endpoints);
+        await provider.CopyDataAsync(endpoints, progress);
+        double providerSeconds = copy.Elapsed.TotalSeconds;
+
+        var validate = Stopwatch.StartNew();
+        var report = await provider.ValidateAsync(endpoints, new ValidationOptions(true, true));
+        double validationSeconds = validate.Elapsed.TotalSeconds;
+        if (!report.Passed)
+        {
+            throw new InvalidOperationException("The copied database does not match its source.");
+        }
+
+        return (mib, providerSeconds, vacuumSeconds, validationSeconds, reports);
+    }
+
+    private static async Task CreateTinyAsync(string path, int seed)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+            CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL);
+            INSERT INTO t (v) VALUES ('a{seed}'), ('b{seed}'), ('c{seed}'), ('d{seed}'), ('e{seed}');
+            """);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A table of rows of about 200 bytes (integers, a real, text, a blob) until the file reaches <paramref name="bytes"/>.</summary>
+    private static async Task CreateLargeAsync(string path, long bytes)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = """
+                PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+                CREATE TABLE events (id INTEGER PRIMARY KEY, account INTEGER NOT NULL, amount REAL NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, blob BLOB);
+                CREATE INDEX ix_events_account ON events (account);
+                """;
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        long rows = bytes / 230;
+        const long batch = 200_000;
+        for (long start = 0; start < rows; start += batch)
+        {
+            await using var insert = connection.CreateCommand();
+            // A recursive CTE generates rows inside SQLite: the benchmark measures the copy, not the generator.
+            insert.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                WITH RECURSIVE n(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {Math.Min(rows, start + batch)})
+                INSERT INTO events (id, account, amount, kind, body, blob)
+                SELECT i, i % 9973, i * 0.37, 'kind-' || (i % 17), printf('%0120d-%s', i, hex(randomblob(8))), CASE WHEN i % 4 = 0 THEN randomblob(24) END FROM n
+                """);
+            insert.CommandTimeout = 0;
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed class CountingProgress(Action onReport) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value) => onReport();
+    }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DurableMigration.Client;
+using DurableMigration.Migration;
+using DurableMigration.Providers;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Console;
+
+/// <summary>Renders waves for operators: live progress while running, a summary at the end, Durable Functions' status JSON on request.</summary>
+internal sealed class WaveConsole(IAnsiConsole console)
+{
+    private readonly Dictionary<string, string> _lastLines = new(StringComparer.OrdinalIgnoreCase);
+
+    public IAnsiConsole Out => console;
+
+    /// <summary>Watches a wave until it finishes, showing per-database state and progress; returns the finished wave.</summary>
+    public async Task<WaveView> WatchAsync(IOrchestrationClient client, string waveId, CancellationToken cancellationToken)
+    {
+        if (console.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected)
+        {
+            WaveView? last = null;
+            await console.Live(new Text($"Starting wave {waveId}…")).AutoClear(false).StartAsync(async live =>
+            {
+                while (true)
+                {
+                    last = await WaveView.LoadAsync(client, waveId, cancellationToken).ConfigureAwait(false)
+                        ?? throw new OrchestrationNotFoundException(waveId);
+                    live.UpdateTarget(LiveTable(last));
+                    if (last.Wave.IsCompleted)
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(300, cancellationToken).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+            return last!;
+        }
+
+        while (true)
+        {
+            var view = await WaveView.LoadAsync(client, waveId, cancellationToken).ConfigureAwait(false)
+                ?? throw new OrchestrationNotFoundException(waveId);
+            WriteChanges(view);
+            if (view.Wave.IsCompleted)
+            {
+                return view;
+            }
+
+            await Task.Delay(300, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The live table: one row per database with state, progress bar and what it is doing.</summary>
+    public static Table LiveTable(WaveView view)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString())}")
+            .AddColumn("database").AddColumn("state").AddColumn("progress").AddColumn("detail");
+        foreach (string name in view.DatabaseNames)
+        {
+            var state = view.StateOf(name);
+            view.Databases.TryGetValue(name, out var live);
+            table.AddRow(
+                new Markup(Markup.Escape(name)),
+                new Markup(StateMarkup(state)),
+                new Markup(ProgressBar(live?.Progress, state)),
+                new Markup(Markup.Escape(Truncate(live?.Message ?? string.Empty, 70))));
+        }
+
+        return table;
+    }
+
+    /// <summary>The end-of-wave summary: per database the outcome, volumes, timings, validation and compensations.</summary>
+    public void WriteSummary(WaveView view)
+    {
+        if (view.Result is not { } result)
+        {
+            var failure = view.Wave.FailureDetails;
+            console.MarkupLine($"[red]Wave {Markup.Escape(view.Wave.InstanceId)} ended {view.Wave.RuntimeStatus}[/]{(failure is null ? string.Empty : ": " + Markup.Escape(failure.ToString()))}");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("database").AddColumn("state").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("bytes").RightAligned())
+            .AddColumn("time").AddColumn("validation").AddColumn("compensations").AddColumn("note");
+        foreach (var database in result.Databases)
+        {
+            table.AddRow(
+                new Markup(Markup.Escape(database.Database)),
+                new Markup(StateMarkup(database.State)),
+                new Text(database.Rows.ToString("N0", CultureInfo.InvariantCulture)),
+                new Text(FormatBytes(database.Bytes)),
+                new Text(Duration(database.Steps)),
+                new Markup(ValidationMarkup(database.Validation)),
+                new Markup(Markup.Escape(Compensations(database))),
+                new Markup(Markup.Escape(Truncate(database.Error ?? string.Empty, 60))));
+        }
+
+        console.Write(table);
+        foreach (var blocked in result.Assessment.Where(a => a.IsBlocked))
+        {
+            foreach (var finding in blocked.Findings.Where(f => f.Severity == FindingSeverity.Blocking))
+            {
+                console.MarkupLine($"[red]blocking[/] {Markup.Escape(blocked.Database)}: {Markup.Escape(finding.Message)} [grey]({Markup.Escape(finding.Rule)})[/]");
+            }
+        }
+
+        if (result.RollbackOrder.Count > 0)
+        {
+            console.MarkupLine($"rolled back in this order: {Markup.Escape(string.Join(" → ", result.RollbackOrder))}");
+        }
+
+        string color = result.Outcome == WaveOutcome.Completed ? "green" : "red";
+        TimeSpan elapsed = view.Wave.LastUpdatedAt - view.Wave.CreatedAt;
+        console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {result.Outcome}[/] in {elapsed:hh\\:mm\\:ss}");
+    }
+
+    /// <summary>Writes the instance in Durable Functions' status JSON shape.</summary>
+    public static string StatusJson(OrchestrationMetadata instance)
+    {
+        var json = new JsonObject
+        {
+            ["name"] = instance.Name,
+            ["instanceId"] = instance.InstanceId,
+            ["runtimeStatus"] = instance.RuntimeStatus.ToString(),
+            ["input"] = Parse(instance.SerializedInput),
+            ["customStatus"] = Parse(instance.SerializedCustomStatus),
+            ["output"] = Parse(instance.SerializedOutput),
+            ["createdTime"] = instance.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["lastUpdatedTime"] = instance.LastUpdatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        };
+        if (instance.FailureDetails is { } failure)
+        {
+            json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
+        }
+
+        return json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private void WriteChanges(WaveView view)
+    {
+        foreach (string name in view.DatabaseNames)
+        {
+            var state = view.StateOf(name);
+            view.Databases.TryGetValue(name, out var live);
+            string progress = live?.Progress is { } p ? $" {p.RowsCopied:N0}/{p.RowsTotal:N0} rows" : string.Empty;
+            string line = $"{name}: {Display(state)}{(live?.Message is { } m ? " - " + m : string.Empty)}{progress}";
+            if (!_lastLines.TryGetValue(name, out var previous) || previous != line)
+            {
+                _lastLines[name] = line;
+                console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+            }
+        }
+    }
+
+    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
+
+    public static string Display(DatabaseState state) => state switch
+    {
+        DatabaseState.AwaitingDependencies => "awaiting dependencies",
+        DatabaseState.AwaitingApproval => "awaiting approval",
+        DatabaseState.CuttingOver => "cutting over",
+        DatabaseState.ValidatingTarget => "validating target",
+        DatabaseState.NeedsAttention => "needs attention",
+        DatabaseState.RollingBack => "rolling back",
+        DatabaseState.RolledBack => "rolled back",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+
+    private static string StateMarkup(DatabaseState state)
+    {
+        string color = state switch
+        {
+            DatabaseState.Completed => "green",
+            DatabaseState.Failed or DatabaseState.NeedsAttention => "red",
+            DatabaseState.RolledBack or DatabaseState.RollingBack or DatabaseState.Skipped => "yellow",
+            DatabaseState.AwaitingApproval => "blue",
+            _ => "white",
+        };
+        return $"[{color}]{Display(state)}[/]";
+    }
+
+    private static string ProgressBar(CopyProgress? progress, DatabaseState state)
+    {
+        if (progress is null || progress.RowsTotal == 0)
+        {
+            return state == DatabaseState.Completed ? "[green]████████████████████[/] 100%" : string.Empty;
+        }
+
+        double fraction = Math.Clamp(progress.RowsCopied / (double)progress.RowsTotal, 0, 1);
+        int filled = (int)Math.Round(fraction * 20);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"[green]{new string('█', filled)}[/][grey]{new string('░', 20 - filled)}[/] {fraction:P0} {progress.RowsCopied:N0}/{progress.RowsTotal:N0} rows");
+    }
+
+    private static string ValidationMarkup(ValidationReport? validation) => validation switch
+    {
+        null => "[grey]-[/]",
+        { Passed: true } => $"[green]passed[/] ({validation.Tables.Count} {(validation.Tables.Count == 1 ? "table" : "tables")})",
+        _ => $"[red]mismatch[/] ({validation.Tables.Count(t => !t.Matches) + validation.MissingInTarget.Count})",
+    };
+
+    private static string Compensations(DatabaseMigrationResult database)
+    {
+        if (database.CompensationsRun.Count == 0)
+        {
+            return "-";
+        }
+
+        return string.Join(", ", database.CompensationsRun.Select(c => c.Succeeded ? c.Compensation.ToString() : $"{c.Compensation} FAILED"));
+    }
+
+    private static string Duration(IReadOnlyList<StepTiming> steps) =>
+        steps.Count == 0 ? "-" : (steps.Max(s => s.EndedAt) - steps.Min(s => s.StartedAt)).ToString(@"hh\:mm\:ss\.f", CultureInfo.InvariantCulture);
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F1} GiB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
+        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):F1} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+    };
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}

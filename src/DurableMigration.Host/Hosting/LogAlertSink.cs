@@ -1,0 +1,30 @@
+using System.Net.Http.Json;
+using DurableMigration.Migration;
+using DurableMigration.Providers;
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Host.Hosting;
+
+/// <summary>Writes alerts to the log and, when the wave names a webhook, posts them there as JSON.</summary>
+internal sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, HttpClient http) : IAlertSink
+{
+    public async Task SendAsync(MigrationAlert alert, Uri? webhook, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        LogAlert(logger, alert.Kind, alert.WaveId, alert.Database ?? "-", alert.Message);
+        if (webhook is null)
+        {
+            return;
+        }
+
+        using var response = await http.PostAsJsonAsync(webhook, alert, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            // The activity's retry policy retries; the log keeps the reason (host and status only, not the URL's query).
+            throw new HttpRequestException($"The alert webhook at {webhook.Host} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Alert {Kind} in wave {WaveId} ({Database}): {Message}")]
+    private static partial void LogAlert(ILogger logger, string kind, string waveId, string database, string message);
+}

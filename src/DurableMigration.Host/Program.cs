@@ -1,0 +1,17 @@
+// dmig: the DurableMigration command line. See README.md and docs/cli.md.
+using DurableMigration.Host.Commands;
+using Spectre.Console;
+
+// Piped or redirected output (CI logs, files) gets plain text at a readable width; a terminal gets colour and live tables.
+var console = AnsiConsole.Create(new AnsiConsoleSettings
+{
+    Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+    ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+    Interactive = Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
+});
+if (Console.IsOutputRedirected)
+{
+    console.Profile.Width = 160;
+}
+
+return await DmigCommandLine.Build(console).Parse(args).InvokeAsync();

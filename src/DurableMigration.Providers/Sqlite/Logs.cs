@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Providers.Sqlite;
+
+/// <summary>The SQLite provider's log lines. They name the database and at most a file name: never a connection string or a path.</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Assessed {Database}: {Tables} table(s), {SizeBytes} bytes, {Blocking} blocking finding(s)")]
+    public static partial void Assessed(ILogger logger, string database, int tables, long sizeBytes, int blocking);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Created the schema of {Database} in {TargetFile}: {Tables} table(s), {Views} view(s)")]
+    public static partial void SchemaCopied(ILogger logger, string database, string targetFile, int tables, int views);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Rebuilding the target of {Database} before copying rows: it is not the fresh schema copy of the current source ({Reason})")]
+    public static partial void RebuildingTarget(ILogger logger, string database, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Copied {Rows} row(s) of {Database} ({Tables} table(s), ~{Bytes} bytes) in {ElapsedMs} ms")]
+    public static partial void DataCopied(ILogger logger, string database, long rows, int tables, long bytes, long elapsedMs);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Made the source of {Database} read-only: {Triggers} trigger(s) on {Tables} table(s)")]
+    public static partial void MadeReadOnly(ILogger logger, string database, int triggers, int tables);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Made the source of {Database} writable: dropped {Triggers} read-only trigger(s)")]
+    public static partial void MadeWritable(ILogger logger, string database, int triggers);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Validated {Database}: {Passed} ({Mismatches} table mismatch(es), {Missing} missing object(s))")]
+    public static partial void Validated(ILogger logger, string database, string passed, int mismatches, int missing);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dropped the target of {Database} ({TargetFile})")]
+    public static partial void TargetDropped(ILogger logger, string database, string targetFile);
+}

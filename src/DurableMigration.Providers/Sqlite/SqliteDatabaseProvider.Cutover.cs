@@ -1,0 +1,115 @@
+using Microsoft.Data.Sqlite;
+
+namespace DurableMigration.Providers.Sqlite;
+
+/// <summary>Read-only source, writable source, and dropping the target.</summary>
+public sealed partial class SqliteDatabaseProvider
+{
+    private static readonly string[] WriteOperations = ["insert", "update", "delete"];
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Creates, in one transaction, <c>BEFORE INSERT</c>, <c>BEFORE UPDATE</c> and <c>BEFORE DELETE</c> triggers
+    /// named <c>dmig_readonly_&lt;table&gt;_&lt;insert|update|delete&gt;</c> on every table of the source (whatever the
+    /// table filter), each raising <c>ABORT</c> with <see cref="ReadOnlyMessage"/>. Idempotent: existing triggers stay.
+    /// Virtual tables cannot carry triggers; their shadow tables (FTS and the like) get them, so writes through a
+    /// virtual table fail too, with the module's own error. Schema changes are not blocked.
+    /// </remarks>
+    public Task MakeSourceReadOnlyAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        RunAsync(endpoints, "making the source read-only", job => Task.FromResult(MakeReadOnly(job)), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Drops every <c>dmig_readonly_*</c> trigger of the source. Idempotent: a source without them is left as it is.</remarks>
+    public Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        RunAsync(endpoints, "making the source writable", job => Task.FromResult(MakeWritable(job)), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Deletes the target file and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>. Idempotent: a missing target is
+    /// fine. Refuses (non-retriably) to delete the source, or a file that holds data DurableMigration did not write.
+    /// </remarks>
+    public Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        RunAsync(endpoints, "dropping the target", job => Task.FromResult(DropTarget(job)), cancellationToken);
+
+    private bool MakeReadOnly(Job job)
+    {
+        var source = RequireSource(job);
+        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
+        connection.Open();
+        int created = 0;
+        var tables = new List<string>();
+        Sql.InTransaction(
+            connection,
+            () =>
+            {
+                // Shadow tables (behind FTS and other virtual tables) take triggers too, so their module cannot write either.
+                tables = Sql.Query(
+                    connection,
+                    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow') ORDER BY name",
+                    r => r.GetString(0)).Where(n => !SqliteSchema.IsInternal(n)).ToList();
+                var existing = Sql.Query(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger'", r => r.GetString(0))
+                    .ToHashSet(StringComparer.OrdinalIgnoreCase);
+                foreach (string table in tables)
+                {
+                    foreach (string operation in WriteOperations)
+                    {
+                        string trigger = ReadOnlyTriggerPrefix + table + "_" + operation;
+                        if (existing.Contains(trigger))
+                        {
+                            continue;
+                        }
+
+                        Sql.Execute(connection, $"CREATE TRIGGER {Sql.Quote(trigger)} BEFORE {operation.ToUpperInvariant()} ON {Sql.Quote(table)} BEGIN SELECT RAISE(ABORT, {Sql.Literal(ReadOnlyMessage)}); END");
+                        created++;
+                    }
+                }
+            },
+            immediate: true);
+        Logs.MadeReadOnly(_logger, job.Database, created, tables.Count);
+        return true;
+    }
+
+    private bool MakeWritable(Job job)
+    {
+        var source = RequireSource(job);
+        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
+        connection.Open();
+        int dropped = 0;
+        Sql.InTransaction(
+            connection,
+            () =>
+            {
+                var triggers = Sql.Query(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger'", r => r.GetString(0))
+                    .Where(SqliteSchema.IsReadOnlyTrigger)
+                    .ToList();
+                foreach (string trigger in triggers)
+                {
+                    Sql.Execute(connection, $"DROP TRIGGER IF EXISTS main.{Sql.Quote(trigger)}");
+                }
+
+                dropped = triggers.Count;
+            },
+            immediate: true);
+        Logs.MadeWritable(_logger, job.Database, dropped);
+        return true;
+    }
+
+    private bool DropTarget(Job job)
+    {
+        var target = job.Target;
+        if (SqliteFile.TryParse(job.Endpoints.SourceConnection) is { } source && source.IsSameFileAs(target))
+        {
+            throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': source and target are the same file ({target.FileName}); refusing to delete the source.");
+        }
+
+        var inspection = MigrationMarker.Inspect(target);
+        if (!inspection.MayReplace)
+        {
+            throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': the target file '{target.FileName}' holds data DurableMigration did not write; refusing to delete it.");
+        }
+
+        target.Delete();
+        Logs.TargetDropped(_logger, job.Database, target.FileName);
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Runtime.InteropServices;
+using DurableMigration.Manifest;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace DurableMigration.Providers.Sqlite;
+
+/// <summary>Post-validation: row counts, order-independent checksums and missing objects.</summary>
+public sealed partial class SqliteDatabaseProvider
+{
+    /// <inheritdoc/>
+    /// <remarks>
+    /// For every table that moves: row counts (<see cref="ValidationOptions.RowCounts"/>) and a
+    /// <see cref="TableChecksum"/> over each row's stored columns, in the source's column order
+    /// (<see cref="ValidationOptions.Checksums"/>; a checksum scan yields the row counts too). Source and target are
+    /// read at the same time, each inside one read transaction, so each side is one consistent snapshot. Rowids are
+    /// not part of the checksum. <see cref="ValidationReport.MissingInTarget"/> lists the tables, views, indexes and
+    /// triggers that move but the target lacks (by name), and <c>table.column</c> for a column the target's table
+    /// lacks; the read-only triggers and the marker table are ignored. A mismatch is reported, never thrown; a
+    /// missing target is reported as everything missing.
+    /// </remarks>
+    public Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return RunAsync(endpoints, "validation", job => ValidateCoreAsync(job, options), cancellationToken);
+    }
+
+    private async Task<ValidationReport> ValidateCoreAsync(Job job, ValidationOptions options)
+    {
+        var cancellationToken = job.CancellationToken;
+        var (_, plan) = ReadSource(job, refuseBlocking: false);
+        var target = job.Target;
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var comparable = new List<SqliteTable>();
+        var lackingColumns = new List<string>();
+        // An absent target, or a file that is no database, lacks everything: the report says so without throwing.
+        if (MigrationMarker.Inspect(target).Kind is not (TargetKind.Absent or TargetKind.NotADatabase))
+        {
+            using var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadOnly));
+            connection.Open();
+            present.UnionWith(Sql.Query(connection, "SELECT name FROM main.sqlite_schema", r => r.GetString(0)));
+            foreach (var table in plan.Tables.Where(t => present.Contains(t.Name)))
+            {
+                var columns = Sql.Query(connection, "SELECT name FROM pragma_table_xinfo($table, 'main')", r => r.GetString(0), ("$table", table.Name))
+                    .ToHashSet(StringComparer.OrdinalIgnoreCase);
+                var lacking = table.StoredColumns.Where(c => !columns.Contains(c.Name)).Select(c => $"{table.Name}.{c.Name}").ToList();
+                lackingColumns.AddRange(lacking);
+                if (lacking.Count == 0)
+                {
+                    comparable.Add(table);
+                }
+            }
+        }
+
+        var missing = plan.Objects.Select(o => o.Name).Concat(plan.VirtualTables).Where(n => !present.Contains(n)).Concat(lackingColumns).ToList();
+        var sourceTask = Task.Run(() => Measure(job.Source, plan.Tables, options, cancellationToken), cancellationToken);
+        var targetTask = Task.Run(() => Measure(target, comparable, options, cancellationToken), cancellationToken);
+        var measured = await Task.WhenAll(sourceTask, targetTask).ConfigureAwait(false);
+        var (sourceFigures, targetFigures) = (measured[0], measured[1]);
+
+        var tables = plan.Tables.Select(t =>
+        {
+            var s = sourceFigures[t.Name];
+            var found = targetFigures.TryGetValue(t.Name, out var d);
+            return new TableValidation(t.Name, s.Rows, found ? d.Rows : 0, s.Checksum, found ? d.Checksum : null);
+        }).ToList();
+        var report = new ValidationReport(tables, missing);
+        Logs.Validated(_logger, job.Database, report.Passed ? "passed" : "FAILED", tables.Count(t => !t.Matches), missing.Count);
+        return report;
+    }
+
+    /// <summary>Counts and checksums <paramref name="tables"/> of one file inside one read transaction.</summary>
+    private static Dictionary<string, (long Rows, string? Checksum)> Measure(SqliteFile file, IReadOnlyList<SqliteTable> tables, ValidationOptions options, CancellationToken cancellationToken)
+    {
+        var figures = new Dictionary<string, (long Rows, string? Checksum)>(StringComparer.OrdinalIgnoreCase);
+        if (tables.Count == 0)
+        {
+            return figures;
+        }
+
+        using var connection = new SqliteConnection(file.ConnectionString(SqliteOpenMode.ReadOnly));
+        connection.Open();
+        var handle = connection.Handle;
+        using var interrupt = cancellationToken.Register(() => raw.sqlite3_interrupt(handle));
+        Sql.InTransaction(connection, () =>
+        {
+            foreach (var table in tables)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string from = $"main.{Sql.Quote(table.Name)}";
+                if (options.Checksums)
+                {
+                    var checksum = Checksum(connection, from, table.StoredColumns);
+                    figures[table.Name] = (checksum.Rows, checksum.Value);
+                }
+                else
+                {
+                    figures[table.Name] = (options.RowCounts ? Sql.Int64(connection, $"SELECT count(*) FROM {from}") : 0, null);
+                }
+            }
+        });
+
+        return figures;
+    }
+
+    /// <summary>Checksums every row of <paramref name="from"/>.</summary>
+    /// <remarks>
+    /// Reads through SQLite's C API rather than <see cref="SqliteDataReader"/>: it yields each value's storage class and
+    /// borrows text and blobs as spans, without a string or array per value, which halves the time of a large scan.
+    /// </remarks>
+    private static TableChecksum Checksum(SqliteConnection connection, string from, IReadOnlyList<SqliteColumn> columns)
+    {
+        var checksum = new TableChecksum();
+        string sql = $"SELECT {string.Join(", ", columns.Select(c => Sql.Quote(c.Name)))} FROM {from}";
+        var db = connection.Handle!;
+        int rc = raw.sqlite3_prepare_v2(db, sql, out sqlite3_stmt statement);
+        using (statement)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+            int count = raw.sqlite3_column_count(statement);
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    switch (raw.sqlite3_column_type(statement, i))
+                    {
+                        case raw.SQLITE_INTEGER:
+                            checksum.AddInteger(raw.sqlite3_column_int64(statement, i));
+                            break;
+                        case raw.SQLITE_FLOAT:
+                            checksum.AddReal(raw.sqlite3_column_double(statement, i));
+                            break;
+                        case raw.SQLITE_TEXT:
+                            // column_text first: it converts UTF-16 databases' text to UTF-8, then column_bytes measures that.
+                            var text = raw.sqlite3_column_text(statement, i);
+                            int length = raw.sqlite3_column_bytes(statement, i);
+                            checksum.AddTextUtf8(length == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in text.GetPinnableReference(), length));
+                            break;
+                        case raw.SQLITE_BLOB:
+                            checksum.AddBlob(raw.sqlite3_column_blob(statement, i));
+                            break;
+                        default:
+                            checksum.AddNull();
+                            break;
+                    }
+                }
+
+                checksum.EndRow();
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+        }
+
+        return checksum;
+    }
+}

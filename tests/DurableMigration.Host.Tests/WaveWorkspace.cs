@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using DurableMigration.Host.Commands;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Tests;
+
+/// <summary>A temporary folder with small real SQLite sources, a manifest writer, and the dmig command line run in-process.</summary>
+internal sealed class WaveWorkspace : IDisposable
+{
+    public const int RowsPerTable = 300;
+
+    public WaveWorkspace(string? secretMarker = null)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "dmig-host-tests", Guid.NewGuid().ToString("N")[..12]);
+        // A marker in the folder name lets a test search everything dmig wrote for a resolved connection string.
+        SourceDirectory = Path.Combine(Root, secretMarker ?? "sources");
+        TargetDirectory = Path.Combine(Root, "targets");
+        DataDirectory = Path.Combine(Root, "data");
+        Directory.CreateDirectory(SourceDirectory);
+        Directory.CreateDirectory(TargetDirectory);
+        foreach (string name in new[] { "alpha", "beta", "gamma" })
+        {
+            CreateSource(name);
+        }
+    }
+
+    public string Root { get; }
+
+    public string SourceDirectory { get; }
+
+    public string TargetDirectory { get; }
+
+    public string DataDirectory { get; }
+
+    public string SourcePath(string database) => Path.Combine(SourceDirectory, database + ".db");
+
+    public string TargetPath(string database) => Path.Combine(TargetDirectory, database + ".db");
+
+    /// <summary>Writes a manifest of alpha, beta and gamma (gamma depends on both) and returns its path.</summary>
+    public string WriteManifest(
+        string wave,
+        string onFailure = "rollbackWave",
+        string approval = "auto",
+        Func<string, string>? sourceConnection = null,
+        int operatorTimeoutMinutes = 60)
+    {
+        object Database(string name, params string[] dependsOn) => new
+        {
+            name,
+            source = new { engine = "sqlite", connection = sourceConnection?.Invoke(name) ?? $"Data Source={SourcePath(name)}" },
+            target = new { engine = "sqlite", connection = $"Data Source={TargetPath(name)}" },
+            dependsOn,
+        };
+        var manifest = new
+        {
+            wave,
+            mode = "offline",
+            maxParallel = 2,
+            onFailure,
+            operatorTimeoutMinutes,
+            cutover = new { approval },
+            databases = new[] { Database("alpha"), Database("beta"), Database("gamma", "alpha", "beta") },
+        };
+        string path = Path.Combine(Root, wave + ".json");
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code and everything it printed.</summary>
+    public async Task<(int ExitCode, string Output)> DmigAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        int exitCode = await DmigCommandLine.Build(console).Parse([.. args, "--data-dir", DataDirectory]).InvokeAsync(cancellationToken: timeout.Token);
+        return (exitCode, output.ToString());
+    }
+
+    /// <summary>Row count and an order-independent digest of every user table of a database.</summary>
+    public static async Task<string> FingerprintAsync(string path)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_dmig%' ORDER BY name";
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var fingerprint = new StringBuilder();
+        foreach (string table in tables)
+        {
+            await using var rows = connection.CreateCommand();
+            rows.CommandText = $"SELECT * FROM \"{table}\"";
+            var lines = new List<string>();
+            await using var reader = await rows.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+            }
+
+            lines.Sort(StringComparer.Ordinal);
+            fingerprint.Append(table).Append(':').Append(lines.Count).Append(':').Append(string.Join('\n', lines).GetHashCode(StringComparison.Ordinal)).Append(';');
+        }
+
+        return fingerprint.ToString();
+    }
+
+    /// <summary>Tries to write to the source; returns null when the write worked, else the error.</summary>
+    public async Task<string?> TryWriteAsync(string database)
+    {
+        await using var connection = new SqliteConnection($"Data Source={SourcePath(database)};Pooling=False");
+        await connection.OpenAsync();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO items (name, amount) VALUES ('probe', 1)";
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+            return null;
+        }
+        catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
+        finally
+        {
+            await transaction.RollbackAsync(); // probe only: leave the source as it was
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void CreateSource(string name)
+    {
+        using var connection = new SqliteConnection($"Data Source={SourcePath(name)};Pooling=False");
+        connection.Open();
+        using var tx = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL, note TEXT, payload BLOB);
+            CREATE INDEX ix_items_name ON items (name);
+            CREATE TABLE audit (item_id INTEGER, at TEXT);
+            CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN INSERT INTO audit VALUES (NEW.id, 'now'); END;
+            CREATE VIEW big_items AS SELECT id, name FROM items WHERE amount > 100;
+            """;
+        command.ExecuteNonQuery();
+        command.CommandText = "INSERT INTO items (name, amount, note, payload) VALUES ($n, $a, $t, $p)";
+        var n = command.Parameters.Add("$n", SqliteType.Text);
+        var a = command.Parameters.Add("$a", SqliteType.Real);
+        var t = command.Parameters.Add("$t", SqliteType.Text);
+        var p = command.Parameters.Add("$p", SqliteType.Blob);
+        for (int i = 0; i < RowsPerTable; i++)
+        {
+            n.Value = $"{name}-{i}";
+            a.Value = i * 1.5;
+            t.Value = i % 5 == 0 ? DBNull.Value : $"note {i}";
+            p.Value = i % 3 == 0 ? new byte[] { (byte)i, 1, 2 } : DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+}

@@ -1,0 +1,160 @@
+using DurableMigration.Manifest;
+using DurableMigration.Providers.Tests.Fixtures;
+
+namespace DurableMigration.Providers.Tests;
+
+public sealed class SqliteValidationTests : IDisposable
+{
+    private readonly ProviderScenario _scenario = new();
+
+    public void Dispose() => _scenario.Dispose();
+
+    [Fact]
+    public async Task ValidateAsync_ChangedValueInTheTarget_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "UPDATE posts SET score = score + 0.001 WHERE id = 17");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.False(report.Passed);
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("posts", mismatch.Table);
+        Assert.Equal(mismatch.SourceRows, mismatch.TargetRows);
+        Assert.NotEqual(mismatch.SourceChecksum, mismatch.TargetChecksum);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_ValueChangedOnlyInStorageClass_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "UPDATE users SET email = CAST(email AS BLOB) WHERE id = 3");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.Equal("users", Assert.Single(report.Tables, t => !t.Matches).Table);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_DeletedRowInTheTarget_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "DELETE FROM likes WHERE (user_id, post_id) = (SELECT user_id, post_id FROM likes LIMIT 1)");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("likes", mismatch.Table);
+        Assert.True(mismatch.TargetRows < mismatch.SourceRows);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_DuplicatedRowInTheTarget_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "INSERT INTO activity_log SELECT kind, detail, at FROM activity_log ORDER BY rowid LIMIT 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("activity_log", mismatch.Table);
+        Assert.Equal(mismatch.SourceRows + 1, mismatch.TargetRows);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_DuplicatedRowWithCountsOff_IsStillCaughtByTheChecksum()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "INSERT INTO activity_log SELECT kind, detail, at FROM activity_log ORDER BY rowid LIMIT 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: false, Checksums: true));
+
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.NotEqual(mismatch.SourceChecksum, mismatch.TargetChecksum);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_RowCountsOnly_ComparesCountsWithoutChecksums()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "UPDATE posts SET body = 'changed' WHERE id = 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: true, Checksums: false));
+
+        Assert.True(report.Passed); // a changed value needs checksums to be seen
+        Assert.All(report.Tables, t => Assert.Null(t.SourceChecksum));
+        Assert.Contains(report.Tables, t => t.Table == "posts" && t.SourceRows > 0);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_ObjectsMissingInTheTarget_AreListed()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "DROP INDEX ix_likes_post; DROP VIEW post_stats; DROP TRIGGER comments_count; DROP TABLE activity_log;");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.False(report.Passed);
+        Assert.Equal(["activity_log", "comments_count", "ix_likes_post", "post_stats"], report.MissingInTarget.Order());
+    }
+
+    [Fact]
+    public async Task ValidateAsync_MissingTarget_ReportsEverythingMissingWithoutThrowing()
+    {
+        _scenario.BuildSource();
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.False(report.Passed);
+        Assert.Equal(10, report.MissingInTarget.Count); // 5 tables, 1 view, 3 indexes, 1 trigger
+        Assert.All(report.Tables, t => Assert.Equal(0, t.TargetRows));
+    }
+
+    [Fact]
+    public async Task ValidateAsync_TargetThatIsNoDatabase_ReportsEverythingMissingWithoutThrowing()
+    {
+        _scenario.BuildSource();
+        Directory.CreateDirectory(Path.GetDirectoryName(_scenario.TargetPath)!);
+        await File.WriteAllTextAsync(_scenario.TargetPath, new string('x', 8192));
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.False(report.Passed);
+        Assert.Equal(10, report.MissingInTarget.Count);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_SourceMadeReadOnly_StillPasses()
+    {
+        await MigratedAsync();
+        await _scenario.Provider.MakeSourceReadOnlyAsync(_scenario.Endpoints());
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.True(report.Passed, string.Join(", ", report.MissingInTarget));
+    }
+
+    [Fact]
+    public async Task ValidateAsync_ChecksumsAreIndependentOfPhysicalRowOrder()
+    {
+        await MigratedAsync();
+
+        // Rewrite activity_log in reverse order: same rows, other rowids and page layout.
+        Db.Execute(_scenario.TargetPath, """
+            CREATE TABLE scratch AS SELECT kind, detail, at FROM activity_log ORDER BY rowid DESC;
+            DELETE FROM activity_log;
+            INSERT INTO activity_log SELECT * FROM scratch;
+            DROP TABLE scratch;
+            """);
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.True(report.Passed);
+    }
+
+    private async Task MigratedAsync()
+    {
+        _scenario.BuildSource();
+        await _scenario.MigrateAsync();
+    }
+}
