@@ -6,7 +6,7 @@ using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick] [--no-copy]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -17,7 +17,7 @@ switch (args[0])
         await EngineBenchmark.RunAsync(quick);
         return 0;
     case "wave":
-        await WaveBenchmark.RunAsync(quick);
+        await WaveBenchmark.RunAsync(quick, skipCopy: args.Contains("--no-copy"));
         return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave");

@@ -15,7 +15,7 @@ public sealed class DurableTaskRegistry
 
     /// <summary>Registers orchestrator <typeparamref name="T"/> under <paramref name="name"/>; a new instance serves each execution.</summary>
     public DurableTaskRegistry AddOrchestrator<T>(string name)
-        where T : class, IOrchestrator => Add(_orchestrators, name, sp => ActivatorUtilities.CreateInstance<T>(sp), "orchestrator");
+        where T : class, IOrchestrator => Add(_orchestrators, name, Factory<T>(), "orchestrator");
 
     /// <summary>Registers an orchestrator written as a function.</summary>
     public DurableTaskRegistry AddOrchestratorFunc<TInput, TOutput>(string name, Func<IOrchestrationContext, TInput, Task<TOutput>> run) =>
@@ -27,7 +27,7 @@ public sealed class DurableTaskRegistry
 
     /// <summary>Registers activity <typeparamref name="T"/> under <paramref name="name"/>; it is created in a DI scope per call.</summary>
     public DurableTaskRegistry AddActivity<T>(string name)
-        where T : class, IActivity => Add(_activities, name, sp => ActivatorUtilities.CreateInstance<T>(sp), "activity");
+        where T : class, IActivity => Add(_activities, name, Factory<T>(), "activity");
 
     /// <summary>Registers an activity written as a function.</summary>
     public DurableTaskRegistry AddActivityFunc<TInput, TOutput>(string name, Func<ActivityContext, TInput, CancellationToken, Task<TOutput>> run) =>
@@ -38,6 +38,14 @@ public sealed class DurableTaskRegistry
 
     internal IActivity? CreateActivity(string name, IServiceProvider services) =>
         _activities.TryGetValue(name, out var factory) ? factory(services) : null;
+
+    /// <summary>A constructor-injection factory built once per type, not reflected over on every call.</summary>
+    private static Func<IServiceProvider, T> Factory<T>()
+        where T : class
+    {
+        var factory = ActivatorUtilities.CreateFactory(typeof(T), Type.EmptyTypes);
+        return sp => (T)factory(sp, null);
+    }
 
     private DurableTaskRegistry Add<T>(Dictionary<string, Func<IServiceProvider, T>> map, string name, Func<IServiceProvider, T> factory, string kind)
     {

@@ -1,3 +1,4 @@
+using DurableMigration.Orchestration;
 using DurableMigration.Client;
 using DurableMigration.Engine.Storage;
 using Microsoft.Data.Sqlite;
@@ -23,6 +24,25 @@ public sealed class TaskHubStoreTests
         Assert.Single(locked);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.DoesNotContain(harness.Logs.Lines, l => l.EventId.Id == 3); // not released as a dead local process
+    }
+
+    [Fact]
+    public async Task FinishedInstance_LeavesNoPendingTimerBehind()
+    {
+        await using var harness = await EngineHarness.StartAsync(r => r
+            .AddOrchestratorFunc<string, string>("Patient", (ctx, _) => ctx.WaitForExternalEvent<string>("Answer", TimeSpan.FromHours(1))));
+        string id = await harness.StartAsync("Patient", "x");
+        await harness.WaitUntilAsync(id, m => m.RuntimeStatus == OrchestrationRuntimeStatus.Running);
+
+        await harness.Client.RaiseEventAsync(id, "Answer", "now");
+        await harness.WaitAsync(id);
+
+        await using var connection = new SqliteConnection($"Data Source={harness.TaskHubPath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM NewEvents WHERE InstanceId = $id";
+        command.Parameters.AddWithValue("$id", id);
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -29,6 +29,32 @@ public sealed class WaveOperatorTests
     }
 
     [Fact]
+    public async Task WritesToTheSourceBeforeCutover_AreCarriedOverByTheFinalSync()
+    {
+        using var workspace = new WaveWorkspace();
+        var run = workspace.DmigAsync("run", workspace.WriteManifest("late-writes", approval: "manual"));
+        await WaitForStateAsync(workspace, "late-writes", "alpha", DatabaseState.AwaitingApproval);
+
+        await using (var connection = new SqliteConnection($"Data Source={workspace.SourcePath("alpha")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO items (name, amount) VALUES ('written-after-the-copy', 7)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await workspace.DmigAsync("approve", "late-writes");
+        await WaitForStateAsync(workspace, "late-writes", "gamma", DatabaseState.AwaitingApproval);
+        await workspace.DmigAsync("approve", "late-writes");
+        var (exit, output) = await run;
+
+        Assert.True(exit == DmigCommandLine.Success, output);
+        Assert.Equal(await WaveWorkspace.FingerprintAsync(workspace.SourcePath("alpha")), await WaveWorkspace.FingerprintAsync(workspace.TargetPath("alpha")));
+        var alpha = (await WaveRunTests.ResultAsync(workspace, "late-writes")).Databases.Single(d => d.Database == "alpha");
+        Assert.Equal(WaveWorkspace.RowsPerTable * 2 + 2, alpha.Rows); // the late row and the audit row its trigger wrote
+    }
+
+    [Fact]
     public async Task Approve_WhenNothingAwaitsApproval_IsRefused()
     {
         using var workspace = new WaveWorkspace();

@@ -14,8 +14,9 @@ namespace DurableMigration.Migration;
 /// <c>Retry</c> (re-run from the failed step; a failed monitor re-runs the copy it monitors) or <c>Rollback</c> event,
 /// rolling back when neither comes within the operator timeout; the other policies roll this database back at once
 /// and let the wave decide about the others. A <c>Rollback</c> event stops the database at the next step boundary or
-/// wait. The source is made read-only only at cutover; the final sync then re-copies if the source changed during
-/// the copy, so an offline migration loses no write.</para>
+/// wait. The source is made read-only only at cutover; when post-validation then finds a difference (writes that
+/// reached the source during the copy), one final sync re-copies from the now read-only source and compares again,
+/// so an offline migration loses no write.</para>
 /// </remarks>
 public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
 {
@@ -113,7 +114,7 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
             _copied = await CopyWithMonitoringAsync();
         }
 
-        /// <summary>Runs the copy while polling its progress on durable timers; the monitor step also reads the final progress once.</summary>
+        /// <summary>Runs the copy while polling its progress on durable timers (the monitor step).</summary>
         private async Task<DataCopyResult> CopyWithMonitoringAsync()
         {
             Task<DataCopyResult> copy = context.CallActivityAsync<DataCopyResult>(MigrationActivityNames.CopyData, new DatabaseStepInput(Wave, _database), CompensationRunner.ActivityRetry);
@@ -143,7 +144,13 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
                 throw new StepFailedException(MigrationStep.Migrate, CompensationRunner.Describe(ex));
             }
 
-            await PollProgressAsync(copy);
+            // The copy's result is its final progress. A monitor drill still gets its poll when the copy beat the first timer.
+            _progress = new CopyProgress(result.Tables.LastOrDefault()?.Table ?? string.Empty, result.Rows, result.Rows, result.Bytes);
+            if (input.FailAt == MigrationStep.Monitor && !_drillFired)
+            {
+                await PollProgressAsync(copy);
+            }
+
             return result;
         }
 
@@ -178,14 +185,6 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
             Publish("making the source read-only");
             Register(Compensation.MakeSourceWritable);
             await CallAsync<bool>(MigrationStep.Cutover, MigrationActivityNames.Cutover, Inject(MigrationStep.Cutover));
-
-            // Final sync: writes that reached the source during the copy are moved now that it is read-only.
-            var check = await CallAsync<ValidationReport>(MigrationStep.Cutover, MigrationActivityNames.PostValidate, false);
-            if (!check.Passed)
-            {
-                Publish("final sync: the source changed during the copy");
-                _copied = await CopyWithMonitoringAsync();
-            }
         }
 
         private async Task CutoverGateAsync()
@@ -226,6 +225,17 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
             _state = DatabaseState.ValidatingTarget;
             Publish("comparing source and target");
             _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, Inject(MigrationStep.PostValidate));
+            if (!_validation.Passed)
+            {
+                // Final sync: writes that reached the source during the copy are moved now that it is read-only; then compare again.
+                _state = DatabaseState.CuttingOver;
+                Publish("final sync: the source changed during the copy");
+                _copied = await CopyWithMonitoringAsync();
+                _state = DatabaseState.ValidatingTarget;
+                Publish("comparing source and target after the final sync");
+                _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, false);
+            }
+
             if (!_validation.Passed)
             {
                 var mismatched = _validation.Tables.Where(t => !t.Matches).Select(t => t.Table).Concat(_validation.MissingInTarget);

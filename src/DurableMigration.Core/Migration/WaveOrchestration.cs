@@ -67,6 +67,7 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
         var results = new Dictionary<string, DatabaseMigrationResult>(StringComparer.OrdinalIgnoreCase);
         var running = new Dictionary<Task<DatabaseMigrationResult>, DatabaseSpec>();
         var waiting = databases.ToList();
+        var manifestOrder = databases.Select((d, i) => (d.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.OrdinalIgnoreCase);
         bool rollBackWave = false;
         while (true)
         {
@@ -75,7 +76,7 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
                 var ready = waiting
                     .Where(d => d.DependsOn.All(dep => results.TryGetValue(dep, out var r) && r.State == DatabaseState.Completed))
                     .OrderByDescending(d => d.Priority)
-                    .ThenBy(d => IndexOf(databases, d))
+                    .ThenBy(d => manifestOrder[d.Name])
                     .Take(manifest.MaxParallel - running.Count)
                     .ToList();
                 foreach (var database in ready)
@@ -218,19 +219,6 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
             // The database orchestration itself broke (not a step: those it handles): nothing is known to be undone.
             return new DatabaseMigrationResult(database.Name, DatabaseState.Failed) { Error = $"database orchestration failed: {CompensationRunner.Describe(ex)}" };
         }
-    }
-
-    private static int IndexOf(IReadOnlyList<DatabaseSpec> databases, DatabaseSpec database)
-    {
-        for (int i = 0; i < databases.Count; i++)
-        {
-            if (ReferenceEquals(databases[i], database))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>Every database that depends, directly or not, on <paramref name="name"/>.</summary>

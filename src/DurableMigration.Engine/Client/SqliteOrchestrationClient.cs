@@ -62,11 +62,14 @@ public sealed class SqliteOrchestrationClient : IOrchestrationClient
         while (true)
         {
             Task changed = _signals.InstanceStateChanged.Next;
-            var metadata = await GetInstanceAsync(instanceId, getInputsAndOutputs, cancellationToken).ConfigureAwait(false)
+            // Poll without payloads (a wave's input is its whole manifest); read them once, at the end.
+            var metadata = await GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false)
                 ?? throw new OrchestrationNotFoundException(instanceId);
             if (metadata.IsCompleted)
             {
-                return metadata;
+                return getInputsAndOutputs
+                    ? await GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) ?? metadata
+                    : metadata;
             }
 
             // The pulse covers this process's engine; the poll covers an engine in another process.

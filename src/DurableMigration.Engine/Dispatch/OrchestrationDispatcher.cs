@@ -261,7 +261,7 @@ internal sealed class OrchestrationDispatcher
             Logs.OrchestrationFinished(_logger, instance.Name, instance.InstanceId, commit.Update.Status.ToString());
         }
 
-        if (terminal || commit.Update.Status != instance.Status || commit.Update.CustomStatusChanged)
+        if (terminal || commit.Update.Status != instance.Status)
         {
             _engine.Signals.InstanceStateChanged.Pulse();
         }

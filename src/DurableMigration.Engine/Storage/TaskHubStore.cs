@@ -208,6 +208,8 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             {
                 // Work not yet handed to a worker is withdrawn; work already running finishes and its result is dropped.
                 Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id AND LockExpiration <= $now", ("$id", commit.InstanceId), ("$now", nowMs));
+                // Pending timers and late messages would only be discarded by a later turn: drop them now.
+                Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", commit.InstanceId));
             }
 
             return true;
