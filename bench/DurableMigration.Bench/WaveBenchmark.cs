@@ -32,7 +32,15 @@ internal static class WaveBenchmark
         try
         {
             Console.WriteLine($"wave benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores; {databases} tiny databases, maxParallel {MaxParallel}; copy of a {copyBytes >> 20} MiB database");
-            var (waveSeconds, baselineSeconds) = await MeasureWaveAsync(Path.Combine(root, "wave"), databases);
+            // Both walls vary by a second or more between runs on a small VM: report the run with the median overhead of several.
+            var runs = new List<(double Wave, double Baseline)>();
+            for (int run = 0; run < (quick ? 1 : 3); run++)
+            {
+                runs.Add(await MeasureWaveAsync(Path.Combine(root, $"wave-{run}"), databases));
+                Console.WriteLine($"  run {run + 1}: wave {runs[^1].Wave:F2} s, baseline {runs[^1].Baseline:F2} s");
+            }
+
+            var (waveSeconds, baselineSeconds) = runs.OrderBy(r => r.Wave - r.Baseline).ElementAt(runs.Count / 2);
             double overheadMs = (waveSeconds - baselineSeconds) * 1000 / databases;
             Console.WriteLine($"  wave of {databases}: {waveSeconds:F2} s; same provider calls without orchestration: {baselineSeconds:F2} s; overhead {overheadMs:F2} ms/database (goal < 5)");
 

@@ -170,7 +170,8 @@ public static class DmigCommandLine
         return await WatchToEndAsync(ui, host, manifest.Wave, json, ct).ConfigureAwait(false);
     }
 
-    private static async Task<int> WatchToEndAsync(WaveConsole ui, DmigHost host, string instanceId, bool json, CancellationToken ct)
+    /// <summary>Hosts the runtime and shows the instance until it ends; success when it ends with <paramref name="success"/>.</summary>
+    private static async Task<int> WatchToEndAsync(WaveConsole ui, DmigHost host, string instanceId, bool json, CancellationToken ct, WaveOutcome success = WaveOutcome.Completed)
     {
         try
         {
@@ -185,11 +186,11 @@ public static class DmigCommandLine
                 ui.WriteSummary(view);
             }
 
-            return view.Result?.Outcome == WaveOutcome.Completed ? Success : NotCompleted;
+            return view.Result?.Outcome == success ? Success : NotCompleted;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            ui.Out.MarkupLine($"[yellow]Interrupted. The wave is saved in {Markup.Escape(host.DataDirectory)}; run the same command again to resume it.[/]");
+            ui.Out.MarkupLine($"[yellow]Interrupted. The wave is saved in {Markup.Escape(host.DataDirectory)}; run the same command again to continue.[/]");
             return Interrupted;
         }
     }
@@ -352,7 +353,7 @@ public static class DmigCommandLine
             }
 
             ui.Out.MarkupLine($"Rollback of running wave [bold]{Markup.Escape(waveId)}[/] requested.");
-            return await WatchRollbackAsync(ui, host, waveId, json, ct).ConfigureAwait(false);
+            return await WatchToEndAsync(ui, host, waveId, json, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
         }
 
         var result = Json.Deserialize<WaveResult>(wave.SerializedOutput);
@@ -376,31 +377,7 @@ public static class DmigCommandLine
             ui.Out.MarkupLine($"Rollback [bold]{Markup.Escape(rollbackId)}[/] is {existing.RuntimeStatus}.");
         }
 
-        return await WatchRollbackAsync(ui, host, rollbackId, json, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<int> WatchRollbackAsync(WaveConsole ui, DmigHost host, string instanceId, bool json, CancellationToken ct)
-    {
-        try
-        {
-            await host.StartEngineAsync(ct).ConfigureAwait(false);
-            var view = await ui.WatchAsync(host.Client, instanceId, ct).ConfigureAwait(false);
-            if (json)
-            {
-                ui.Out.WriteLine(WaveConsole.StatusJson(view.Wave));
-            }
-            else
-            {
-                ui.WriteSummary(view);
-            }
-
-            return view.Result?.Outcome is WaveOutcome.RolledBack ? Success : NotCompleted;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            ui.Out.MarkupLine("[yellow]Interrupted; run the same command again to continue the rollback.[/]");
-            return Interrupted;
-        }
+        return await WatchToEndAsync(ui, host, rollbackId, json, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
     }
 
     private static async Task<WaveManifest?> LoadManifestAsync(WaveConsole ui, FileInfo file, CancellationToken ct)
