@@ -1,4 +1,5 @@
 // dmig: the DurableMigration command line. See README.md and docs/cli.md.
+using System.CommandLine;
 using DurableMigration.Host.Commands;
 using Spectre.Console;
 
@@ -14,4 +15,5 @@ if (Console.IsOutputRedirected)
     console.Profile.Width = 160;
 }
 
-return await DmigCommandLine.Build(console).Parse(args).InvokeAsync();
+// Ctrl+C cancels the command; give it time to stop the runtime cleanly (running activities are handed back).
+return await DmigCommandLine.Build(console).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

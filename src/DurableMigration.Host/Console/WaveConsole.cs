@@ -114,7 +114,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
         string color = result.Outcome == WaveOutcome.Completed ? "green" : "red";
         TimeSpan elapsed = view.Wave.LastUpdatedAt - view.Wave.CreatedAt;
-        console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {result.Outcome}[/] in {elapsed:hh\\:mm\\:ss}");
+        console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {result.Outcome}[/] in {elapsed:hh\\:mm\\:ss\\.f}");
     }
 
     /// <summary>Writes the instance in Durable Functions' status JSON shape.</summary>
