@@ -170,7 +170,7 @@ internal sealed class OrchestrationDispatcher
             instance.HistoryCount,
             history,
             consumed,
-            new InstanceUpdate(status, completion?.Result, result?.CustomStatus, result is not null, completion?.FailureDetails),
+            new InstanceUpdate(status, completion?.Result, result?.CustomStatus, result?.CustomStatusChanged ?? false, completion?.FailureDetails),
             activities,
             children,
             messages);

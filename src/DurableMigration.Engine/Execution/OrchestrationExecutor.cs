@@ -13,11 +13,13 @@ namespace DurableMigration.Engine.Execution;
 /// <param name="Actions">Activities, timers and sub-orchestrations to send out.</param>
 /// <param name="Completion">The orchestration's end, if it ended in this turn.</param>
 /// <param name="CustomStatus">The custom status as JSON after the turn.</param>
+/// <param name="CustomStatusChanged">Whether the custom status differs from what the previous turn stored.</param>
 internal sealed record TurnResult(
     IReadOnlyList<HistoryEvent> NewHistory,
     IReadOnlyList<OrchestratorAction> Actions,
     ExecutionCompletedEvent? Completion,
-    string? CustomStatus);
+    string? CustomStatus,
+    bool CustomStatusChanged);
 
 /// <summary>Runs one orchestration instance: replays its history, then feeds it new events one turn at a time.</summary>
 /// <remarks>
@@ -48,6 +50,8 @@ internal sealed class OrchestrationExecutor : IOrchestrationContext
     private int _guidCounter;
     private int _threadId;
     private object? _customStatus;
+    private string? _storedCustomStatus;
+    private bool _customStatusStored;
     private bool _completed;
 
     public OrchestrationExecutor(string instanceId, string name, IOrchestrator? orchestrator, JsonDataConverter converter, ILoggerFactory loggerFactory)
@@ -124,7 +128,12 @@ internal sealed class OrchestrationExecutor : IOrchestrationContext
             actions.Clear(); // Nothing is sent out for an orchestration that already ended.
         }
 
-        return new TurnResult(history, actions, completion, _converter.Serialize(_customStatus));
+        // A fresh executor does not know what the store holds, so its first turn always writes the status.
+        string? customStatus = _converter.Serialize(_customStatus);
+        bool changed = !_customStatusStored || !string.Equals(customStatus, _storedCustomStatus, StringComparison.Ordinal);
+        _storedCustomStatus = customStatus;
+        _customStatusStored = true;
+        return new TurnResult(history, actions, completion, customStatus, changed);
     }
 
     public Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, TaskOptions? options = null)

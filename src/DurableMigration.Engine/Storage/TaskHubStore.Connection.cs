@@ -67,7 +67,7 @@ internal sealed partial class TaskHubStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            ExecuteScript(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 60000; PRAGMA temp_store = MEMORY;");
+            ExecuteScript(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 60000; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8000;");
             EnsureSchema(connection);
         }
         catch
