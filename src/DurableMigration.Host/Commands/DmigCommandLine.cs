@@ -6,6 +6,8 @@ using DurableMigration.Host.Demo;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
+using DurableMigration.Migration.Activities;
+using DurableMigration.Orchestration;
 using DurableMigration.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -204,8 +206,8 @@ public static class DmigCommandLine
         }
 
         await using var host = DmigHost.Create(dataDir, configure);
-        var catalog = host.Services.GetRequiredService<IDatabaseProviderCatalog>();
-        var resolver = host.Services.GetRequiredService<IConnectionResolver>();
+        // The same activity the wave's pre-flight runs, called directly: no orchestration, nothing touched.
+        var validate = ActivatorUtilities.CreateInstance<ValidateDatabaseActivity>(host.Services);
         bool blocked = false;
         var table = new Table().Border(TableBorder.Rounded).Title($"assessment of wave [bold]{Markup.Escape(manifest.Wave)}[/]")
             .AddColumn("database").AddColumn("engine").AddColumn(new TableColumn("size").RightAligned()).AddColumn(new TableColumn("tables").RightAligned()).AddColumn("findings");
@@ -214,10 +216,7 @@ public static class DmigCommandLine
             AssessmentReport report;
             try
             {
-                var provider = catalog.Get(database.Source.Engine);
-                string source = await resolver.ResolveAsync(database.Source.Connection, ct).ConfigureAwait(false);
-                string target = await resolver.ResolveAsync(database.Target.Connection, ct).ConfigureAwait(false);
-                report = await provider.AssessAsync(new MigrationEndpoints(database.Name, source, target, database.Tables), ct).ConfigureAwait(false);
+                report = await validate.RunAsync(new ActivityContext(MigrationActivityNames.ValidateDatabase, manifest.Wave, 0, 1), new DatabaseStepInput(manifest.Wave, database), ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
