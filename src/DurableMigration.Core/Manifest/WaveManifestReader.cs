@@ -260,7 +260,7 @@ public static partial class WaveManifestReader
                 var dependsOnPath = Child(fields.Path, "dependsOn");
                 for (var i = 0; i < dependencies.Count; i++)
                 {
-                    if (StringItem(dependencies[i], Index(dependsOnPath, i)) is { } dependency)
+                    if (StringOf(dependencies[i], Index(dependsOnPath, i)) is { } dependency)
                     {
                         dependsOn.Add((dependency, Index(dependsOnPath, i)));
                     }
@@ -482,7 +482,7 @@ public static partial class WaveManifestReader
                 var path = Child(parent.Path, name);
                 for (var i = 0; i < items.Count; i++)
                 {
-                    if (StringItem(items[i], Index(path, i)) is { } item)
+                    if (StringOf(items[i], Index(path, i)) is { } item)
                     {
                         list.Add(item);
                     }
@@ -490,23 +490,6 @@ public static partial class WaveManifestReader
             }
 
             return list;
-        }
-
-        private string? StringItem(ManifestNode node, string path)
-        {
-            if (node.Kind != ManifestNodeKind.String)
-            {
-                TypeError(path, "a string", node);
-                return null;
-            }
-
-            if (string.IsNullOrWhiteSpace(node.Text))
-            {
-                Error(path, "must not be empty");
-                return null;
-            }
-
-            return node.Text;
         }
 
         private string? RequiredString(ObjectFields parent, string name) =>

@@ -25,6 +25,6 @@ internal sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, HttpCli
         }
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Alert {Kind} in wave {WaveId} ({Database}): {Message}")]
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Alert {Kind} in wave {WaveId} ({Database}): {Message}")]
     private static partial void LogAlert(ILogger logger, string kind, string waveId, string database, string message);
 }
