@@ -44,7 +44,8 @@ internal sealed class WaveWorkspace : IDisposable
         string onFailure = "rollbackWave",
         string approval = "auto",
         Func<string, string>? sourceConnection = null,
-        int operatorTimeoutMinutes = 60)
+        int operatorTimeoutMinutes = 60,
+        string? webhook = null)
     {
         object Database(string name, params string[] dependsOn) => new
         {
@@ -61,6 +62,7 @@ internal sealed class WaveWorkspace : IDisposable
             onFailure,
             operatorTimeoutMinutes,
             cutover = new { approval },
+            alerts = new { webhook },
             databases = new[] { Database("alpha"), Database("beta"), Database("gamma", "alpha", "beta") },
         };
         string path = Path.Combine(Root, wave + ".json");
