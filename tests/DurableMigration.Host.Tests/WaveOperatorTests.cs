@@ -128,7 +128,7 @@ public sealed class WaveOperatorTests
         }
     }
 
-    private static async Task WaitForStateAsync(WaveWorkspace workspace, string wave, string database, DatabaseState state)
+    internal static async Task WaitForStateAsync(WaveWorkspace workspace, string wave, string database, DatabaseState state)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await using var host = DmigHost.Create(workspace.DataDirectory);

@@ -45,7 +45,8 @@ internal sealed class WaveWorkspace : IDisposable
         string approval = "auto",
         Func<string, string>? sourceConnection = null,
         int operatorTimeoutMinutes = 60,
-        string? webhook = null)
+        string? webhook = null,
+        int? maxDurationMinutes = null)
     {
         object Database(string name, params string[] dependsOn) => new
         {
@@ -62,7 +63,7 @@ internal sealed class WaveWorkspace : IDisposable
             onFailure,
             operatorTimeoutMinutes,
             cutover = new { approval },
-            alerts = new { webhook },
+            alerts = new { webhook, maxDurationMinutes },
             databases = new[] { Database("alpha"), Database("beta"), Database("gamma", "alpha", "beta") },
         };
         string path = Path.Combine(Root, wave + ".json");
@@ -71,7 +72,10 @@ internal sealed class WaveWorkspace : IDisposable
     }
 
     /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code and everything it printed.</summary>
-    public async Task<(int ExitCode, string Output)> DmigAsync(params string[] args)
+    public Task<(int ExitCode, string Output)> DmigAsync(params string[] args) => DmigAsync(null, args);
+
+    /// <summary>Runs <c>dmig</c> in-process with services replaced by <paramref name="configure"/>.</summary>
+    public async Task<(int ExitCode, string Output)> DmigAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure, params string[] args)
     {
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -83,7 +87,7 @@ internal sealed class WaveWorkspace : IDisposable
         });
         console.Profile.Width = 200;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        int exitCode = await DmigCommandLine.Build(console).Parse([.. args, "--data-dir", DataDirectory]).InvokeAsync(cancellationToken: timeout.Token);
+        int exitCode = await DmigCommandLine.Build(console, configure).Parse([.. args, "--data-dir", DataDirectory]).InvokeAsync(cancellationToken: timeout.Token);
         return (exitCode, output.ToString());
     }
 

@@ -194,7 +194,7 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
                 _state = DatabaseState.AwaitingApproval;
                 Publish($"waiting for approval: dmig approve {Wave} {_database.Name}");
                 Task<string?> approval = context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent);
-                if (await Task.WhenAny(approval, _rollbackRequested!) != approval)
+                if (await WaitWithDurationAlertAsync(approval) != approval)
                 {
                     throw new RollbackRequestedException();
                 }
@@ -326,6 +326,29 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
                 _durationAlerted = true;
                 await CompensationRunner.AlertAsync(context, Wave, _database.Name, "duration", $"'{_database.Name}' has run {elapsed.TotalMinutes:F0} minutes, over the {limit}-minute threshold.", Webhook);
             }
+        }
+
+        /// <summary>Waits for <paramref name="task"/> or a rollback request; alerts once if the database passes its duration threshold meanwhile.</summary>
+        private async Task<Task> WaitWithDurationAlertAsync(Task task)
+        {
+            if (_durationAlerted || input.Alerts.MaxDurationMinutes is not { } limit)
+            {
+                return await Task.WhenAny(task, _rollbackRequested!);
+            }
+
+            using var timerCancellation = new CancellationTokenSource();
+            Task threshold = context.CreateTimer(_startedAt.AddMinutes(limit), timerCancellation.Token);
+            Task winner = await Task.WhenAny(task, _rollbackRequested!, threshold);
+            if (winner != threshold)
+            {
+#pragma warning disable CA1849 // Cancel synchronously: CancelAsync would run the context's callbacks on another thread.
+                timerCancellation.Cancel();
+#pragma warning restore CA1849
+                return winner;
+            }
+
+            await CheckDurationAsync();
+            return await Task.WhenAny(task, _rollbackRequested!);
         }
 
         private void Publish(string message) => context.SetCustomStatus(new DatabaseStatus(_database.Name, _state, _progress, message));
