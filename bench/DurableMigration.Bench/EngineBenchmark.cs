@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using DurableMigration.Client;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
-using DurableMigration.Orchestration;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableMigration.Bench;
@@ -72,7 +72,7 @@ internal static class EngineBenchmark
     private static async Task<double> MeasureSequentialAsync(string taskHub, int count)
     {
         await using var host = await BenchHost.StartAsync(taskHub, r => r
-            .AddActivityFunc<int, int>("Noop", (_, n, _) => Task.FromResult(n))
+            .AddActivityFunc<int, int>("Noop", (_, n) => Task.FromResult(n))
             .AddOrchestratorFunc<int, int>("Sequence", async (ctx, n) =>
             {
                 int sum = 0;
@@ -92,7 +92,7 @@ internal static class EngineBenchmark
     {
         long firstDone = long.MaxValue, lastDone = 0;
         await using var host = await BenchHost.StartAsync(taskHub, r => r
-            .AddActivityFunc<int, int>("Noop", (_, n, _) =>
+            .AddActivityFunc<int, int>("Noop", (_, n) =>
             {
                 long now = Stopwatch.GetTimestamp();
                 InterlockedMin(ref firstDone, now);
@@ -211,12 +211,12 @@ internal sealed class BenchHost : IAsyncDisposable
     {
         _services = services;
         Engine = services.GetRequiredService<DurableEngine>();
-        Client = services.GetRequiredService<IOrchestrationClient>();
+        Client = services.GetRequiredService<DurableTaskClient>();
     }
 
     public DurableEngine Engine { get; }
 
-    public IOrchestrationClient Client { get; }
+    public DurableTaskClient Client { get; }
 
     public static async Task<BenchHost> StartAsync(string taskHub, Action<DurableTaskRegistry> register)
     {

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using DurableMigration.Client;
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
 using DurableMigration.Providers;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableMigration.Bench;
@@ -112,10 +112,10 @@ internal static class WaveBenchmark
         await using var host = DmigHost.Create(Path.Combine(directory, "wave-data"));
         await host.StartEngineAsync();
         var wave = Stopwatch.StartNew();
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest), new StartOrchestrationOptions { InstanceId = manifest.Wave });
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest), new StartOrchestrationOptions(manifest.Wave));
         var result = await host.Client.WaitForInstanceCompletionAsync(manifest.Wave, getInputsAndOutputs: true);
         double waveSeconds = wave.Elapsed.TotalSeconds;
-        var outcome = JsonDataConverter.Default.Deserialize<WaveResult>(result.SerializedOutput)?.Outcome;
+        var outcome = result.ReadOutputAs<WaveResult>()?.Outcome;
         if (outcome != WaveOutcome.Completed)
         {
             throw new InvalidOperationException($"The benchmark wave ended {result.RuntimeStatus}/{outcome}: {result.FailureDetails}");

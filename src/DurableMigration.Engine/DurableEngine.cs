@@ -27,6 +27,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
     /// <summary>Gets this engine's worker id, as recorded in the locks it takes.</summary>
     public string WorkerId => _engine.WorkerId;
 
+    /// <summary>Gets a token that is cancelled when the engine stops, for activities that should hand long work back (the SDK passes activities no token).</summary>
+    public CancellationToken StoppingToken => _stopping?.Token ?? CancellationToken.None;
+
     /// <summary>Gets the full path of the task hub file.</summary>
     public string TaskHubPath => _engine.Store.FilePath;
 

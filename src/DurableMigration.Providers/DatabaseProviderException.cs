@@ -1,5 +1,3 @@
-using DurableMigration.Orchestration;
-
 namespace DurableMigration.Providers;
 
 /// <summary>A provider operation failed for a reason that may pass (a busy or locked file, an I/O error, a full disk): retrying can help.</summary>

@@ -1,5 +1,6 @@
-using DurableMigration.Orchestration;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableMigration.Engine.CrashHost;
 
@@ -8,6 +9,9 @@ public static class CrashWorkload
 {
     /// <summary>The orchestrator name.</summary>
     public const string OrchestratorName = "CrashSequence";
+
+    /// <summary>The activity name.</summary>
+    public const string ActivityName = "RecordStep";
 
     /// <summary>The fixed instance id the host and the test share.</summary>
     public const string InstanceId = "crash-drill";
@@ -24,26 +28,34 @@ public static class CrashWorkload
             var results = new List<int>();
             for (int i = 0; i < steps / 2; i++)
             {
-                results.Add(await context.CallActivityAsync<int>("RecordStep", i));
+                results.Add(await context.CallActivityAsync<int>(ActivityName, i));
             }
 
             // The second half fans out, so a kill can also land while many activities are in flight.
-            var parallel = Enumerable.Range(steps / 2, steps - (steps / 2)).Select(i => context.CallActivityAsync<int>("RecordStep", i));
+            var parallel = Enumerable.Range(steps / 2, steps - (steps / 2)).Select(i => context.CallActivityAsync<int>(ActivityName, i));
             results.AddRange(await Task.WhenAll(parallel));
             return results;
         });
-        registry.AddActivityFunc<int, int>("RecordStep", async (activity, step, cancellationToken) =>
+
+        // The SDK passes activities no token: the engine's stopping token hands a step back when the engine stops.
+        registry.AddActivity(ActivityName, services => new RecordStep(effectsPath, services.GetRequiredService<DurableEngine>(), onStepRecorded));
+    }
+
+    private sealed class RecordStep(string effectsPath, DurableEngine engine, Action<int>? onStepRecorded) : TaskActivity<int, int>
+    {
+        public override async Task<int> RunAsync(TaskActivityContext context, int input)
         {
+            CancellationToken cancellationToken = engine.StoppingToken;
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             await using var connection = new SqliteConnection($"Data Source={effectsPath};Pooling=False;Default Timeout=60");
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA busy_timeout = 60000; CREATE TABLE IF NOT EXISTS Effects (Step INTEGER NOT NULL, ProcessId INTEGER NOT NULL); INSERT INTO Effects VALUES ($step, $pid);";
-            command.Parameters.AddWithValue("$step", step);
+            command.Parameters.AddWithValue("$step", input);
             command.Parameters.AddWithValue("$pid", Environment.ProcessId);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            onStepRecorded?.Invoke(step);
-            return step;
-        });
+            onStepRecorded?.Invoke(input);
+            return input;
+        }
     }
 }

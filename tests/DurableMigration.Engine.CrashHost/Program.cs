@@ -1,10 +1,11 @@
 // Runs the crash workload on a task hub until killed: the crash-recovery test's victim process.
 // Usage: DurableMigration.Engine.CrashHost <taskhub.db> <effects.db> <steps>
 using System.Globalization;
-using DurableMigration.Client;
 using DurableMigration.Engine;
 using DurableMigration.Engine.CrashHost;
 using DurableMigration.Engine.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 if (args.Length != 3)
@@ -19,14 +20,14 @@ var services = new ServiceCollection()
 await using (services.ConfigureAwait(false))
 {
     var engine = services.GetRequiredService<DurableEngine>();
-    var client = services.GetRequiredService<IOrchestrationClient>();
+    var client = services.GetRequiredService<DurableTaskClient>();
     await engine.StartAsync(CancellationToken.None);
     if (await client.GetInstanceAsync(CrashWorkload.InstanceId) is null)
     {
         await client.ScheduleNewOrchestrationInstanceAsync(
             CrashWorkload.OrchestratorName,
             int.Parse(args[2], CultureInfo.InvariantCulture),
-            new StartOrchestrationOptions { InstanceId = CrashWorkload.InstanceId });
+            new StartOrchestrationOptions(CrashWorkload.InstanceId));
     }
 
     Console.WriteLine("started");

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using DurableMigration.Client;
 using DurableMigration.Engine.CrashHost;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Tests;
 

@@ -1,7 +1,9 @@
-using DurableMigration.Client;
 using DurableMigration.Engine.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using CoreHistory = DurableTask.Core.History;
 
 namespace DurableMigration.Engine.Tests;
 
@@ -21,7 +23,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         TaskHubPath = taskHubPath;
         _ownsDirectory = ownsDirectory;
         Engine = services.GetRequiredService<DurableEngine>();
-        Client = services.GetRequiredService<IOrchestrationClient>();
+        Client = services.GetRequiredService<DurableTaskClient>();
         Logs = services.GetRequiredService<CapturedLogs>();
     }
 
@@ -31,7 +33,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public DurableEngine Engine { get; }
 
-    public IOrchestrationClient Client { get; }
+    public DurableTaskClient Client { get; }
 
     public CapturedLogs Logs { get; }
 
@@ -50,13 +52,16 @@ internal sealed class EngineHarness : IAsyncDisposable
         Action<DurableTaskRegistry> register,
         Action<DurableEngineOptions>? configure = null,
         string? taskHubPath = null,
-        bool start = true)
+        bool start = true,
+        Action<IServiceCollection>? services = null)
     {
         bool owns = taskHubPath is null;
         string directory = taskHubPath is null ? NewDirectory() : Path.GetDirectoryName(taskHubPath)!;
         string path = taskHubPath ?? Path.Combine(directory, "taskhub.db");
         var logs = new CapturedLogs();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection();
+        services?.Invoke(collection); // before the engine's own registrations, so a test's TimeProvider wins
+        var provider = collection
             .AddSingleton(logs)
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddDurableEngine(
@@ -68,7 +73,7 @@ internal sealed class EngineHarness : IAsyncDisposable
                 },
                 register)
             .BuildServiceProvider();
-        var harness = new EngineHarness(services, directory, path, owns);
+        var harness = new EngineHarness(provider, directory, path, owns);
         if (start)
         {
             await harness.Engine.StartAsync(CancellationToken.None);
@@ -78,7 +83,50 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     public Task<string> StartAsync(string orchestrator, object? input = null, string? instanceId = null) =>
-        Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions { InstanceId = instanceId });
+        Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId));
+
+    /// <summary>Reads an instance's history as the Durable Task client returns it (Durable Task Framework types).</summary>
+    public async Task<IList<CoreHistory.HistoryEvent>> HistoryAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await Client.GetOrchestrationHistoryAsync(instanceId, cancellationToken);
+
+    /// <summary>Polls until the instance's history holds an event of <paramref name="eventType"/>.</summary>
+    public async Task<IList<CoreHistory.HistoryEvent>> WaitForHistoryAsync(string instanceId, CoreHistory.EventType eventType)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var history = await HistoryAsync(instanceId, cts.Token);
+            if (history.Any(e => e.EventType == eventType))
+            {
+                return history;
+            }
+
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    /// <summary>Reads every instance a query matches, across all its pages.</summary>
+    public async Task<List<OrchestrationMetadata>> QueryAsync(OrchestrationQuery query)
+    {
+        var all = new List<OrchestrationMetadata>();
+        await foreach (var instance in Client.GetAllInstancesAsync(query))
+        {
+            all.Add(instance);
+        }
+
+        return all;
+    }
+
+    /// <summary>Counts the messages still queued for an instance in the task hub file.</summary>
+    public async Task<long> QueuedMessagesAsync(string instanceId)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={TaskHubPath};Pooling=False;Default Timeout=60");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM NewEvents WHERE InstanceId = $id";
+        command.Parameters.AddWithValue("$id", instanceId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     public async Task<OrchestrationMetadata> WaitAsync(string instanceId)
     {

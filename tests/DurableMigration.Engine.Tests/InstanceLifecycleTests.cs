@@ -1,5 +1,6 @@
-using DurableMigration.Client;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using CoreHistory = DurableTask.Core.History;
 
 namespace DurableMigration.Engine.Tests;
 
@@ -16,10 +17,9 @@ public sealed class InstanceLifecycleTests
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
         await harness.StartAsync("Waiter", "x", "wave-1");
 
-        var error = await Assert.ThrowsAsync<OrchestrationAlreadyExistsException>(() => harness.StartAsync("Waiter", "y", "wave-1"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.StartAsync("Waiter", "y", "wave-1"));
 
-        Assert.Equal("wave-1", error.InstanceId);
-        Assert.Contains("already exists", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'wave-1' already exists", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -32,8 +32,8 @@ public sealed class InstanceLifecycleTests
 
         Assert.Equal("\"first\"", first.SerializedOutput);
         Assert.Equal("\"second\"", second.SerializedOutput);
-        var history = await harness.Client.GetInstanceHistoryAsync("again");
-        Assert.Single(history, e => e.EventType == "ExecutionStarted");
+        var history = await harness.HistoryAsync("again");
+        Assert.Single(history, e => e.EventType == CoreHistory.EventType.ExecutionStarted);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class InstanceLifecycleTests
     {
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
         string id = await harness.Client.ScheduleNewOrchestrationInstanceAsync(
-            "Quick", "later", new StartOrchestrationOptions { StartAt = DateTime.UtcNow.AddMilliseconds(600) });
+            "Quick", "later", new StartOrchestrationOptions(StartAt: DateTimeOffset.UtcNow.AddMilliseconds(600)));
 
         var pending = await harness.Client.GetInstanceAsync(id);
         var done = await harness.WaitAsync(id);
@@ -73,7 +73,7 @@ public sealed class InstanceLifecycleTests
             {
                 try
                 {
-                    return await ctx.CallSubOrchestratorAsync<string>("Child", "x", new SubOrchestrationOptions("the-child"));
+                    return await ctx.CallSubOrchestratorAsync<string>("Child", "x", new SubOrchestrationOptions(retry: null, instanceId: "the-child"));
                 }
                 catch (TaskFailedException ex)
                 {
@@ -90,24 +90,36 @@ public sealed class InstanceLifecycleTests
     }
 
     [Fact]
-    public async Task Commands_ToAFinishedInstance_AreRefusedAsNotRunning()
+    public async Task Commands_ToAFinishedInstance_AreDroppedSilently()
     {
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
         var done = await harness.RunAsync("Quick", "x");
 
-        await Assert.ThrowsAsync<OrchestrationNotRunningException>(() => harness.Client.RaiseEventAsync(done.InstanceId, "Go"));
-        await Assert.ThrowsAsync<OrchestrationNotRunningException>(() => harness.Client.TerminateInstanceAsync(done.InstanceId));
+        await harness.Client.RaiseEventAsync(done.InstanceId, "Go");
+        await harness.Client.TerminateInstanceAsync(done.InstanceId, "too late");
+        await harness.Client.SuspendInstanceAsync(done.InstanceId);
+        await harness.Client.ResumeInstanceAsync(done.InstanceId);
+
+        var after = await harness.Client.GetInstanceAsync(done.InstanceId, getInputsAndOutputs: true);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, after!.RuntimeStatus);
+        Assert.Equal("\"x\"", after.SerializedOutput);
+        Assert.Equal(0L, await harness.QueuedMessagesAsync(done.InstanceId)); // nothing left queued for it
     }
 
     [Fact]
-    public async Task Commands_ToAnUnknownInstance_AreRefusedAsNotFound()
+    public async Task Commands_ToAnUnknownInstance_AreDroppedSilently()
     {
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
 
-        var error = await Assert.ThrowsAsync<OrchestrationNotFoundException>(() => harness.Client.RaiseEventAsync("nope", "Go"));
+        await harness.Client.RaiseEventAsync("nope", "Go");
+        await harness.Client.TerminateInstanceAsync("nope");
+        await harness.Client.SuspendInstanceAsync("nope");
+        await harness.Client.ResumeInstanceAsync("nope");
 
+        Assert.Null(await harness.Client.GetInstanceAsync("nope"));
+        Assert.Equal(0L, await harness.QueuedMessagesAsync("nope"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Client.WaitForInstanceCompletionAsync("nope"));
         Assert.Contains("'nope'", error.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<OrchestrationNotFoundException>(() => harness.Client.WaitForInstanceCompletionAsync("nope"));
     }
 
     [Fact]
@@ -142,7 +154,7 @@ public sealed class InstanceLifecycleTests
 
         Assert.Equal(1, purged.PurgedInstanceCount);
         Assert.Null(await harness.Client.GetInstanceAsync(done.InstanceId));
-        Assert.Empty(await harness.Client.GetInstanceHistoryAsync(done.InstanceId));
+        Assert.Empty(await harness.HistoryAsync(done.InstanceId));
     }
 
     [Fact]
@@ -174,7 +186,7 @@ public sealed class InstanceLifecycleTests
     }
 
     [Fact]
-    public async Task Query_FiltersByStatusNameAndPrefix_AndPagesThroughEverything()
+    public async Task Query_FiltersByStatusAndPrefix_AndPagesThroughEverything()
     {
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
         for (int i = 0; i < 7; i++)
@@ -184,24 +196,29 @@ public sealed class InstanceLifecycleTests
 
         await harness.StartAsync("Waiter", "w", "wave-b-0");
 
-        var completed = await harness.Client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Completed] });
-        var waiters = await harness.Client.GetAllInstancesAsync(new OrchestrationQuery { Name = "Waiter" });
+        var completed = await harness.QueryAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Completed] });
+        var waiters = await harness.QueryAsync(new OrchestrationQuery { InstanceIdPrefix = "wave-b-" });
         var seen = new List<string>();
-        string? token = null;
-        int pages = 0;
-        do
+        var tokens = new List<string?>();
+        await foreach (var page in harness.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = "wave-a-" }).AsPages(pageSizeHint: 3))
         {
-            var page = await harness.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = "wave-a-", PageSize = 3, ContinuationToken = token });
-            seen.AddRange(page.Instances.Select(i => i.InstanceId));
-            token = page.ContinuationToken;
-            pages++;
+            seen.AddRange(page.Values.Select(i => i.InstanceId));
+            tokens.Add(page.ContinuationToken);
         }
-        while (token is not null);
 
-        Assert.Equal(7, completed.Instances.Count);
-        Assert.Equal("wave-b-0", Assert.Single(waiters.Instances).InstanceId);
-        Assert.Equal(3, pages);
+        // A continuation token resumes where its page ended.
+        var rest = new List<string>();
+        await foreach (var page in harness.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = "wave-a-" }).AsPages(tokens[0], 3))
+        {
+            rest.AddRange(page.Values.Select(i => i.InstanceId));
+        }
+
+        Assert.Equal(7, completed.Count);
+        Assert.Equal("wave-b-0", Assert.Single(waiters).InstanceId);
+        Assert.Equal(3, tokens.Count);
+        Assert.Null(tokens[^1]);
         Assert.Equal(Enumerable.Range(0, 7).Select(i => $"wave-a-{i}").Order(), seen.Order());
+        Assert.Equal(seen.Skip(3), rest);
     }
 
     [Fact]
@@ -209,7 +226,7 @@ public sealed class InstanceLifecycleTests
     {
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => harness.Client.GetAllInstancesAsync(new OrchestrationQuery { ContinuationToken = "not-a-token!" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => harness.QueryAsync(new OrchestrationQuery { ContinuationToken = "not-a-token!" }));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text.Json;
-using DurableMigration.Client;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using CoreHistory = DurableTask.Core.History;
 
 namespace DurableMigration.Engine.Tests;
 
@@ -15,7 +17,7 @@ public sealed class OrchestrationPatternTests
     {
         await using var harness = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<string, string>("Append", (_, s, _) => Task.FromResult(s + "!"))
+                .AddActivityFunc<string, string>("Append", (_, s) => s + "!")
                 .AddOrchestratorFunc<string, string>("Chain", async (ctx, input) =>
                 {
                     string value = input;
@@ -40,7 +42,7 @@ public sealed class OrchestrationPatternTests
     {
         await using var harness = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<int, int>("Square", (_, n, _) => Task.FromResult(n * n))
+                .AddActivityFunc<int, int>("Square", (_, n) => n * n)
                 .AddOrchestratorFunc<int, long>("FanOut", async (ctx, count) =>
                 {
                     var tasks = Enumerable.Range(1, count).Select(i => ctx.CallActivityAsync<int>("Square", i)).ToList();
@@ -60,7 +62,7 @@ public sealed class OrchestrationPatternTests
     public async Task SubOrchestrations_ThreeLevelsDeep_ReturnThroughEveryParent()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<int, int>("Leaf", (_, n, _) => Task.FromResult(n + 1))
+            .AddActivityFunc<int, int>("Leaf", (_, n) => n + 1)
             .AddOrchestratorFunc<int, int>("Level", async (ctx, depth) =>
             {
                 if (depth == 3)
@@ -76,11 +78,20 @@ public sealed class OrchestrationPatternTests
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal("101210", result.SerializedOutput); // ((101*10+2)*10+1)*10+0
-        var grandchild = await harness.Client.GetInstanceAsync("root:0000:0000", getInputsAndOutputs: true);
+        // Default child ids come from the parent's NewGuid(), as in the SDK; the parent's history records them.
+        string childId = await ChildIdAsync(harness, "root");
+        string grandchildId = await ChildIdAsync(harness, childId);
+        Assert.Matches("^[0-9a-f]{32}$", childId);
+        Assert.NotEqual(childId, grandchildId);
+        var grandchild = await harness.Client.GetInstanceAsync(grandchildId, getInputsAndOutputs: true);
         Assert.NotNull(grandchild);
-        Assert.Equal("root:0000", grandchild.ParentInstanceId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, grandchild.RuntimeStatus);
+        var started = Assert.Single((await harness.HistoryAsync(grandchildId)).OfType<CoreHistory.ExecutionStartedEvent>());
+        Assert.Equal(childId, started.ParentInstance!.OrchestrationInstance.InstanceId);
     }
+
+    internal static async Task<string> ChildIdAsync(EngineHarness harness, string parentId) =>
+        Assert.Single((await harness.HistoryAsync(parentId)).OfType<CoreHistory.SubOrchestrationInstanceCreatedEvent>()).InstanceId;
 
     [Fact]
     public async Task SubOrchestration_WithChosenInstanceId_RunsUnderThatId()
@@ -88,7 +99,7 @@ public sealed class OrchestrationPatternTests
         await using var harness = await EngineHarness.StartAsync(r => r
             .AddOrchestratorFunc<string, string>("Child", (ctx, s) => Task.FromResult(ctx.InstanceId + ":" + s + ":" + ctx.Parent?.InstanceId))
             .AddOrchestratorFunc<string, string>("Parent", (ctx, s) =>
-                ctx.CallSubOrchestratorAsync<string>("Child", s, new SubOrchestrationOptions("child-of-" + ctx.InstanceId))));
+                ctx.CallSubOrchestratorAsync<string>("Child", s, new SubOrchestrationOptions(retry: null, instanceId: "child-of-" + ctx.InstanceId))));
 
         var result = await harness.RunAsync("Parent", "x", "p1");
 
@@ -99,7 +110,7 @@ public sealed class OrchestrationPatternTests
     public async Task SubOrchestrationFailure_SurfacesInParentAsTaskFailedException()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddOrchestratorFunc<string, string>("Broken", (_, _) => throw new InvalidDataException("bad manifest"))
+            .AddOrchestratorFunc<string, string>("Broken", string (TaskOrchestrationContext _, string _) => throw new InvalidDataException("bad manifest"))
             .AddOrchestratorFunc<string, string>("Catcher", async (ctx, _) =>
             {
                 try
@@ -132,9 +143,9 @@ public sealed class OrchestrationPatternTests
         var result = await harness.RunAsync("Sleeper", 700);
 
         Assert.Equal("\"on time\"", result.SerializedOutput);
-        var history = await harness.Client.GetInstanceHistoryAsync(result.InstanceId);
-        Assert.Contains(history, e => e.EventType == "TimerCreated");
-        Assert.Contains(history, e => e.EventType == "TimerFired");
+        var history = await harness.HistoryAsync(result.InstanceId);
+        Assert.Contains(history, e => e.EventType == CoreHistory.EventType.TimerCreated);
+        Assert.Contains(history, e => e.EventType == CoreHistory.EventType.TimerFired);
     }
 
     [Fact]
@@ -214,27 +225,27 @@ public sealed class OrchestrationPatternTests
     {
         int calls = 0;
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, int>("Flaky", (_, _, _) =>
-                Interlocked.Increment(ref calls) < 3 ? throw new TimeoutException("transient") : Task.FromResult(calls))
+            .AddActivityFunc<string, int>("Flaky", (_, _) =>
+                Interlocked.Increment(ref calls) < 3 ? throw new TimeoutException("transient") : calls)
             .AddOrchestratorFunc<string, int>("Retrying", (ctx, _) =>
                 ctx.CallActivityAsync<int>("Flaky", null, TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromMilliseconds(100), backoffCoefficient: 2.0)))));
 
         var result = await harness.RunAsync("Retrying", "x");
 
         Assert.Equal("3", result.SerializedOutput);
-        var history = await harness.Client.GetInstanceHistoryAsync(result.InstanceId);
-        var timers = history.Where(e => e.EventType == "TimerCreated").Select(e => JsonDocument.Parse(e.SerializedEvent).RootElement.GetProperty("fireAt").GetDateTime()).ToList();
-        var failures = history.Where(e => e.EventType == "TaskFailed").Select(e => e.Timestamp).ToList();
+        var history = await harness.HistoryAsync(result.InstanceId);
+        var timers = history.OfType<CoreHistory.TimerCreatedEvent>().Select(e => e.FireAt).ToList();
+        var failures = history.OfType<CoreHistory.TaskFailedEvent>().Select(e => e.Timestamp).ToList();
         Assert.Equal(2, timers.Count);
         Assert.Equal(2, failures.Count);
-        Assert.Equal(3, history.Count(e => e.EventType == "TaskScheduled"));
+        Assert.Equal(3, history.Count(e => e.EventType == CoreHistory.EventType.TaskScheduled));
     }
 
     [Fact]
     public async Task Retry_DelaysGrowByTheBackoffCoefficient()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, int>("AlwaysFails", (_, _, _) => throw new TimeoutException("still down"))
+            .AddActivityFunc<string, int>("AlwaysFails", int (TaskActivityContext _, string _) => throw new TimeoutException("still down"))
             .AddOrchestratorFunc<string, string>("Retrying", async (ctx, _) =>
             {
                 try
@@ -251,38 +262,105 @@ public sealed class OrchestrationPatternTests
         var result = await harness.RunAsync("Retrying", "x");
 
         Assert.Equal("\"still down\"", result.SerializedOutput);
-        var history = (await harness.Client.GetInstanceHistoryAsync(result.InstanceId))
-            .Select(e => (e.EventType, Root: JsonDocument.Parse(e.SerializedEvent).RootElement, e.Timestamp)).ToList();
+        var history = await harness.HistoryAsync(result.InstanceId);
         // Each timer's delay is measured from the turn that created it, so it is exact whatever the machine's speed.
-        var delays = history.Where(e => e.EventType == "TimerCreated").Select(e => e.Root.GetProperty("fireAt").GetDateTime() - TurnTime(history, e)).ToList();
+        var delays = history.OfType<CoreHistory.TimerCreatedEvent>().Select(e => e.FireAt - TurnTime(history, e)).ToList();
         Assert.Equal([TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)], delays);
     }
 
     [Fact]
-    public async Task Retry_DoesNotRetryAFailureMarkedNonRetriable()
+    public async Task Retry_DoesNotRetryAFailureThePolicyRefuses()
     {
         int calls = 0;
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, int>("Refused", (_, _, _) =>
+            .AddActivityFunc<string, int>("Refused", int (TaskActivityContext _, string _) =>
             {
                 Interlocked.Increment(ref calls);
                 throw new CredentialRefusedException();
             })
-            .AddOrchestratorFunc<string, string>("Retrying", (ctx, _) =>
-                ctx.CallActivityAsync<string>("Refused", null, TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromMilliseconds(50))))));
+            .AddOrchestratorFunc<string, bool>("Retrying", async (ctx, _) =>
+            {
+                try
+                {
+                    await ctx.CallActivityAsync<string>("Refused", null, TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromMilliseconds(50))
+                    {
+                        HandleFailure = failure => !failure.IsCausedBy<CredentialRefusedException>(),
+                    }));
+                    return false;
+                }
+                catch (TaskFailedException ex)
+                {
+                    return ex.FailureDetails.IsCausedBy<CredentialRefusedException>();
+                }
+            }));
 
         var result = await harness.RunAsync("Retrying", "x");
 
-        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        Assert.Equal("true", result.SerializedOutput);
         Assert.Equal(1, calls);
-        Assert.True(result.FailureDetails!.IsCausedBy<CredentialRefusedException>());
+        Assert.DoesNotContain(await harness.HistoryAsync(result.InstanceId), e => e.EventType == CoreHistory.EventType.TimerCreated);
+    }
+
+    [Fact]
+    public async Task Retry_WithACustomHandler_RetriesUntilTheHandlerGivesUp()
+    {
+        int calls = 0;
+        await using var harness = await EngineHarness.StartAsync(r => r
+            .AddActivityFunc<string, int>("Flaky", int (TaskActivityContext _, string _) =>
+            {
+                Interlocked.Increment(ref calls);
+                throw new TimeoutException("transient");
+            })
+            .AddOrchestratorFunc<string, string>("Retrying", async (ctx, _) =>
+            {
+                try
+                {
+                    await ctx.CallActivityAsync<int>("Flaky", null, TaskOptions.FromRetryHandler(retry =>
+                        Task.FromResult(retry.LastAttemptNumber < 3 && retry.LastFailure.IsCausedBy<TimeoutException>())));
+                    return "succeeded";
+                }
+                catch (TaskFailedException ex)
+                {
+                    return ex.FailureDetails.ErrorType;
+                }
+            }));
+
+        var result = await harness.RunAsync("Retrying", "x");
+
+        Assert.Equal("\"System.TimeoutException\"", result.SerializedOutput);
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task ActivityFailure_ReachesTheOrchestratorWithTypeMessageAndInnerFailure()
+    {
+        await using var harness = await EngineHarness.StartAsync(r => r
+            .AddActivityFunc<string, int>("Explodes", int (TaskActivityContext _, string _) => throw new InvalidOperationException("outer", new FormatException("inner")))
+            .AddOrchestratorFunc<string, string[]>("Caller", async (ctx, _) =>
+            {
+                try
+                {
+                    await ctx.CallActivityAsync<int>("Explodes");
+                    return [];
+                }
+                catch (TaskFailedException ex)
+                {
+                    var f = ex.FailureDetails;
+                    return [ex.TaskName, f.ErrorType, f.ErrorMessage, f.InnerFailure!.ErrorType, f.InnerFailure.ErrorMessage, f.IsCausedBy<InvalidOperationException>().ToString()];
+                }
+            }));
+
+        var result = await harness.RunAsync("Caller", "x");
+
+        string[] expected = ["Explodes", typeof(InvalidOperationException).FullName!, "outer", typeof(FormatException).FullName!, "inner", "True"];
+        Assert.Equal(expected, JsonSerializer.Deserialize<string[]>(result.SerializedOutput!));
     }
 
     [Fact]
     public async Task ActivityFailure_FailsTheOrchestrationWithTypeMessageAndInnerFailure()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, int>("Explodes", (_, _, _) => throw new InvalidOperationException("outer", new FormatException("inner")))
+            .AddActivityFunc<string, int>("Explodes", int (TaskActivityContext _, string _) => throw new InvalidOperationException("outer", new FormatException("inner")))
             .AddOrchestratorFunc<string, int>("Caller", (ctx, _) => ctx.CallActivityAsync<int>("Explodes")));
 
         var result = await harness.RunAsync("Caller", "x");
@@ -293,7 +371,9 @@ public sealed class OrchestrationPatternTests
         Assert.Equal(typeof(InvalidOperationException).FullName, failure.InnerFailure!.ErrorType);
         Assert.Equal("outer", failure.InnerFailure.ErrorMessage);
         Assert.Equal(typeof(FormatException).FullName, failure.InnerFailure.InnerFailure!.ErrorType);
-        Assert.True(failure.IsCausedBy<FormatException>());
+        Assert.True(failure.IsCausedBy<TaskFailedException>());
+        Assert.True(failure.InnerFailure.IsCausedBy<InvalidOperationException>());
+        Assert.True(failure.InnerFailure.InnerFailure.IsCausedBy<FormatException>());
     }
 
     [Fact]
@@ -301,7 +381,7 @@ public sealed class OrchestrationPatternTests
     {
         await using var harness = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<Guid, Guid>("Echo", (_, g, _) => Task.FromResult(g))
+                .AddActivityFunc<Guid, Guid>("Echo", (_, g) => g)
                 .AddOrchestratorFunc<string, Guid[]>("Guids", async (ctx, _) =>
                 {
                     Guid first = ctx.NewGuid();
@@ -345,7 +425,7 @@ public sealed class OrchestrationPatternTests
     {
         await using var harness = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<int, int>("Step", (_, n, _) => Task.FromResult(n))
+                .AddActivityFunc<int, int>("Step", (_, n) => n)
                 .AddOrchestratorFunc<string, int>("Logging", async (ctx, _) =>
                 {
                     var logger = ctx.CreateReplaySafeLogger("Test.Orchestration");
@@ -365,13 +445,13 @@ public sealed class OrchestrationPatternTests
         Assert.Equal(["step 0", "step 1", "step 2"], lines);
     }
 
-    private static DateTime TurnTime(List<(string EventType, JsonElement Root, DateTime Timestamp)> history, (string EventType, JsonElement Root, DateTime Timestamp) timerCreated)
+    private static DateTime TurnTime(IList<CoreHistory.HistoryEvent> history, CoreHistory.HistoryEvent timerCreated)
     {
         int index = history.IndexOf(timerCreated);
-        return history.Take(index).Last(e => e.EventType == "OrchestratorStarted").Root.GetProperty("timestamp").GetDateTime();
+        return history.Take(index).Last(e => e.EventType == CoreHistory.EventType.OrchestratorStarted).Timestamp;
     }
 
-    private sealed class CredentialRefusedException : Exception, INonRetriableException
+    private sealed class CredentialRefusedException : Exception
     {
         public CredentialRefusedException()
             : base("the server refused the credential")
@@ -382,6 +462,6 @@ public sealed class OrchestrationPatternTests
 
 internal static partial class TestLogs
 {
-    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "step {Step}")]
-    public static partial void LogStep(this Microsoft.Extensions.Logging.ILogger logger, int step);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "step {Step}")]
+    public static partial void LogStep(this ILogger logger, int step);
 }

@@ -1,5 +1,7 @@
-using DurableMigration.Client;
 using DurableMigration.Engine.Execution;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using CoreHistory = DurableTask.Core.History;
 
 namespace DurableMigration.Engine.Tests;
 
@@ -13,8 +15,8 @@ public sealed class ReplayTests
         string taskHub = Path.Combine(directory, "taskhub.db");
         await using (var v1 = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<string, string>("ValidateDatabase", (_, s, _) => Task.FromResult(s))
-                .AddActivityFunc<string, string>("MigrateSchema", (_, s, _) => Task.FromResult(s))
+                .AddActivityFunc<string, string>("ValidateDatabase", (_, s) => s)
+                .AddActivityFunc<string, string>("MigrateSchema", (_, s) => s)
                 .AddOrchestratorFunc<string, string>("Migration", async (ctx, db) =>
                 {
                     await ctx.CallActivityAsync<string>("ValidateDatabase", db);
@@ -24,14 +26,14 @@ public sealed class ReplayTests
         {
             await v1.StartAsync("Migration", "sales", "m-1");
             await v1.WaitUntilAsync("m-1", m => m.RuntimeStatus == OrchestrationRuntimeStatus.Running);
-            await WaitForHistoryAsync(v1, "m-1", "TaskCompleted");
+            await v1.WaitForHistoryAsync("m-1", CoreHistory.EventType.TaskCompleted);
         }
 
         // Version 2 of the code calls MigrateSchema where version 1 called ValidateDatabase.
         await using var v2 = await EngineHarness.StartAsync(
             r => r
-                .AddActivityFunc<string, string>("ValidateDatabase", (_, s, _) => Task.FromResult(s))
-                .AddActivityFunc<string, string>("MigrateSchema", (_, s, _) => Task.FromResult(s))
+                .AddActivityFunc<string, string>("ValidateDatabase", (_, s) => s)
+                .AddActivityFunc<string, string>("MigrateSchema", (_, s) => s)
                 .AddOrchestratorFunc<string, string>("Migration", async (ctx, db) =>
                 {
                     await ctx.CallActivityAsync<string>("MigrateSchema", db);
@@ -43,6 +45,7 @@ public sealed class ReplayTests
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         Assert.Equal(typeof(NonDeterministicOrchestrationException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Contains("Non-deterministic", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("'ValidateDatabase'", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("'MigrateSchema'", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains(v2.Logs.Lines, l => l.EventId.Id == 11);
@@ -55,10 +58,10 @@ public sealed class ReplayTests
         string taskHub = Path.Combine(directory, "taskhub.db");
         int calls = 0;
         void Register(DurableTaskRegistry r) => r
-            .AddActivityFunc<int, int>("Count", (_, n, _) =>
+            .AddActivityFunc<int, int>("Count", (_, n) =>
             {
                 Interlocked.Increment(ref calls);
-                return Task.FromResult(n);
+                return n;
             })
             .AddOrchestratorFunc<string, int>("TwoPhase", async (ctx, _) =>
             {
@@ -70,7 +73,7 @@ public sealed class ReplayTests
         await using (var first = await EngineHarness.StartAsync(Register, taskHubPath: taskHub))
         {
             await first.StartAsync("TwoPhase", "x", "tp");
-            await WaitForHistoryAsync(first, "tp", "TaskCompleted");
+            await first.WaitForHistoryAsync("tp", CoreHistory.EventType.TaskCompleted);
         }
 
         await using var second = await EngineHarness.StartAsync(Register, taskHubPath: taskHub);
@@ -93,7 +96,33 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task UnregisteredActivity_FailsTheCallingTask()
+    public async Task UnregisteredActivity_FailsTheCallingTaskWithoutRetries()
+    {
+        await using var harness = await EngineHarness.StartAsync(r => r
+            .AddOrchestratorFunc<string, string>("Caller", async (ctx, _) =>
+            {
+                try
+                {
+                    return await ctx.CallActivityAsync<string>("Missing", null, TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromMilliseconds(50))));
+                }
+                catch (TaskFailedException ex)
+                {
+                    return $"{ex.FailureDetails.ErrorType}|{ex.FailureDetails.ErrorMessage}";
+                }
+            }));
+
+        var result = await harness.RunAsync("Caller", "x");
+
+        string output = result.ReadOutputAs<string>()!;
+        Assert.StartsWith("ActivityTaskNotFound|", output, StringComparison.Ordinal);
+        Assert.Contains("'Missing'", output, StringComparison.Ordinal);
+        var history = await harness.HistoryAsync(result.InstanceId);
+        Assert.Single(history, e => e.EventType == CoreHistory.EventType.TaskScheduled); // no retry can make it appear
+        Assert.DoesNotContain(history, e => e.EventType == CoreHistory.EventType.TimerCreated);
+    }
+
+    [Fact]
+    public async Task UnregisteredActivity_UnhandledFailsTheInstance()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
             .AddOrchestratorFunc<string, string>("Caller", (ctx, _) => ctx.CallActivityAsync<string>("Missing")));
@@ -101,7 +130,8 @@ public sealed class ReplayTests
         var result = await harness.RunAsync("Caller", "x");
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Contains("No activity named 'Missing' is registered", result.FailureDetails!.InnerFailure!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(typeof(TaskFailedException).FullName, result.FailureDetails!.ErrorType);
+        Assert.Contains("'Missing'", result.FailureDetails.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,14 +160,5 @@ public sealed class ReplayTests
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         Assert.Contains("could not be read as Int32", result.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForHistoryAsync(EngineHarness harness, string instanceId, string eventType)
-    {
-        using var cts = new CancellationTokenSource(EngineHarness.Patience);
-        while (!(await harness.Client.GetInstanceHistoryAsync(instanceId, cts.Token)).Any(e => e.EventType == eventType))
-        {
-            await Task.Delay(20, cts.Token);
-        }
     }
 }

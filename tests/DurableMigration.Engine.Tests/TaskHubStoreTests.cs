@@ -1,7 +1,7 @@
-using DurableMigration.Orchestration;
-using DurableMigration.Client;
 using DurableMigration.Engine.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Tests;
 
@@ -37,12 +37,7 @@ public sealed class TaskHubStoreTests
         await harness.Client.RaiseEventAsync(id, "Answer", "now");
         await harness.WaitAsync(id);
 
-        await using var connection = new SqliteConnection($"Data Source={harness.TaskHubPath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM NewEvents WHERE InstanceId = $id";
-        command.Parameters.AddWithValue("$id", id);
-        Assert.Equal(0L, await command.ExecuteScalarAsync());
+        Assert.Equal(0L, await harness.QueuedMessagesAsync(id));
     }
 
     [Fact]
@@ -81,8 +76,55 @@ public sealed class TaskHubStoreTests
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT group_concat(SchemaVersion) FROM Versions";
+        command.CommandText = "SELECT SchemaVersion FROM Versions ORDER BY SchemaVersion";
+        var recorded = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                recorded.Add(reader.GetString(0));
+            }
+        }
 
-        Assert.Equal(TaskHubStore.SchemaVersion, await command.ExecuteScalarAsync());
+        // Each embedded script once, the newest being this build's schema.
+        Assert.Equal(recorded.Distinct(), recorded);
+        Assert.Equal(["1.0.0", "1.1.0"], recorded);
+        Assert.Equal(TaskHubStore.SchemaVersion, recorded[^1]);
+    }
+
+    [Fact]
+    public async Task TaskHub_AtSchema100_IsUpgradedInPlace()
+    {
+        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
+        var assembly = typeof(TaskHubStore).Assembly;
+        string resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith(".schema-1.0.0.sql", StringComparison.Ordinal));
+        string script;
+        using (var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!))
+        {
+            script = await reader.ReadToEndAsync();
+        }
+
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL); " + script
+                + "; INSERT INTO Versions VALUES ('1.0.0', 'then');";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var store = new TaskHubStore(path))
+        {
+            await store.GetInstanceAsync("any", withPayloads: false, CancellationToken.None);
+        }
+
+        await using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        await check.OpenAsync();
+        await using var query = check.CreateCommand();
+        query.CommandText = "SELECT (SELECT group_concat(SchemaVersion) FROM (SELECT SchemaVersion FROM Versions ORDER BY SchemaVersion)), (SELECT COUNT(*) FROM pragma_table_info('Instances') WHERE name = 'ParentExecutionId')";
+        await using var result = await query.ExecuteReaderAsync();
+        Assert.True(await result.ReadAsync());
+        Assert.Equal("1.0.0,1.1.0", result.GetString(0));
+        Assert.Equal(1L, result.GetInt64(1));
     }
 }

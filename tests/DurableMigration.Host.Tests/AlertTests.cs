@@ -43,6 +43,7 @@ public sealed class AlertTests
             }
         }
 
+        await WaveOperatorTests.WaitForStateAsync(workspace, "slow", "beta", Migration.DatabaseState.AwaitingApproval); // "approve <wave>" approves only those waiting now
         await workspace.DmigAsync("approve", "slow");
         await WaveOperatorTests.WaitForStateAsync(workspace, "slow", "gamma", Migration.DatabaseState.AwaitingApproval);
         await workspace.DmigAsync("approve", "slow");

@@ -1,9 +1,9 @@
-using DurableMigration.Client;
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Host.Tests;
 
@@ -48,12 +48,12 @@ public sealed class AssessAndReplayTests
         await using var host = DmigHost.Create(workspace.DataDirectory, engine: o => o.MaxCachedOrchestrations = 0);
         await host.StartEngineAsync();
 
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest, spec), new StartOrchestrationOptions { InstanceId = "replayed" });
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest, spec), new StartOrchestrationOptions("replayed"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var instance = await host.Client.WaitForInstanceCompletionAsync("replayed", getInputsAndOutputs: true, timeout.Token);
 
         Assert.True(instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed, instance.FailureDetails?.ToString());
-        var result = JsonDataConverter.Default.Deserialize<WaveResult>(instance.SerializedOutput)!;
+        var result = instance.ReadOutputAs<WaveResult>()!;
         Assert.Equal(drill is null ? WaveOutcome.Completed : WaveOutcome.RolledBack, result.Outcome);
     }
 }

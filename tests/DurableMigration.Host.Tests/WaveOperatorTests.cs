@@ -1,4 +1,3 @@
-using DurableMigration.Client;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
@@ -18,6 +17,7 @@ public sealed class WaveOperatorTests
 
         await WaitForStateAsync(workspace, "manual", "alpha", DatabaseState.AwaitingApproval);
         Assert.Null(await workspace.TryWriteAsync("alpha")); // not cut over yet: the source still takes writes
+        await WaitForStateAsync(workspace, "manual", "beta", DatabaseState.AwaitingApproval); // "approve <wave>" approves only those waiting now
         var (approveExit, approveOutput) = await workspace.DmigAsync("approve", "manual");
         await WaitForStateAsync(workspace, "manual", "gamma", DatabaseState.AwaitingApproval);
         await workspace.DmigAsync("approve", "manual", "gamma");
@@ -43,6 +43,7 @@ public sealed class WaveOperatorTests
             await command.ExecuteNonQueryAsync();
         }
 
+        await WaitForStateAsync(workspace, "late-writes", "beta", DatabaseState.AwaitingApproval); // "approve <wave>" approves only those waiting now
         await workspace.DmigAsync("approve", "late-writes");
         await WaitForStateAsync(workspace, "late-writes", "gamma", DatabaseState.AwaitingApproval);
         await workspace.DmigAsync("approve", "late-writes");

@@ -1,4 +1,3 @@
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Migration;
@@ -127,7 +126,7 @@ public sealed class WaveRunTests
         Assert.True(exit == DmigCommandLine.Success, output);
         await using var host = DmigHost.Create(workspace.DataDirectory);
         var rollback = await host.Client.GetInstanceAsync(MigrationNames.RollbackInstanceId("undo"), getInputsAndOutputs: true);
-        var result = JsonDataConverter.Default.Deserialize<WaveResult>(rollback!.SerializedOutput)!;
+        var result = rollback!.ReadOutputAs<WaveResult>()!;
         Assert.Equal("gamma", result.RollbackOrder[0]);
         Assert.All(result.Databases, d => Assert.Equal(DatabaseState.RolledBack, d.State));
         Assert.Equal(before, await FingerprintsAsync(workspace, workspace.SourcePath));
@@ -218,7 +217,7 @@ public sealed class WaveRunTests
         await using var host = DmigHost.Create(workspace.DataDirectory);
         var instance = await host.Client.GetInstanceAsync(wave, getInputsAndOutputs: true);
         Assert.NotNull(instance);
-        return JsonDataConverter.Default.Deserialize<WaveResult>(instance.SerializedOutput)
+        return instance.ReadOutputAs<WaveResult>()
             ?? throw new InvalidOperationException($"Wave {wave} has no output: {instance.RuntimeStatus} {instance.FailureDetails}");
     }
 }

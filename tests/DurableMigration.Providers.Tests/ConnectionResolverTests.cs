@@ -1,6 +1,6 @@
-using DurableMigration.Orchestration;
 using DurableMigration.Providers.Connections;
 using DurableMigration.Providers.Tests.Fixtures;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Providers.Tests;
 
@@ -32,7 +32,7 @@ public sealed class ConnectionResolverTests : IDisposable
 
         Assert.Contains(_variable, error.Message, StringComparison.Ordinal);
         Assert.Equal("env:" + _variable, error.Reference);
-        Assert.True(TaskFailureDetails.FromException(error).IsNonRetriable);
+        Assert.True(TaskFailureDetails.FromException(error).IsNonRetriable());
     }
 
     [Fact]

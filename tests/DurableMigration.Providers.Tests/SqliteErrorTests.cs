@@ -1,5 +1,5 @@
-using DurableMigration.Orchestration;
 using DurableMigration.Providers.Tests.Fixtures;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Providers.Tests;
 
@@ -21,7 +21,7 @@ public sealed class SqliteErrorTests : IDisposable
         var error = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => RunAsync(operation, endpoints));
 
         Assert.IsAssignableFrom<INonRetriableException>(error);
-        Assert.True(TaskFailureDetails.FromException(error).IsNonRetriable);
+        Assert.True(TaskFailureDetails.FromException(error).IsNonRetriable());
         AssertNoSecret(error, endpoints);
         Assert.Contains("social", error.Message, StringComparison.Ordinal);
         Assert.Contains("source.db", error.Message, StringComparison.Ordinal);

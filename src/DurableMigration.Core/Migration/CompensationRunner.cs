@@ -1,6 +1,6 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration.Activities;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
 
@@ -8,11 +8,15 @@ namespace DurableMigration.Migration;
 /// <remarks>A failed compensation is recorded, alerted and the rest still run: a partial rollback is better than none, and nothing is swallowed.</remarks>
 internal static class CompensationRunner
 {
+    /// <summary>Three attempts, 2 s then 4 s apart (at most 30 s); a failure marked <see cref="INonRetriableException"/> is not retried.</summary>
     public static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromSeconds(30)));
+        new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromSeconds(30))
+        {
+            HandleFailure = failure => !failure.IsNonRetriable(),
+        });
 
     public static async Task<IReadOnlyList<CompensationRecord>> RunAsync(
-        IOrchestrationContext context,
+        TaskOrchestrationContext context,
         string waveId,
         DatabaseSpec database,
         IReadOnlyList<Compensation> registered,
@@ -45,7 +49,7 @@ internal static class CompensationRunner
         return records;
     }
 
-    public static async Task AlertAsync(IOrchestrationContext context, string waveId, string? database, string kind, string message, Uri? webhook)
+    public static async Task AlertAsync(TaskOrchestrationContext context, string waveId, string? database, string kind, string message, Uri? webhook)
     {
         try
         {

@@ -1,7 +1,7 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration.Activities;
-using DurableMigration.Orchestration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
 
@@ -17,11 +17,12 @@ namespace DurableMigration.Migration;
 /// wait. The source is made read-only only at cutover; when post-validation then finds a difference (writes that
 /// reached the source during the copy), one final sync re-copies from the now read-only source and compares again,
 /// so an offline migration loses no write.</para>
+/// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
 /// </remarks>
-public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
+public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
 {
     /// <inheritdoc/>
-    public override Task<DatabaseMigrationResult> RunAsync(IOrchestrationContext context, DatabaseMigrationInput input)
+    public override Task<DatabaseMigrationResult> RunAsync(TaskOrchestrationContext context, DatabaseMigrationInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
@@ -31,7 +32,7 @@ public sealed class DatabaseMigrationOrchestration : Orchestrator<DatabaseMigrat
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
 
     /// <summary>The state of one execution; lives only as long as the orchestrator's replay.</summary>
-    private sealed class Run(IOrchestrationContext context, DatabaseMigrationInput input)
+    private sealed class Run(TaskOrchestrationContext context, DatabaseMigrationInput input)
     {
         private static readonly MigrationStep[] Steps = [MigrationStep.Migrate, MigrationStep.Cutover, MigrationStep.PostValidate, MigrationStep.Remediate];
 

@@ -1,5 +1,3 @@
-using DurableMigration.Orchestration;
-
 namespace DurableMigration.Migration;
 
 /// <summary>The failure a drill injects: a rehearsal of rollback, never retried.</summary>

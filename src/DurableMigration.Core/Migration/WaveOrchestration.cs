@@ -1,6 +1,6 @@
 using DurableMigration.Manifest;
-using DurableMigration.Orchestration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
 
@@ -13,11 +13,28 @@ namespace DurableMigration.Migration;
 /// <see cref="FailureAction.RollbackDatabase"/> and <see cref="FailureAction.AskOperator"/> skip its dependents and
 /// carry on with the rest. A <c>Rollback</c> event to the wave does what <c>rollbackWave</c> does; <c>dmig rollback</c>
 /// also sends it to each running database so a database waiting for approval stops waiting.</para>
+/// <para>Orchestrator code is replayed: after every awaited task completes, the runtime may run the method again from
+/// the start, feeding it the recorded results, until it reaches the point where it stopped. It must therefore make
+/// the same calls in the same order on every run. This holds for all three migration orchestrators:</para>
+/// <list type="bullet">
+/// <item>no <see cref="DateTime.UtcNow"/>, <see cref="Guid.NewGuid"/>, <see cref="Random"/> or environment reads: use
+/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> and <see cref="TaskOrchestrationContext.NewGuid"/>;</item>
+/// <item>no I/O, no services, no static mutable state: do that work in activities;</item>
+/// <item>await only tasks returned by the context (and <c>Task.WhenAll</c>/<c>Task.WhenAny</c> over them); never
+/// <c>Task.Run</c>, <c>Task.Delay</c> or <c>ConfigureAwait(false)</c>; cancel timers with <c>Cancel</c>, not
+/// <c>CancelAsync</c>, so callbacks stay on the orchestrator thread;</item>
+/// <item>log through <see cref="TaskOrchestrationContext.CreateReplaySafeLogger(string)"/> so replays do not log twice;</item>
+/// <item>change the order or names of calls only with a new orchestration name: running instances replay the old
+/// history and fail with a non-determinism error otherwise.</item>
+/// </list>
+/// <para>The Durable Task analyzers (<c>DURABLE0001</c>–<c>DURABLE0011</c>) check part of this at build time. The same
+/// class runs unchanged on the embedded runtime, Microsoft's in-process runtime, the Durable Task Framework and Azure
+/// Durable Functions.</para>
 /// </remarks>
-public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
+public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
 {
     /// <inheritdoc/>
-    public override async Task<WaveResult> RunAsync(IOrchestrationContext context, WaveInput input)
+    public override async Task<WaveResult> RunAsync(TaskOrchestrationContext context, WaveInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
@@ -179,7 +196,7 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
         return rolledBack || results.All(r => r.State != DatabaseState.Completed) ? WaveOutcome.RolledBack : WaveOutcome.PartiallyCompleted;
     }
 
-    private static async Task<AssessmentReport> AssessAsync(IOrchestrationContext context, string wave, DatabaseSpec database, DrillSpec? drill)
+    private static async Task<AssessmentReport> AssessAsync(TaskOrchestrationContext context, string wave, DatabaseSpec database, DrillSpec? drill)
     {
         bool inject = drill is { Step: MigrationStep.Validate } && string.Equals(drill.Database, database.Name, StringComparison.OrdinalIgnoreCase);
         try
@@ -197,7 +214,7 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
         }
     }
 
-    private static async Task<DatabaseMigrationResult> StartDatabase(IOrchestrationContext context, WaveInput input, DatabaseSpec database)
+    private static async Task<DatabaseMigrationResult> StartDatabase(TaskOrchestrationContext context, WaveInput input, DatabaseSpec database)
     {
         var manifest = input.Manifest;
         MigrationStep? failAt = input.Drill is { } drill && string.Equals(drill.Database, database.Name, StringComparison.OrdinalIgnoreCase) && drill.Step != MigrationStep.Validate
@@ -211,7 +228,7 @@ public sealed class WaveOrchestration : Orchestrator<WaveInput, WaveResult>
             return await context.CallSubOrchestratorAsync<DatabaseMigrationResult>(
                 MigrationNames.DatabaseMigrationOrchestration,
                 databaseInput,
-                new SubOrchestrationOptions(MigrationNames.DatabaseInstanceId(manifest.Wave, database.Name)));
+                new SubOrchestrationOptions(instanceId: MigrationNames.DatabaseInstanceId(manifest.Wave, database.Name)));
 #pragma warning restore CA2007
         }
         catch (TaskFailedException ex)

@@ -1,4 +1,5 @@
 using DurableMigration.Manifest;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
 
@@ -8,11 +9,14 @@ namespace DurableMigration.Migration;
 public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous);
 
 /// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
-/// <remarks>Started by <c>dmig rollback</c> for a wave that already ended, under the id <c>{wave}:rollback</c>.</remarks>
-public sealed class WaveRollbackOrchestration : Orchestration.Orchestrator<WaveRollbackInput, WaveResult>
+/// <remarks>
+/// <para>Started by <c>dmig rollback</c> for a wave that already ended, under the id <c>{wave}:rollback</c>.</para>
+/// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
+/// </remarks>
+public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInput, WaveResult>
 {
     /// <inheritdoc/>
-    public override async Task<WaveResult> RunAsync(Orchestration.IOrchestrationContext context, WaveRollbackInput input)
+    public override async Task<WaveResult> RunAsync(TaskOrchestrationContext context, WaveRollbackInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);

@@ -24,7 +24,7 @@ public sealed class DatabaseProviderCatalog : IDatabaseProviderCatalog
 }
 
 /// <summary>Thrown when no provider serves an engine.</summary>
-public sealed class UnknownEngineException : Exception, Orchestration.INonRetriableException
+public sealed class UnknownEngineException : Exception, INonRetriableException
 {
     /// <summary>Initializes the exception for <paramref name="engine"/>.</summary>
     public UnknownEngineException(string engine, IEnumerable<string> known)

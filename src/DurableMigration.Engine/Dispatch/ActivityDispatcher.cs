@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using DurableMigration.Engine.History;
 using DurableMigration.Engine.Storage;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -85,13 +85,25 @@ internal sealed class ActivityDispatcher
         var scope = _engine.Services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
+            var activity = _engine.Tasks.CreateActivity(item.Name, scope.ServiceProvider);
+            if (activity is null)
+            {
+                // As in the Durable Task Framework: a missing activity is a failure no retry can fix.
+                var missing = new TaskFailureDetails(
+                    "ActivityTaskNotFound",
+                    $"No activity task named '{item.Name}' was found. Is it registered with this host?",
+                    null,
+                    null,
+                    null);
+                Logs.ActivityFailed(_logger, item.Name, item.TaskId, item.InstanceId, missing.ErrorType);
+                return new TaskFailedEvent(item.TaskId, missing, IsNonRetriable: true) { Timestamp = Now() };
+            }
+
             try
             {
-                var activity = _engine.Registry.CreateActivity(item.Name, scope.ServiceProvider)
-                    ?? throw new InvalidOperationException($"No activity named '{item.Name}' is registered with this host.");
-                object? input = _engine.Converter.Deserialize(item.Input, activity.InputType);
-                var context = new ActivityContext(item.Name, item.InstanceId, item.TaskId, item.DequeueCount);
-                object? output = await activity.RunAsync(context, input, stopping).ConfigureAwait(false);
+                object? input = item.Input is null ? null : _engine.Converter.Deserialize(item.Input, activity.InputType);
+                var context = new EmbeddedActivityContext(new TaskName(item.Name), item.InstanceId);
+                object? output = await activity.RunAsync(context, input).ConfigureAwait(false);
                 return new TaskCompletedEvent(item.TaskId, _engine.Converter.Serialize(output)) { Timestamp = Now() };
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -185,4 +197,12 @@ internal sealed class ActivityDispatcher
         {
         }
     }
+}
+
+/// <summary>What an activity knows about the call that runs it.</summary>
+internal sealed class EmbeddedActivityContext(TaskName name, string instanceId) : TaskActivityContext
+{
+    public override TaskName Name { get; } = name;
+
+    public override string InstanceId { get; } = instanceId;
 }

@@ -1,5 +1,5 @@
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Engine.Storage;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Engine.Dispatch;
@@ -7,9 +7,9 @@ namespace DurableMigration.Engine.Dispatch;
 /// <summary>What the dispatchers and the client of one engine share.</summary>
 internal sealed class EngineContext(
     TaskHubStore store,
-    DurableTaskRegistry registry,
+    TaskCatalog tasks,
     IServiceProvider services,
-    JsonDataConverter converter,
+    DataConverter converter,
     ILoggerFactory loggerFactory,
     TimeProvider timeProvider,
     EngineSignals signals,
@@ -17,11 +17,11 @@ internal sealed class EngineContext(
 {
     public TaskHubStore Store { get; } = store;
 
-    public DurableTaskRegistry Registry { get; } = registry;
+    public TaskCatalog Tasks { get; } = tasks;
 
     public IServiceProvider Services { get; } = services;
 
-    public JsonDataConverter Converter { get; } = converter;
+    public DataConverter Converter { get; } = converter;
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 

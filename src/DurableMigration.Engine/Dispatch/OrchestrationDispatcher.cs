@@ -1,9 +1,8 @@
-using DurableMigration.Client;
 using DurableMigration.Engine.Execution;
 using DurableMigration.Engine.History;
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Engine.Storage;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Engine.Dispatch;
@@ -60,7 +59,8 @@ internal sealed class OrchestrationDispatcher
         var instance = item.Instance;
         DateTime now = _engine.UtcNow;
 
-        // Messages of an earlier execution, or for an instance that already finished, concern nobody.
+        // Messages of an earlier execution, or for an instance that already finished, concern nobody. Results, timers and
+        // starts carry the execution they belong to; events and commands from outside go to whichever execution is current.
         var stale = item.Messages.Where(m => instance.Status.IsTerminal() || (m.ExecutionId is not null && m.ExecutionId != instance.ExecutionId)).ToList();
         var live = item.Messages.Except(stale).OrderBy(m => m.Event is ExecutionStartedEvent ? 0 : 1).ThenBy(m => m.Id).ToList();
         if (live.Count == 0)
@@ -100,6 +100,15 @@ internal sealed class OrchestrationDispatcher
                     feed.Add(message.Event);
                     consumed.Add(message.Id);
                     break;
+            }
+        }
+
+        // A timer resumes its orchestration no earlier than its fire time, even where the store rounds visibility to milliseconds.
+        foreach (var fired in feed.OfType<TimerFiredEvent>())
+        {
+            if (fired.FireAt > now)
+            {
+                now = fired.FireAt;
             }
         }
 
@@ -147,19 +156,28 @@ internal sealed class OrchestrationDispatcher
                         messages.Add(new OutgoingMessage(instance.InstanceId, instance.ExecutionId, t.FireAt, new TimerFiredEvent(t.TaskId, t.FireAt) { Timestamp = t.FireAt }));
                         break;
                     case CreateSubOrchestrationAction s:
-                        children.Add(new ChildInstance(s.InstanceId, s.Name, s.Input, Guid.NewGuid().ToString("N"), new ParentInstanceInfo(instance.Name, instance.InstanceId, s.TaskId)));
+                        children.Add(new ChildInstance(s.InstanceId, s.Name, s.Input, s.Version, Guid.NewGuid().ToString("N"), new ParentInstanceInfo(instance.Name, instance.InstanceId, s.TaskId, instance.ExecutionId)));
+                        break;
+                    case SendEventAction e:
+                        messages.Add(new OutgoingMessage(e.InstanceId, null, now, new EventRaisedEvent(e.Name, e.Input) { Timestamp = now }, OnlyIfInstanceExists: true));
                         break;
                 }
             }
         }
 
-        OrchestrationRuntimeStatus status = completion?.Status
+        var status = completion?.Status
             ?? (suspended ? OrchestrationRuntimeStatus.Suspended
                 : instance.Status == OrchestrationRuntimeStatus.Pending && result is null ? OrchestrationRuntimeStatus.Pending
                 : OrchestrationRuntimeStatus.Running);
-        if (completion is not null)
+        ContinueAsNewRequest? continueAsNew = result?.ContinueAsNew;
+        if (completion is not null && continueAsNew is null)
         {
             AddParentNotification(instance, completion, messages, now);
+        }
+
+        if (continueAsNew is not null)
+        {
+            status = OrchestrationRuntimeStatus.Running;
         }
 
         var commit = new TurnCommit(
@@ -173,8 +191,11 @@ internal sealed class OrchestrationDispatcher
             new InstanceUpdate(status, completion?.Result, result?.CustomStatus, result?.CustomStatusChanged ?? false, completion?.FailureDetails),
             activities,
             children,
-            messages);
-        await CommitAsync(instance, commit, executor, cancellationToken).ConfigureAwait(false);
+            messages)
+        {
+            NextExecution = continueAsNew is null ? null : new NextExecution(Guid.NewGuid().ToString("N"), continueAsNew),
+        };
+        await CommitAsync(instance, commit, continueAsNew is null ? executor : null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<OrchestrationExecutor> GetExecutorAsync(InstanceRecord instance, CancellationToken cancellationToken)
@@ -187,7 +208,7 @@ internal sealed class OrchestrationDispatcher
         var executor = new OrchestrationExecutor(
             instance.InstanceId,
             instance.Name,
-            _engine.Registry.CreateOrchestrator(instance.Name, _engine.Services),
+            _engine.Tasks.CreateOrchestrator(instance.Name, _engine.Services),
             _engine.Converter,
             _engine.LoggerFactory);
         if (instance.HistoryCount > 0)
@@ -203,7 +224,7 @@ internal sealed class OrchestrationDispatcher
     {
         _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
         var messages = new List<OutgoingMessage>();
-        var failure = new TaskFailureDetails("DurableMigration.Engine.TerminatedException", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}");
+        var failure = new TaskFailureDetails("DurableMigration.Engine.TerminatedException", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}", null, null, null);
         AddParentNotification(instance, new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, failure), messages, now);
 
         var commit = new TurnCommit(
@@ -241,7 +262,7 @@ internal sealed class OrchestrationDispatcher
         }
 
         bool terminal = commit.Update.Status.IsTerminal();
-        if (executor is not null && !terminal)
+        if (executor is not null && !terminal && commit.NextExecution is null)
         {
             _cache.Put(instance.InstanceId, instance.ExecutionId, commit.HistoryStart + commit.NewHistory.Count, executor);
         }
@@ -251,7 +272,7 @@ internal sealed class OrchestrationDispatcher
             _engine.Signals.ActivityWork.Pulse();
         }
 
-        if (commit.NewChildren.Count > 0 || commit.NewMessages.Any(m => m.VisibleAt <= commit.Now))
+        if (commit.NewChildren.Count > 0 || commit.NextExecution is not null || commit.NewMessages.Any(m => m.VisibleAt <= commit.Now))
         {
             _engine.Signals.OrchestrationWork.Pulse();
         }
@@ -277,7 +298,7 @@ internal sealed class OrchestrationDispatcher
 
         HistoryEvent message = completion.Status == OrchestrationRuntimeStatus.Completed
             ? new SubOrchestrationInstanceCompletedEvent(taskId, completion.Result) { Timestamp = now }
-            : new SubOrchestrationInstanceFailedEvent(taskId, completion.FailureDetails ?? new TaskFailureDetails("Unknown", "The sub-orchestration failed.")) { Timestamp = now };
-        messages.Add(new OutgoingMessage(parentId, null, now, message));
+            : new SubOrchestrationInstanceFailedEvent(taskId, completion.FailureDetails ?? new TaskFailureDetails("Unknown", "The sub-orchestration failed.", null, null, null)) { Timestamp = now };
+        messages.Add(new OutgoingMessage(parentId, instance.ParentExecutionId, now, message));
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using DurableMigration.Client;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.History;
 
@@ -18,11 +18,12 @@ namespace DurableMigration.Engine.History;
 [JsonDerivedType(typeof(TimerCreatedEvent), nameof(HistoryEventType.TimerCreated))]
 [JsonDerivedType(typeof(TimerFiredEvent), nameof(HistoryEventType.TimerFired))]
 [JsonDerivedType(typeof(EventRaisedEvent), nameof(HistoryEventType.EventRaised))]
+[JsonDerivedType(typeof(EventSentEvent), nameof(HistoryEventType.EventSent))]
 [JsonDerivedType(typeof(ExecutionSuspendedEvent), nameof(HistoryEventType.ExecutionSuspended))]
 [JsonDerivedType(typeof(ExecutionResumedEvent), nameof(HistoryEventType.ExecutionResumed))]
 [JsonDerivedType(typeof(ExecutionTerminatedEvent), nameof(HistoryEventType.ExecutionTerminated))]
 [JsonDerivedType(typeof(ExecutionCompletedEvent), nameof(HistoryEventType.ExecutionCompleted))]
-public abstract record HistoryEvent
+internal abstract record HistoryEvent
 {
     /// <summary>Gets when the event was recorded (UTC).</summary>
     public DateTime Timestamp { get; init; }
@@ -33,7 +34,7 @@ public abstract record HistoryEvent
 }
 
 /// <summary>The kinds of history event.</summary>
-public enum HistoryEventType
+internal enum HistoryEventType
 {
     /// <summary>The instance was started with its input.</summary>
     ExecutionStarted,
@@ -68,6 +69,9 @@ public enum HistoryEventType
     /// <summary>An external event arrived.</summary>
     EventRaised,
 
+    /// <summary>The orchestrator sent an event to another instance.</summary>
+    EventSent,
+
     /// <summary>The instance was suspended.</summary>
     ExecutionSuspended,
 
@@ -85,10 +89,11 @@ public enum HistoryEventType
 /// <param name="Name">The parent's orchestrator name.</param>
 /// <param name="InstanceId">The parent's instance id.</param>
 /// <param name="TaskId">The parent's task id for this child.</param>
-public sealed record ParentInstanceInfo(string Name, string InstanceId, int TaskId);
+/// <param name="ExecutionId">The parent's execution, so a result reaches only the run that asked for it.</param>
+internal sealed record ParentInstanceInfo(string Name, string InstanceId, int TaskId, string? ExecutionId = null);
 
 /// <summary>The instance was started.</summary>
-public sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, ParentInstanceInfo? Parent) : HistoryEvent
+internal sealed record ExecutionStartedEvent(string Name, string? Input, string ExecutionId, ParentInstanceInfo? Parent, string? Version = null) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -96,7 +101,7 @@ public sealed record ExecutionStartedEvent(string Name, string? Input, string Ex
 }
 
 /// <summary>A turn began.</summary>
-public sealed record OrchestratorStartedEvent : HistoryEvent
+internal sealed record OrchestratorStartedEvent : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -104,7 +109,7 @@ public sealed record OrchestratorStartedEvent : HistoryEvent
 }
 
 /// <summary>An activity was scheduled.</summary>
-public sealed record TaskScheduledEvent(int TaskId, string Name, string? Input) : HistoryEvent
+internal sealed record TaskScheduledEvent(int TaskId, string Name, string? Input) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -112,7 +117,7 @@ public sealed record TaskScheduledEvent(int TaskId, string Name, string? Input) 
 }
 
 /// <summary>An activity returned.</summary>
-public sealed record TaskCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent
+internal sealed record TaskCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -120,7 +125,7 @@ public sealed record TaskCompletedEvent(int TaskScheduledId, string? Result) : H
 }
 
 /// <summary>An activity threw.</summary>
-public sealed record TaskFailedEvent(int TaskScheduledId, TaskFailureDetails FailureDetails) : HistoryEvent
+internal sealed record TaskFailedEvent(int TaskScheduledId, TaskFailureDetails FailureDetails, bool IsNonRetriable = false) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -128,7 +133,7 @@ public sealed record TaskFailedEvent(int TaskScheduledId, TaskFailureDetails Fai
 }
 
 /// <summary>A sub-orchestration was started.</summary>
-public sealed record SubOrchestrationInstanceCreatedEvent(int TaskId, string Name, string InstanceId, string? Input) : HistoryEvent
+internal sealed record SubOrchestrationInstanceCreatedEvent(int TaskId, string Name, string InstanceId, string? Input) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -136,7 +141,7 @@ public sealed record SubOrchestrationInstanceCreatedEvent(int TaskId, string Nam
 }
 
 /// <summary>A sub-orchestration completed.</summary>
-public sealed record SubOrchestrationInstanceCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent
+internal sealed record SubOrchestrationInstanceCompletedEvent(int TaskScheduledId, string? Result) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -144,7 +149,7 @@ public sealed record SubOrchestrationInstanceCompletedEvent(int TaskScheduledId,
 }
 
 /// <summary>A sub-orchestration failed or was terminated.</summary>
-public sealed record SubOrchestrationInstanceFailedEvent(int TaskScheduledId, TaskFailureDetails FailureDetails) : HistoryEvent
+internal sealed record SubOrchestrationInstanceFailedEvent(int TaskScheduledId, TaskFailureDetails FailureDetails) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -152,7 +157,7 @@ public sealed record SubOrchestrationInstanceFailedEvent(int TaskScheduledId, Ta
 }
 
 /// <summary>A durable timer was created.</summary>
-public sealed record TimerCreatedEvent(int TaskId, DateTime FireAt) : HistoryEvent
+internal sealed record TimerCreatedEvent(int TaskId, DateTime FireAt) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -160,7 +165,7 @@ public sealed record TimerCreatedEvent(int TaskId, DateTime FireAt) : HistoryEve
 }
 
 /// <summary>A durable timer fired.</summary>
-public sealed record TimerFiredEvent(int TimerId, DateTime FireAt) : HistoryEvent
+internal sealed record TimerFiredEvent(int TimerId, DateTime FireAt) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -168,15 +173,23 @@ public sealed record TimerFiredEvent(int TimerId, DateTime FireAt) : HistoryEven
 }
 
 /// <summary>An external event arrived.</summary>
-public sealed record EventRaisedEvent(string Name, string? Input) : HistoryEvent
+internal sealed record EventRaisedEvent(string Name, string? Input) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
     public override HistoryEventType EventType => HistoryEventType.EventRaised;
 }
 
+/// <summary>The orchestrator sent an event to another instance.</summary>
+internal sealed record EventSentEvent(int TaskId, string InstanceId, string Name, string? Input) : HistoryEvent
+{
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public override HistoryEventType EventType => HistoryEventType.EventSent;
+}
+
 /// <summary>The instance was suspended.</summary>
-public sealed record ExecutionSuspendedEvent(string? Reason) : HistoryEvent
+internal sealed record ExecutionSuspendedEvent(string? Reason) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -184,7 +197,7 @@ public sealed record ExecutionSuspendedEvent(string? Reason) : HistoryEvent
 }
 
 /// <summary>The instance was resumed.</summary>
-public sealed record ExecutionResumedEvent(string? Reason) : HistoryEvent
+internal sealed record ExecutionResumedEvent(string? Reason) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -192,7 +205,7 @@ public sealed record ExecutionResumedEvent(string? Reason) : HistoryEvent
 }
 
 /// <summary>The instance was terminated.</summary>
-public sealed record ExecutionTerminatedEvent(string? Output) : HistoryEvent
+internal sealed record ExecutionTerminatedEvent(string? Output) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]
@@ -200,7 +213,7 @@ public sealed record ExecutionTerminatedEvent(string? Output) : HistoryEvent
 }
 
 /// <summary>The orchestrator finished.</summary>
-public sealed record ExecutionCompletedEvent(OrchestrationRuntimeStatus Status, string? Result, TaskFailureDetails? FailureDetails) : HistoryEvent
+internal sealed record ExecutionCompletedEvent(OrchestrationRuntimeStatus Status, string? Result, TaskFailureDetails? FailureDetails) : HistoryEvent
 {
     /// <inheritdoc/>
     [JsonIgnore]

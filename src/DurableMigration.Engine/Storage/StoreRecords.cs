@@ -1,6 +1,7 @@
-using DurableMigration.Client;
+using DurableMigration.Engine.Execution;
 using DurableMigration.Engine.History;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Storage;
 
@@ -15,18 +16,23 @@ internal sealed record InstanceRecord(
     long HistoryCount,
     string? ParentInstanceId,
     int? ParentTaskId,
+    string? ParentExecutionId,
     TaskFailureDetails? FailureDetails,
     string? Input,
     string? Output,
     string? CustomStatus)
 {
-    public OrchestrationMetadata ToMetadata() => new(Name, InstanceId, Status, CreatedTime, LastUpdatedTime)
+    /// <summary>Describes the instance as the Durable Task client does; payloads only if they were read.</summary>
+    public OrchestrationMetadata ToMetadata(DataConverter converter) => new(Name, InstanceId)
     {
+        DataConverter = converter,
+        RuntimeStatus = Status,
+        CreatedAt = new DateTimeOffset(CreatedTime, TimeSpan.Zero),
+        LastUpdatedAt = new DateTimeOffset(LastUpdatedTime, TimeSpan.Zero),
         SerializedInput = Input,
         SerializedOutput = Output,
         SerializedCustomStatus = CustomStatus,
         FailureDetails = FailureDetails,
-        ParentInstanceId = ParentInstanceId,
     };
 }
 
@@ -37,13 +43,21 @@ internal sealed record QueuedMessage(long Id, string? ExecutionId, HistoryEvent 
 internal sealed record OrchestrationWorkItem(InstanceRecord Instance, IReadOnlyList<QueuedMessage> Messages);
 
 /// <summary>A message to queue for an instance, visible from <paramref name="VisibleAt"/>.</summary>
-internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event);
+/// <param name="InstanceId">The instance the message is for.</param>
+/// <param name="ExecutionId">The execution it belongs to; <c>null</c> for events and commands that go to the current one.</param>
+/// <param name="VisibleAt">When it may be consumed (a timer's fire time).</param>
+/// <param name="Event">The message.</param>
+/// <param name="OnlyIfInstanceExists">Drop it when there is no such instance (events sent by orchestrations), rather than keep an orphan.</param>
+internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event, bool OnlyIfInstanceExists = false);
 
 /// <summary>An activity the turn schedules.</summary>
 internal sealed record ActivitySpec(int TaskId, string Name, string? Input);
 
 /// <summary>A sub-orchestration the turn starts.</summary>
-internal sealed record ChildInstance(string InstanceId, string Name, string? Input, string ExecutionId, ParentInstanceInfo Parent);
+internal sealed record ChildInstance(string InstanceId, string Name, string? Input, string? Version, string ExecutionId, ParentInstanceInfo Parent);
+
+/// <summary>The execution that replaces the current one when the orchestration continued as new.</summary>
+internal sealed record NextExecution(string ExecutionId, ContinueAsNewRequest Request);
 
 /// <summary>The instance state after a turn; the custom status is written only when <paramref name="CustomStatusChanged"/>.</summary>
 internal sealed record InstanceUpdate(OrchestrationRuntimeStatus Status, string? Output, string? CustomStatus, bool CustomStatusChanged, TaskFailureDetails? FailureDetails);
@@ -60,7 +74,11 @@ internal sealed record TurnCommit(
     InstanceUpdate Update,
     IReadOnlyList<ActivitySpec> NewActivities,
     IReadOnlyList<ChildInstance> NewChildren,
-    IReadOnlyList<OutgoingMessage> NewMessages);
+    IReadOnlyList<OutgoingMessage> NewMessages)
+{
+    /// <summary>Gets the execution that starts over in place of this one, when the orchestration continued as new.</summary>
+    public NextExecution? NextExecution { get; init; }
+}
 
 /// <summary>A leased activity work item.</summary>
 internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount);

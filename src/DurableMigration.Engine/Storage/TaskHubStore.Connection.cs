@@ -67,7 +67,8 @@ internal sealed partial class TaskHubStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            ExecuteScript(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 60000; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8000;");
+            string synchronous = _durability == TaskHubDurability.Full ? "FULL" : "NORMAL";
+            ExecuteScript(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = 60000; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8000;");
             EnsureSchema(connection);
         }
         catch

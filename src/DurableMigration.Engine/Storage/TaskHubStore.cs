@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using DurableMigration.Client;
 using DurableMigration.Engine.History;
 using DurableMigration.Engine.Serialization;
-using DurableMigration.Orchestration;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Storage;
 
@@ -14,22 +13,25 @@ namespace DurableMigration.Engine.Storage;
 /// One connection per process, used under an async gate: SQLite allows a single writer at a time anyway, and one
 /// connection avoids busy-waiting between this process's own workers. Other processes (a CLI raising an event)
 /// open their own store on the same file; write transactions start with <c>BEGIN IMMEDIATE</c> and wait on
-/// <c>busy_timeout</c>. <c>synchronous=NORMAL</c> in WAL mode keeps every committed transaction across a process
-/// crash; only an operating-system crash may lose the last few commits, never corrupt the file.
+/// <c>busy_timeout</c>. <c>synchronous=NORMAL</c> (the default, <see cref="TaskHubDurability.Normal"/>) in WAL mode keeps
+/// every committed transaction across a process crash; only an operating-system crash or power loss may lose the last
+/// few commits, never corrupt the file. <see cref="TaskHubDurability.Full"/> flushes every commit.
 /// </remarks>
 internal sealed partial class TaskHubStore : IAsyncDisposable
 {
-    internal const string SchemaVersion = "1.0.0";
+    internal const string SchemaVersion = "1.1.0";
     private const int MaxMessagesPerTurn = 5000;
 
     private readonly string _path;
+    private readonly TaskHubDurability _durability;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
 
-    public TaskHubStore(string path)
+    public TaskHubStore(string path, TaskHubDurability durability = TaskHubDurability.Normal)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _path = Path.GetFullPath(path);
+        _durability = durability;
     }
 
     /// <summary>Gets the full path of the task hub file.</summary>
@@ -92,7 +94,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                     messages.Add(new QueuedMessage(
                         reader.GetInt64(0),
                         reader.IsDBNull(1) ? null : reader.GetString(1),
-                        JsonDataConverter.DeserializeEvent(reader.GetString(2))));
+                        HistorySerializer.Deserialize(reader.GetString(2))));
                 }
 
                 items.Add(new OrchestrationWorkItem(instance, messages));
@@ -110,7 +112,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                history.Add(JsonDataConverter.DeserializeEvent(reader.GetString(0)));
+                history.Add(HistorySerializer.Deserialize(reader.GetString(0)));
             }
 
             return history;
@@ -131,7 +133,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 ("$output", update.Output),
                 ("$custom", update.CustomStatus),
                 ("$customChanged", update.CustomStatusChanged ? 1 : 0),
-                ("$failure", update.FailureDetails is null ? null : JsonSerializer.Serialize(update.FailureDetails, JsonDataConverter.Default.Options)),
+                ("$failure", update.FailureDetails is null ? null : HistorySerializer.SerializeFailure(update.FailureDetails)),
                 ("$now", nowMs),
                 ("$completed", update.Status.IsTerminal() ? nowMs : null),
                 ("$added", commit.NewHistory.Count),
@@ -159,7 +161,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                     seq.Value = next++;
                     type.Value = historyEvent.EventType.ToString();
                     ts.Value = ToMs(historyEvent.Timestamp);
-                    payload.Value = JsonDataConverter.SerializeEvent(historyEvent);
+                    payload.Value = HistorySerializer.Serialize(historyEvent);
                     insertHistory.ExecuteNonQuery();
                 }
             }
@@ -192,14 +194,19 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 {
                     messages.Add(new OutgoingMessage(commit.InstanceId, commit.ExecutionId, commit.Now, new SubOrchestrationInstanceFailedEvent(
                         child.Parent.TaskId,
-                        new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!, new OrchestrationAlreadyExistsException(child.InstanceId, existing.Status).Message))
+                        new TaskFailureDetails(typeof(InvalidOperationException).FullName!, InstanceExistsMessage(child.InstanceId, existing.Status), null, null, null))
                     { Timestamp = commit.Now }));
                     continue;
                 }
 
                 ResetInstance(tx, child.InstanceId, child.Name, child.Input, child.ExecutionId, child.Parent, commit.Now);
                 messages.Add(new OutgoingMessage(child.InstanceId, child.ExecutionId, commit.Now,
-                    new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent) { Timestamp = commit.Now }));
+                    new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent, child.Version) { Timestamp = commit.Now }));
+            }
+
+            if (commit.NextExecution is { } nextExecution)
+            {
+                StartNextExecution(tx, commit, nextExecution, messages);
             }
 
             InsertMessages(tx, messages);
@@ -214,6 +221,37 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
             return true;
         }, cancellationToken);
+
+    /// <summary>Replaces the instance's execution with a fresh one (ContinueAsNew): new id, empty history, the new input, carried events.</summary>
+    private static void StartNextExecution(SqliteTransaction tx, TurnCommit commit, NextExecution next, List<OutgoingMessage> messages)
+    {
+        var started = ReadInstance(tx, commit.InstanceId, withPayloads: false)!;
+        ParentInstanceInfo? parent = started.ParentInstanceId is { } parentId && started.ParentTaskId is { } taskId
+            ? new ParentInstanceInfo(LoadStartedName(tx, commit.InstanceId) ?? started.Name, parentId, taskId, started.ParentExecutionId)
+            : null;
+        Execute(tx, "DELETE FROM History WHERE InstanceId = $id", ("$id", commit.InstanceId));
+        // Work of the old execution that no worker holds yet is withdrawn; results of running work are stale and dropped.
+        Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id AND LockExpiration <= $now", ("$id", commit.InstanceId), ("$now", ToMs(commit.Now)));
+        Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id AND ExecutionId IS NOT NULL", ("$id", commit.InstanceId));
+        Execute(tx, "UPDATE Instances SET ExecutionId = $execution, Input = $input, Output = NULL, FailureDetails = NULL, HistoryCount = 0 WHERE InstanceId = $id",
+            ("$execution", next.ExecutionId), ("$input", next.Request.Input), ("$id", commit.InstanceId));
+        messages.Add(new OutgoingMessage(commit.InstanceId, next.ExecutionId, commit.Now,
+            new ExecutionStartedEvent(started.Name, next.Request.Input, next.ExecutionId, parent, next.Request.Version) { Timestamp = commit.Now }));
+        foreach (var (name, input) in next.Request.CarriedEvents)
+        {
+            messages.Add(new OutgoingMessage(commit.InstanceId, next.ExecutionId, commit.Now, new EventRaisedEvent(name, input) { Timestamp = commit.Now }));
+        }
+    }
+
+    /// <summary>Reads the parent's name from the execution's start event (the instance row keeps only the parent's id).</summary>
+    private static string? LoadStartedName(SqliteTransaction tx, string instanceId)
+    {
+        using var command = Command(tx, "SELECT Payload FROM History WHERE InstanceId = $id AND EventType = 'ExecutionStarted' ORDER BY SequenceNumber LIMIT 1", ("$id", instanceId));
+        return command.ExecuteScalar() is string json && HistorySerializer.Deserialize(json) is ExecutionStartedEvent { Parent: { } parent } ? parent.Name : null;
+    }
+
+    private static string InstanceExistsMessage(string instanceId, OrchestrationRuntimeStatus status) =>
+        $"An orchestration instance with id '{instanceId}' already exists and is {status}; choose another id, or wait until it finishes.";
 
     /// <summary>Deletes messages that no longer concern the instance (it finished, or they belong to an earlier execution) and releases its lock.</summary>
     public Task DiscardMessagesAsync(string instanceId, string workerId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken) =>
@@ -340,71 +378,84 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
     // ----- client operations -----
 
     /// <summary>Creates (or replaces a finished) instance and queues its start message.</summary>
-    /// <exception cref="OrchestrationAlreadyExistsException">An instance with that id is still live.</exception>
-    public Task CreateInstanceAsync(string instanceId, string name, string? input, string executionId, DateTime now, DateTime startAt, CancellationToken cancellationToken) =>
+    /// <exception cref="InvalidOperationException">An instance with that id is still live.</exception>
+    public Task CreateInstanceAsync(string instanceId, string name, string? input, string? version, string executionId, DateTime now, DateTime startAt, CancellationToken cancellationToken) =>
         WriteAsync(tx =>
         {
             var existing = ReadInstance(tx, instanceId, withPayloads: false);
             if (existing is not null && !existing.Status.IsTerminal())
             {
-                throw new OrchestrationAlreadyExistsException(instanceId, existing.Status);
+                throw new InvalidOperationException(InstanceExistsMessage(instanceId, existing.Status));
             }
 
             ResetInstance(tx, instanceId, name, input, executionId, parent: null, now);
             InsertMessages(tx, [new OutgoingMessage(instanceId, executionId, startAt,
-                new ExecutionStartedEvent(name, input, executionId, null) { Timestamp = now })]);
+                new ExecutionStartedEvent(name, input, executionId, null, version) { Timestamp = now })]);
             return 0;
+        }, cancellationToken);
+
+    /// <summary>Reads SQLite's <c>synchronous</c> setting of this store's connection (1 = NORMAL, 2 = FULL), to show which durability is in force.</summary>
+    public Task<long> GetSynchronousModeAsync(CancellationToken cancellationToken) =>
+        ReadAsync(connection =>
+        {
+            using var command = Command(connection, null, "PRAGMA synchronous");
+            return (long)command.ExecuteScalar()!;
         }, cancellationToken);
 
     /// <summary>Reads one instance, or <c>null</c>.</summary>
     public Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken cancellationToken) =>
         ReadAsync(connection => ReadInstance(connection, null, instanceId, withPayloads), cancellationToken);
 
-    /// <summary>Reads an instance's history for display.</summary>
-    public Task<IReadOnlyList<OrchestrationHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<OrchestrationHistoryEvent>>(connection =>
+    /// <summary>Queues a message (event or command) for a live instance.</summary>
+    /// <returns>The instance as it was, or <c>null</c> when there is none; nothing is queued for a missing or finished instance.</returns>
+    public Task<InstanceRecord?> EnqueueForLiveInstanceAsync(string instanceId, HistoryEvent message, DateTime now, CancellationToken cancellationToken) =>
+        WriteAsync(tx =>
         {
-            var events = new List<OrchestrationHistoryEvent>();
-            using var command = Command(connection, null,
-                "SELECT SequenceNumber, EventType, Timestamp, Payload FROM History WHERE InstanceId = $id ORDER BY SequenceNumber", ("$id", instanceId));
+            var existing = ReadInstance(tx, instanceId, withPayloads: false);
+            if (existing is not null && !existing.Status.IsTerminal())
+            {
+                // No execution id: an event or command goes to whichever execution is current when it is consumed.
+                InsertMessages(tx, [new OutgoingMessage(instanceId, null, now, message)]);
+            }
+
+            return existing;
+        }, cancellationToken);
+
+    /// <summary>Lists the ids of an instance's live descendants (sub-orchestrations, theirs, and so on).</summary>
+    public Task<IReadOnlyList<string>> GetDescendantsAsync(string instanceId, bool liveOnly, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<string>>(connection =>
+        {
+            var found = new List<string>();
+            using var command = Command(connection, null, $"""
+                WITH RECURSIVE Tree(Id) AS (
+                    SELECT InstanceId FROM Instances WHERE ParentInstanceId = $id
+                    UNION SELECT i.InstanceId FROM Instances i JOIN Tree t ON i.ParentInstanceId = t.Id)
+                SELECT i.InstanceId FROM Instances i JOIN Tree t ON i.InstanceId = t.Id
+                {(liveOnly ? "WHERE i.RuntimeStatus NOT IN ('Completed', 'Failed', 'Terminated', 'Canceled')" : string.Empty)}
+                """, ("$id", instanceId));
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                events.Add(new OrchestrationHistoryEvent(reader.GetInt64(0), reader.GetString(1), FromMs(reader.GetInt64(2)), reader.GetString(3)));
+                found.Add(reader.GetString(0));
             }
 
-            return events;
-        }, cancellationToken);
-
-    /// <summary>Queues a message (event or command) for a live instance.</summary>
-    /// <exception cref="OrchestrationNotFoundException">There is no such instance.</exception>
-    /// <exception cref="OrchestrationNotRunningException">The instance already finished.</exception>
-    public Task EnqueueForLiveInstanceAsync(string instanceId, HistoryEvent message, DateTime now, CancellationToken cancellationToken) =>
-        WriteAsync(tx =>
-        {
-            var existing = ReadInstance(tx, instanceId, withPayloads: false) ?? throw new OrchestrationNotFoundException(instanceId);
-            if (existing.Status.IsTerminal())
-            {
-                throw new OrchestrationNotRunningException(instanceId, existing.Status);
-            }
-
-            InsertMessages(tx, [new OutgoingMessage(instanceId, existing.ExecutionId, now, message)]);
-            return 0;
+            return found;
         }, cancellationToken);
 
     /// <summary>Deletes finished instances that match, with their history and leftover messages.</summary>
-    public Task<int> PurgeAsync(string? instanceId, PurgeInstancesFilter? filter, CancellationToken cancellationToken) =>
+    public Task<int> PurgeAsync(IReadOnlyCollection<string>? instanceIds, PurgeInstancesFilter? filter, CancellationToken cancellationToken) =>
         WriteAsync(tx =>
         {
             var where = new StringBuilder("RuntimeStatus IN ('Completed', 'Failed', 'Terminated')");
             var parameters = new List<(string, object?)>();
-            if (instanceId is not null)
+            if (instanceIds is not null)
             {
-                where.Append(" AND InstanceId = $id");
-                parameters.Add(("$id", instanceId));
+                var names = instanceIds.Select((id, i) => (Name: $"$id{i}", Value: id)).ToList();
+                where.Append(" AND InstanceId IN (").Append(names.Count == 0 ? "NULL" : string.Join(", ", names.Select(n => n.Name))).Append(')');
+                parameters.AddRange(names.Select(n => (n.Name, (object?)n.Value)));
             }
 
-            AppendFilters(where, parameters, filter?.CreatedFrom, filter?.CreatedTo, filter?.Statuses, name: null, prefix: null);
+            AppendFilters(where, parameters, filter?.CreatedFrom, filter?.CreatedTo, filter?.Statuses, prefix: null);
             var ids = new List<string>();
             using (var select = Command(tx, $"SELECT InstanceId FROM Instances WHERE {where}", [.. parameters]))
             using (var reader = select.ExecuteReader())
@@ -430,7 +481,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         {
             var where = new StringBuilder("1 = 1");
             var parameters = new List<(string, object?)>();
-            AppendFilters(where, parameters, query.CreatedFrom, query.CreatedTo, query.Statuses, query.Name, query.InstanceIdPrefix);
+            AppendFilters(where, parameters, query.CreatedFrom, query.CreatedTo, query.Statuses, query.InstanceIdPrefix);
             if (DecodeToken(query.ContinuationToken) is { } after)
             {
                 where.Append(" AND (CreatedTime > $afterTime OR (CreatedTime = $afterTime AND InstanceId > $afterId))");
@@ -465,35 +516,28 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
     private static void AppendFilters(
         StringBuilder where,
         List<(string, object?)> parameters,
-        DateTime? createdFrom,
-        DateTime? createdTo,
-        IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses,
-        string? name,
+        DateTimeOffset? createdFrom,
+        DateTimeOffset? createdTo,
+        IEnumerable<OrchestrationRuntimeStatus>? statuses,
         string? prefix)
     {
         if (createdFrom is { } from)
         {
             where.Append(" AND CreatedTime >= $from");
-            parameters.Add(("$from", ToMs(from)));
+            parameters.Add(("$from", from.ToUnixTimeMilliseconds()));
         }
 
         if (createdTo is { } to)
         {
             where.Append(" AND CreatedTime <= $to");
-            parameters.Add(("$to", ToMs(to)));
+            parameters.Add(("$to", to.ToUnixTimeMilliseconds()));
         }
 
-        if (statuses is { Count: > 0 })
+        if (statuses?.ToList() is { Count: > 0 } statusList)
         {
-            var names = statuses.Select((s, i) => (Name: $"$status{i}", Value: s.ToString())).ToList();
+            var names = statusList.Select((s, i) => (Name: $"$status{i}", Value: s.ToString())).ToList();
             where.Append(" AND RuntimeStatus IN (").Append(string.Join(", ", names.Select(n => n.Name))).Append(')');
             parameters.AddRange(names.Select(n => (n.Name, (object?)n.Value)));
-        }
-
-        if (name is not null)
-        {
-            where.Append(" AND Name = $name");
-            parameters.Add(("$name", name));
         }
 
         if (prefix is not null)
@@ -531,11 +575,11 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         DeleteInstanceData(tx, instanceId);
         long nowMs = ToMs(now);
         Execute(tx, """
-            INSERT OR REPLACE INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, ParentInstanceId, ParentTaskId, CreatedTime, LastUpdatedTime, HistoryCount, LockExpiration)
-            VALUES ($id, $execution, $name, 'Pending', $input, $parent, $parentTask, $now, $now, 0, 0)
+            INSERT OR REPLACE INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, ParentInstanceId, ParentTaskId, ParentExecutionId, CreatedTime, LastUpdatedTime, HistoryCount, LockExpiration)
+            VALUES ($id, $execution, $name, 'Pending', $input, $parent, $parentTask, $parentExecution, $now, $now, 0, 0)
             """,
             ("$id", instanceId), ("$execution", executionId), ("$name", name), ("$input", input),
-            ("$parent", parent?.InstanceId), ("$parentTask", parent?.TaskId), ("$now", nowMs));
+            ("$parent", parent?.InstanceId), ("$parentTask", parent?.TaskId), ("$parentExecution", parent?.ExecutionId), ("$now", nowMs));
     }
 
     private static void DeleteInstanceData(SqliteTransaction tx, string instanceId)
@@ -569,7 +613,8 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         }
 
         using var insert = Command(tx,
-            "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, Payload) VALUES ($id, $execution, $type, $visible, $payload)");
+            "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, Payload) SELECT $id, $execution, $type, $visible, $payload WHERE $always = 1 OR EXISTS (SELECT 1 FROM Instances WHERE InstanceId = $id)");
+        var always = insert.Parameters.Add("$always", SqliteType.Integer);
         var id = insert.Parameters.Add("$id", SqliteType.Text);
         var execution = insert.Parameters.Add("$execution", SqliteType.Text);
         var type = insert.Parameters.Add("$type", SqliteType.Text);
@@ -580,15 +625,17 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             id.Value = message.InstanceId;
             execution.Value = (object?)message.ExecutionId ?? DBNull.Value;
             type.Value = message.Event.EventType.ToString();
-            visible.Value = ToMs(message.VisibleAt);
-            payload.Value = JsonDataConverter.SerializeEvent(message.Event);
+            // A timer is rounded up so it never shows before its fire time; everything else is visible at once.
+            visible.Value = message.Event is TimerFiredEvent ? ToMsRoundedUp(message.VisibleAt) : ToMs(message.VisibleAt);
+            always.Value = message.OnlyIfInstanceExists ? 0 : 1;
+            payload.Value = HistorySerializer.Serialize(message.Event);
             insert.ExecuteNonQuery();
         }
     }
 
     private static string InstanceColumns(bool withPayloads) => withPayloads
-        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, FailureDetails, Input, Output, CustomStatus"
-        : "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, FailureDetails";
+        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails, Input, Output, CustomStatus"
+        : "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails";
 
     private static InstanceRecord? ReadInstance(SqliteTransaction tx, string instanceId, bool withPayloads) =>
         ReadInstance(tx.Connection!, tx, instanceId, withPayloads);
@@ -610,13 +657,22 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         reader.GetInt64(6),
         reader.IsDBNull(7) ? null : reader.GetString(7),
         reader.IsDBNull(8) ? null : reader.GetInt32(8),
-        reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<TaskFailureDetails>(reader.GetString(9), JsonDataConverter.Default.Options),
-        withPayloads && !reader.IsDBNull(10) ? reader.GetString(10) : null,
+        reader.IsDBNull(9) ? null : reader.GetString(9),
+        reader.IsDBNull(10) ? null : HistorySerializer.DeserializeFailure(reader.GetString(10)),
         withPayloads && !reader.IsDBNull(11) ? reader.GetString(11) : null,
-        withPayloads && !reader.IsDBNull(12) ? reader.GetString(12) : null);
+        withPayloads && !reader.IsDBNull(12) ? reader.GetString(12) : null,
+        withPayloads && !reader.IsDBNull(13) ? reader.GetString(13) : null);
 
     internal static long ToMs(DateTime time) =>
         new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime()).ToUnixTimeMilliseconds();
+
+    /// <summary>Rounds up, so a timer never becomes visible before its fire time.</summary>
+    internal static long ToMsRoundedUp(DateTime time)
+    {
+        DateTime utc = time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime();
+        long ms = ToMs(utc);
+        return FromMs(ms) < utc ? ms + 1 : ms;
+    }
 
     internal static DateTime FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
 }

@@ -1,14 +1,13 @@
 using System.CommandLine;
-using DurableMigration.Client;
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Demo;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
 using DurableMigration.Migration.Activities;
-using DurableMigration.Orchestration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -29,8 +28,6 @@ public static class DmigCommandLine
 
     /// <summary>Exit code: interrupted with Ctrl+C; the wave resumes with the same command.</summary>
     public const int Interrupted = 130;
-
-    private static readonly JsonDataConverter Json = JsonDataConverter.Default;
 
     /// <summary>Builds the command tree; <paramref name="console"/> and <paramref name="configure"/> let tests capture output and replace services.</summary>
     public static RootCommand Build(IAnsiConsole? console = null, Action<IServiceCollection>? configure = null)
@@ -99,13 +96,12 @@ public static class DmigCommandLine
     private static async Task<int> RunDemoAsync(WaveConsole ui, string dataDir, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
         await using var host = DmigHost.Create(dataDir, configure);
-        var inFlight = await host.Client.GetAllInstancesAsync(new OrchestrationQuery
+        var inFlight = await FirstWaveAsync(host.Client, new OrchestrationQuery
         {
-            Name = MigrationNames.WaveOrchestration,
             InstanceIdPrefix = "demo-",
             Statuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended],
         }, ct).ConfigureAwait(false);
-        if (inFlight.Instances.FirstOrDefault() is { } resume)
+        if (inFlight is { } resume)
         {
             ui.Out.MarkupLine($"Resuming demo wave [bold]{Markup.Escape(resume.InstanceId)}[/] from {Markup.Escape(host.DataDirectory)}.");
             return await WatchToEndAsync(ui, host, resume.InstanceId, json, ct).ConfigureAwait(false);
@@ -140,7 +136,7 @@ public static class DmigCommandLine
         }
 
         await using var host = DmigHost.Create(dataDir, configure);
-        var existing = await host.Client.GetInstanceAsync(manifest.Wave, cancellationToken: ct).ConfigureAwait(false);
+        var existing = await host.Client.GetInstanceAsync(manifest.Wave, cancellation: ct).ConfigureAwait(false);
         if (existing is { IsCompleted: true })
         {
             ui.Out.MarkupLine($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({existing.RuntimeStatus}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
@@ -166,7 +162,7 @@ public static class DmigCommandLine
         await host.Client.ScheduleNewOrchestrationInstanceAsync(
             MigrationNames.WaveOrchestration,
             new WaveInput(manifest, drill),
-            new StartOrchestrationOptions { InstanceId = manifest.Wave },
+            new StartOrchestrationOptions(manifest.Wave),
             ct).ConfigureAwait(false);
         ui.Out.MarkupLine($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(drill.ToString())}")}.");
         return await WatchToEndAsync(ui, host, manifest.Wave, json, ct).ConfigureAwait(false);
@@ -207,7 +203,9 @@ public static class DmigCommandLine
 
         await using var host = DmigHost.Create(dataDir, configure);
         // The same activity the wave's pre-flight runs, called directly: no orchestration, nothing touched.
-        var validate = ActivatorUtilities.CreateInstance<ValidateDatabaseActivity>(host.Services);
+        // Its shutdown signal is this command's token, so Ctrl+C stops an assessment in progress.
+        var validate = ActivatorUtilities.CreateInstance<ValidateDatabaseActivity>(host.Services, new CommandShutdown(ct));
+        var context = new AssessmentActivityContext(MigrationActivityNames.ValidateDatabase, manifest.Wave);
         bool blocked = false;
         var table = new Table().Border(TableBorder.Rounded).Title($"assessment of wave [bold]{Markup.Escape(manifest.Wave)}[/]")
             .AddColumn("database").AddColumn("engine").AddColumn(new TableColumn("size").RightAligned()).AddColumn(new TableColumn("tables").RightAligned()).AddColumn("findings");
@@ -216,7 +214,7 @@ public static class DmigCommandLine
             AssessmentReport report;
             try
             {
-                report = await validate.RunAsync(new ActivityContext(MigrationActivityNames.ValidateDatabase, manifest.Wave, 0, 1), new DatabaseStepInput(manifest.Wave, database), ct).ConfigureAwait(false);
+                report = await validate.RunAsync(context, new DatabaseStepInput(manifest.Wave, database)).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -241,19 +239,19 @@ public static class DmigCommandLine
         if (waveId is null)
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
-            string? token = null;
-            do
+            // The SDK's query has no name filter: list every instance without payloads, keep the waves, then read each wave's output.
+            await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery()).WithCancellation(ct).ConfigureAwait(false))
             {
-                var page = await host.Client.GetAllInstancesAsync(new OrchestrationQuery { Name = MigrationNames.WaveOrchestration, FetchInputsAndOutputs = true, ContinuationToken = token }, ct).ConfigureAwait(false);
-                foreach (var wave in page.Instances)
+                if (instance.Name != MigrationNames.WaveOrchestration
+                    || await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is not { } wave)
                 {
-                    string outcome = Json.Deserialize<WaveResult>(wave.SerializedOutput)?.Outcome.ToString() ?? Json.Deserialize<WaveStatus>(wave.SerializedCustomStatus)?.Phase ?? "-";
-                    table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt:yyyy-MM-dd HH:mm:ss}");
+                    continue;
                 }
 
-                token = page.ContinuationToken;
+                string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
+                table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
             }
-            while (token is not null);
+
             ui.Out.Write(table);
             return Success;
         }
@@ -344,7 +342,7 @@ public static class DmigCommandLine
             var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
             foreach (string name in view!.Databases.Keys)
             {
-                var child = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), cancellationToken: ct).ConfigureAwait(false);
+                var child = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), cancellation: ct).ConfigureAwait(false);
                 if (child is { IsCompleted: false })
                 {
                     await host.Client.RaiseEventAsync(child.InstanceId, MigrationNames.RollbackEvent, "cli", ct).ConfigureAwait(false);
@@ -355,8 +353,8 @@ public static class DmigCommandLine
             return await WatchToEndAsync(ui, host, waveId, json, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
         }
 
-        var result = Json.Deserialize<WaveResult>(wave.SerializedOutput);
-        var input = Json.Deserialize<WaveInput>(wave.SerializedInput);
+        var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
+        var input = wave.ReadInputAs<WaveInput>();
         if (result is null || input is null || !result.Databases.Any(d => d.State == DatabaseState.Completed))
         {
             ui.Out.MarkupLine($"[yellow]Wave '{Markup.Escape(waveId)}' has no completed database to roll back ({wave.RuntimeStatus}{(result is null ? string.Empty : ", " + result.Outcome)}).[/]");
@@ -364,11 +362,11 @@ public static class DmigCommandLine
         }
 
         string rollbackId = MigrationNames.RollbackInstanceId(waveId);
-        var existing = await host.Client.GetInstanceAsync(rollbackId, cancellationToken: ct).ConfigureAwait(false);
+        var existing = await host.Client.GetInstanceAsync(rollbackId, cancellation: ct).ConfigureAwait(false);
         if (existing is null || existing.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
         {
             await host.Client.ScheduleNewOrchestrationInstanceAsync(
-                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result), new StartOrchestrationOptions { InstanceId = rollbackId }, ct).ConfigureAwait(false);
+                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result), new StartOrchestrationOptions(rollbackId), ct).ConfigureAwait(false);
             ui.Out.MarkupLine($"Rolling back finished wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/].");
         }
         else
@@ -377,6 +375,20 @@ public static class DmigCommandLine
         }
 
         return await WatchToEndAsync(ui, host, rollbackId, json, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
+    }
+
+    /// <summary>The first wave orchestration matching <paramref name="query"/>; the SDK's query has no name filter, so the name is checked here.</summary>
+    private static async Task<OrchestrationMetadata?> FirstWaveAsync(DurableTaskClient client, OrchestrationQuery query, CancellationToken ct)
+    {
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (instance.Name == MigrationNames.WaveOrchestration)
+            {
+                return instance;
+            }
+        }
+
+        return null;
     }
 
     private static async Task<WaveManifest?> LoadManifestAsync(WaveConsole ui, FileInfo file, CancellationToken ct)
@@ -450,5 +462,19 @@ public static class DmigCommandLine
               ]
             }
             """;
+    }
+
+    /// <summary>The context <c>dmig assess</c> runs the pre-flight activity with, outside any orchestration.</summary>
+    private sealed class AssessmentActivityContext(TaskName name, string instanceId) : TaskActivityContext
+    {
+        public override TaskName Name => name;
+
+        public override string InstanceId => instanceId;
+    }
+
+    /// <summary>The activity's shutdown signal when a command runs it directly: the command's own cancellation.</summary>
+    private sealed class CommandShutdown(CancellationToken token) : IWorkerShutdown
+    {
+        public CancellationToken Token => token;
     }
 }

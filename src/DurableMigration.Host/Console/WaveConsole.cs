@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using DurableMigration.Client;
 using DurableMigration.Migration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Console;
@@ -15,7 +16,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
     public IAnsiConsole Out => console;
 
     /// <summary>Watches a wave until it finishes, showing per-database state and progress; returns the finished wave.</summary>
-    public async Task<WaveView> WatchAsync(IOrchestrationClient client, string waveId, CancellationToken cancellationToken)
+    public async Task<WaveView> WatchAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
         if (console.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected)
         {
@@ -25,7 +26,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
                 while (true)
                 {
                     last = await WaveView.LoadAsync(client, waveId, cancellationToken).ConfigureAwait(false)
-                        ?? throw new OrchestrationNotFoundException(waveId);
+                        ?? throw new InvalidOperationException($"No orchestration instance with id '{waveId}' exists.");
                     live.UpdateTarget(LiveTable(last));
                     if (last.Wave.IsCompleted)
                     {
@@ -41,7 +42,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
         while (true)
         {
             var view = await WaveView.LoadAsync(client, waveId, cancellationToken).ConfigureAwait(false)
-                ?? throw new OrchestrationNotFoundException(waveId);
+                ?? throw new InvalidOperationException($"No orchestration instance with id '{waveId}' exists.");
             WriteChanges(view);
             if (view.Wave.IsCompleted)
             {
@@ -78,7 +79,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
         if (view.Result is not { } result)
         {
             var failure = view.Wave.FailureDetails;
-            console.MarkupLine($"[red]Wave {Markup.Escape(view.Wave.InstanceId)} ended {view.Wave.RuntimeStatus}[/]{(failure is null ? string.Empty : ": " + Markup.Escape(failure.ToString()))}");
+            console.MarkupLine($"[red]Wave {Markup.Escape(view.Wave.InstanceId)} ended {view.Wave.RuntimeStatus}[/]{(failure is null ? string.Empty : ": " + Markup.Escape(Describe(failure)))}");
             return;
         }
 
@@ -128,8 +129,8 @@ internal sealed class WaveConsole(IAnsiConsole console)
             ["input"] = Parse(instance.SerializedInput),
             ["customStatus"] = Parse(instance.SerializedCustomStatus),
             ["output"] = Parse(instance.SerializedOutput),
-            ["createdTime"] = instance.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["lastUpdatedTime"] = instance.LastUpdatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["createdTime"] = instance.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["lastUpdatedTime"] = instance.LastUpdatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
         if (instance.FailureDetails is { } failure)
         {
@@ -138,6 +139,10 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
         return json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
+
+    /// <summary>A failure as one line, with the failures it wraps: <c>type: message ---> inner type: inner message</c>.</summary>
+    public static string Describe(TaskFailureDetails failure) =>
+        failure.InnerFailure is null ? $"{failure.ErrorType}: {failure.ErrorMessage}" : $"{failure.ErrorType}: {failure.ErrorMessage} ---> {Describe(failure.InnerFailure)}";
 
     private void WriteChanges(WaveView view)
     {

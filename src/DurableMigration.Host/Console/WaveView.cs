@@ -1,6 +1,5 @@
-using DurableMigration.Client;
-using DurableMigration.Engine.Serialization;
 using DurableMigration.Migration;
+using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Host.Console;
 
@@ -15,10 +14,8 @@ internal sealed record WaveView(
     WaveResult? Result,
     IReadOnlyDictionary<string, DatabaseStatus> Databases)
 {
-    private static readonly JsonDataConverter Json = JsonDataConverter.Default;
-
     /// <summary>Loads the view of <paramref name="waveId"/>, or <c>null</c> when there is no such wave.</summary>
-    public static async Task<WaveView?> LoadAsync(IOrchestrationClient client, string waveId, CancellationToken cancellationToken)
+    public static async Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
         var wave = await client.GetInstanceAsync(waveId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (wave is null)
@@ -26,8 +23,8 @@ internal sealed record WaveView(
             return null;
         }
 
-        var status = Json.Deserialize<WaveStatus>(wave.SerializedCustomStatus);
-        var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? Json.Deserialize<WaveResult>(wave.SerializedOutput) : null;
+        var status = wave.ReadCustomStatusAs<WaveStatus>();
+        var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
         var databases = new Dictionary<string, DatabaseStatus>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, state) in status?.Databases ?? new Dictionary<string, DatabaseState>())
         {
@@ -37,7 +34,7 @@ internal sealed record WaveView(
             }
 
             var child = await client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-            if (Json.Deserialize<DatabaseStatus>(child?.SerializedCustomStatus) is { } live)
+            if (child?.ReadCustomStatusAs<DatabaseStatus>() is { } live)
             {
                 databases[name] = live;
             }

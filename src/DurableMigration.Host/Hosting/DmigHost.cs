@@ -1,10 +1,13 @@
-using DurableMigration.Client;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
 using DurableMigration.Migration;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Connections;
 using DurableMigration.Providers.Sqlite;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +20,17 @@ namespace DurableMigration.Host.Hosting;
 /// </remarks>
 public sealed class DmigHost : IAsyncDisposable
 {
+    /// <summary>
+    /// dmig's converter of inputs, outputs, events and custom status: camelCase, enums as strings, nulls left out, so
+    /// <c>dmig status --json</c> shows the shape Durable Functions' isolated worker does (the SDK's default would write
+    /// PascalCase and enums as numbers).
+    /// </summary>
+    public static readonly JsonDataConverter DataConverter = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    });
+
     private readonly ServiceProvider _services;
     private bool _engineStarted;
 
@@ -24,7 +38,7 @@ public sealed class DmigHost : IAsyncDisposable
     {
         _services = services;
         DataDirectory = dataDirectory;
-        Client = services.GetRequiredService<IOrchestrationClient>();
+        Client = services.GetRequiredService<DurableTaskClient>();
         Engine = services.GetRequiredService<DurableEngine>();
     }
 
@@ -32,7 +46,7 @@ public sealed class DmigHost : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <summary>Gets the orchestration client.</summary>
-    public IOrchestrationClient Client { get; }
+    public DurableTaskClient Client { get; }
 
     /// <summary>Gets the embedded runtime (started on demand).</summary>
     public DurableEngine Engine { get; }
@@ -52,6 +66,7 @@ public sealed class DmigHost : IAsyncDisposable
             {
                 o.TaskHubPath = Path.Combine(root, "taskhub.db");
                 o.MaxPollingInterval = TimeSpan.FromMilliseconds(250);
+                o.DataConverter = DataConverter;
                 engine?.Invoke(o);
             },
             r => r.AddMigration());
@@ -62,6 +77,7 @@ public sealed class DmigHost : IAsyncDisposable
         services.AddSingleton<IMigrationProgressStore, InMemoryMigrationProgressStore>();
         services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
         services.AddSingleton<IAlertSink, LogAlertSink>();
+        services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
         configure?.Invoke(services);
         return new DmigHost(services.BuildServiceProvider(), root);
     }

@@ -1,5 +1,3 @@
-using DurableMigration.Orchestration;
-
 namespace DurableMigration.Providers.Connections;
 
 /// <summary>A connection reference could not be resolved (an unset variable, a missing or empty file): retrying cannot help.</summary>

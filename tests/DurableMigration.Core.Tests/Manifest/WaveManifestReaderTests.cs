@@ -1,5 +1,5 @@
 using DurableMigration.Manifest;
-using DurableMigration.Orchestration;
+using Microsoft.DurableTask;
 using static DurableMigration.Core.Tests.Manifest.ManifestSamples;
 
 namespace DurableMigration.Core.Tests.Manifest;
@@ -244,6 +244,6 @@ public sealed class WaveManifestReaderTests
         var exception = Assert.Throws<ManifestValidationException>(() => WaveManifestReader.Parse("{}"));
 
         Assert.IsAssignableFrom<INonRetriableException>(exception);
-        Assert.True(TaskFailureDetails.FromException(exception).IsNonRetriable);
+        Assert.True(TaskFailureDetails.FromException(exception).IsNonRetriable());
     }
 }

@@ -1,54 +1,54 @@
-using DurableMigration.Orchestration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration.Activities;
 
 /// <summary>Compensation of the copy: removes the (partial) target.</summary>
-public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, bool>
+public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        await provider.DropTargetAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        await provider.DropTargetAsync(endpoints, shutdown.Token).ConfigureAwait(false);
         return true;
     }
 }
 
 /// <summary>Compensation of cutover: makes the source writable again.</summary>
-public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, bool>
+public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        await provider.MakeSourceWritableAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        await provider.MakeSourceWritableAsync(endpoints, shutdown.Token).ConfigureAwait(false);
         return true;
     }
 }
 
 /// <summary>Compensation of remediation: points consumers back at the source.</summary>
-public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry) : Activity<DatabaseStepInput, ConnectionEntry?>
+public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionEntry?>
 {
     /// <inheritdoc/>
-    public override Task<ConnectionEntry?> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override Task<ConnectionEntry?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var source = input.Database.Source;
-        return registry.SwitchAsync(input.Database.Name, source.Connection, source.Engine, $"rollback of wave {input.WaveId}", cancellationToken);
+        return registry.SwitchAsync(input.Database.Name, source.Connection, source.Engine, $"rollback of wave {input.WaveId}", shutdown.Token);
     }
 }
 
 /// <summary>Raises an alert: log, and the wave's webhook when it has one.</summary>
-public sealed class SendAlertActivity(IAlertSink sink) : Activity<AlertRequest, bool>
+public sealed class SendAlertActivity(IAlertSink sink, IWorkerShutdown shutdown) : TaskActivity<AlertRequest, bool>
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(ActivityContext context, AlertRequest input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, AlertRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await sink.SendAsync(input.Alert, input.Webhook, cancellationToken).ConfigureAwait(false);
+        await sink.SendAsync(input.Alert, input.Webhook, shutdown.Token).ConfigureAwait(false);
         return true;
     }
 }
@@ -59,10 +59,10 @@ public sealed class SendAlertActivity(IAlertSink sink) : Activity<AlertRequest, 
 public sealed record AlertRequest(MigrationAlert Alert, Uri? Webhook);
 
 /// <summary>Computes when the next maintenance window opens; an activity because time-zone rules come from the machine's time-zone database.</summary>
-public sealed class NextCutoverWindowActivity : Activity<WindowQuery, DateTime?>
+public sealed class NextCutoverWindowActivity : TaskActivity<WindowQuery, DateTime?>
 {
     /// <inheritdoc/>
-    public override Task<DateTime?> RunAsync(ActivityContext context, WindowQuery input, CancellationToken cancellationToken)
+    public override Task<DateTime?> RunAsync(TaskActivityContext context, WindowQuery input)
     {
         ArgumentNullException.ThrowIfNull(input);
         return Task.FromResult(MaintenanceWindowCalculator.NextOpening(input.Window, input.UtcNow));

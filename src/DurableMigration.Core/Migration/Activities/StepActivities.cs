@@ -1,43 +1,43 @@
-using DurableMigration.Orchestration;
 using DurableMigration.Providers;
+using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration.Activities;
 
 /// <summary>Assesses one database (pre-flight): connectivity, version, size, blocking features.</summary>
-public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, AssessmentReport>
+public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, AssessmentReport>
 {
     /// <inheritdoc/>
-    public override async Task<AssessmentReport> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<AssessmentReport> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Validate);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        return await provider.AssessAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.AssessAsync(endpoints, shutdown.Token).ConfigureAwait(false);
     }
 }
 
 /// <summary>Creates the target's schema, replacing a partial target from an earlier attempt.</summary>
-public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, SchemaCopyResult>
+public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, SchemaCopyResult>
 {
     /// <inheritdoc/>
-    public override async Task<SchemaCopyResult> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<SchemaCopyResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Migrate);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        return await provider.CopySchemaAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.CopySchemaAsync(endpoints, shutdown.Token).ConfigureAwait(false);
     }
 }
 
 /// <summary>Copies the data, publishing progress for the monitor loop.</summary>
-public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IMigrationProgressStore progress) : Activity<DatabaseStepInput, DataCopyResult>
+public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IMigrationProgressStore progress, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, DataCopyResult>
 {
     /// <inheritdoc/>
-    public override async Task<DataCopyResult> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<DataCopyResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        return await provider.CopyDataAsync(endpoints, new SynchronousProgress(p => progress.Report(input.WaveId, input.Database.Name, p)), cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.CopyDataAsync(endpoints, new SynchronousProgress(p => progress.Report(input.WaveId, input.Database.Name, p)), shutdown.Token).ConfigureAwait(false);
     }
 
     /// <summary>Reports on the caller's thread: <see cref="Progress{T}"/> would post to the thread pool and reorder reports.</summary>
@@ -48,10 +48,10 @@ public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnec
 }
 
 /// <summary>Reads the latest copy progress (the monitor step).</summary>
-public sealed class GetCopyProgressActivity(IMigrationProgressStore progress) : Activity<ProgressQuery, CopyProgress?>
+public sealed class GetCopyProgressActivity(IMigrationProgressStore progress) : TaskActivity<ProgressQuery, CopyProgress?>
 {
     /// <inheritdoc/>
-    public override Task<CopyProgress?> RunAsync(ActivityContext context, ProgressQuery input, CancellationToken cancellationToken)
+    public override Task<CopyProgress?> RunAsync(TaskActivityContext context, ProgressQuery input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database, MigrationStep.Monitor);
@@ -60,41 +60,41 @@ public sealed class GetCopyProgressActivity(IMigrationProgressStore progress) : 
 }
 
 /// <summary>Makes the source read-only for cutover.</summary>
-public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, bool>
+public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Cutover);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        await provider.MakeSourceReadOnlyAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        await provider.MakeSourceReadOnlyAsync(endpoints, shutdown.Token).ConfigureAwait(false);
         return true;
     }
 }
 
 /// <summary>Compares source and target.</summary>
-public sealed class PostValidateActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver) : Activity<DatabaseStepInput, ValidationReport>
+public sealed class PostValidateActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ValidationReport>
 {
     /// <inheritdoc/>
-    public override async Task<ValidationReport> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override async Task<ValidationReport> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.PostValidate);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, cancellationToken).ConfigureAwait(false);
-        return await provider.ValidateAsync(endpoints, input.Database.Validation, cancellationToken).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.ValidateAsync(endpoints, input.Database.Validation, shutdown.Token).ConfigureAwait(false);
     }
 }
 
 /// <summary>Points the database's consumers at the target in the connection registry.</summary>
-public sealed class RemediateActivity(IConnectionRegistry registry) : Activity<DatabaseStepInput, ConnectionEntry?>
+public sealed class RemediateActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionEntry?>
 {
     /// <inheritdoc/>
-    public override Task<ConnectionEntry?> RunAsync(ActivityContext context, DatabaseStepInput input, CancellationToken cancellationToken)
+    public override Task<ConnectionEntry?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Remediate);
         var target = input.Database.Target;
-        return registry.SwitchAsync(input.Database.Name, target.Connection, target.Engine, $"cutover of wave {input.WaveId}", cancellationToken);
+        return registry.SwitchAsync(input.Database.Name, target.Connection, target.Engine, $"cutover of wave {input.WaveId}", shutdown.Token);
     }
 }

@@ -1,10 +1,16 @@
-using DurableMigration.Engine;
-using DurableMigration.Migration;
 using DurableMigration.Migration.Activities;
+using Microsoft.DurableTask;
 
-namespace DurableMigration.Host.Hosting;
+namespace DurableMigration.Migration;
 
-/// <summary>Registers the migration orchestrations and activities with the embedded runtime, under the names Durable Functions would use.</summary>
+/// <summary>Registers the migration orchestrators and activities with a Durable Task worker, under the names Durable Functions would use.</summary>
+/// <remarks>
+/// Every runtime (the embedded one, Microsoft's in-process test host, the Durable Task Framework, Azure Functions)
+/// registers the same classes through this method. Activities are resolved from the worker's service provider, so the
+/// host registers the ports they take (<c>IDatabaseProviderCatalog</c>, <c>IConnectionResolver</c>,
+/// <c>IConnectionRegistry</c>, <c>IAlertSink</c>, <c>IMigrationProgressStore</c>, <c>IWorkerShutdown</c>).
+/// Activities run at least once: a crash after the work but before its result is recorded runs it again, so each is idempotent.
+/// </remarks>
 public static class MigrationRegistration
 {
     /// <summary>Adds every orchestrator and activity of a wave.</summary>

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DurableMigration.Manifest;
+using DurableMigration.Migration;
+using DurableMigration.Migration.Activities;
+using DurableMigration.Providers;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+
+namespace DurableMigration.Core.Tests.Migration;
+
+/// <summary>
+/// Every payload that crosses a runtime boundary (orchestration and activity inputs and outputs, event payloads,
+/// custom status) round-trips unchanged both through the SDK's default converter (Microsoft's runtimes) and through
+/// web defaults with string enums (ours may use them).
+/// </summary>
+public sealed class ContractSerializationTests
+{
+    private const string Sdk = "JsonDataConverter.Default";
+    private const string Web = "web, string enums";
+
+    private static readonly JsonDataConverter WebConverter = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    });
+
+    private static readonly DateTime At = new(2026, 11, 30, 21, 15, 0, DateTimeKind.Utc);
+
+    private static readonly IReadOnlyDictionary<string, Sample> Samples = BuildSamples();
+
+    public static TheoryData<string, string> Cases
+    {
+        get
+        {
+            var cases = new TheoryData<string, string>();
+            foreach (string format in new[] { Sdk, Web })
+            {
+                foreach (string name in Samples.Keys)
+                {
+                    cases.Add(format, name);
+                }
+            }
+
+            return cases;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Contract_RoundTrips_Unchanged(string format, string contract)
+    {
+        DataConverter converter = format == Sdk ? JsonDataConverter.Default : WebConverter;
+        Sample sample = Samples[contract];
+        Type type = sample.Value.GetType();
+
+        string json = converter.Serialize(sample.Value)!;
+        object? copy = converter.Deserialize(json, type);
+
+        Assert.NotNull(copy);
+        Assert.Equal(json, converter.Serialize(copy));
+        if (!sample.HasCollections)
+        {
+            Assert.Equal(sample.Value, copy);
+        }
+    }
+
+    [Fact]
+    public void Samples_CoverEveryOrchestratorAndActivityContract()
+    {
+        var contracts = typeof(WaveOrchestration).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract)
+            .Select(t => t.BaseType)
+            .Where(b => b is { IsGenericType: true } && (b.GetGenericTypeDefinition() == typeof(TaskOrchestrator<,>) || b.GetGenericTypeDefinition() == typeof(TaskActivity<,>)))
+            .SelectMany(b => b!.GetGenericArguments())
+            .Select(t => Nullable.GetUnderlyingType(t) ?? t)
+            .Where(t => !t.IsPrimitive && t != typeof(DateTime))
+            .ToHashSet();
+        var sampled = Samples.Values.Select(s => s.Value.GetType()).ToHashSet();
+
+        Assert.Empty(contracts.Except(sampled).Select(t => t.Name));
+    }
+
+    [Fact]
+    public void SdkConverter_WritesEnumsAsNumbers_AndWebConverterAsNames()
+    {
+        var status = new DatabaseStatus("users", DatabaseState.AwaitingApproval, null, "waiting");
+
+        Assert.Contains("\"State\":5", JsonDataConverter.Default.Serialize(status), StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"AwaitingApproval\"", WebConverter.Serialize(status), StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, Sample> BuildSamples()
+    {
+        WaveManifest manifest = WaveManifestReader.Parse(Manifest.ManifestSamples.FullJson);
+        DatabaseSpec users = manifest.Databases[0];
+        var progress = new CopyProgress("accounts", 1200, 5000, 65536);
+        var assessment = new AssessmentReport("users", "3.50.4", 1_048_576, 2,
+        [
+            new AssessmentFinding("sqlite.size", FindingSeverity.Information, "1 MB"),
+            new AssessmentFinding("sqlite.virtual-table", FindingSeverity.Blocking, "FTS5 table", "search"),
+        ]);
+        var validation = new ValidationReport(
+            [new TableValidation("accounts", 5000, 5000, "ab12", "ab12"), new TableValidation("profiles", 10, 9, null, null)],
+            ["trigger:audit_insert"]);
+        var completed = new DatabaseMigrationResult("users", DatabaseState.Completed)
+        {
+            Steps = [new StepTiming(MigrationStep.Migrate, At, At.AddMinutes(3), true), new StepTiming(MigrationStep.Cutover, At.AddMinutes(3), At.AddMinutes(4), true)],
+            Rows = 5000,
+            Bytes = 262_144,
+            Validation = validation,
+            Registered = [Compensation.DropTarget, Compensation.MakeSourceWritable, Compensation.SwitchConsumersBack],
+        };
+        var rolledBack = new DatabaseMigrationResult("orders", DatabaseState.RolledBack)
+        {
+            FailedStep = MigrationStep.PostValidate,
+            Error = "DrillFailureException: Drill: failure injected",
+            CompensationsRun = [new CompensationRecord(Compensation.MakeSourceWritable, true, null), new CompensationRecord(Compensation.DropTarget, false, "DatabaseProviderException: locked")],
+        };
+        var waveResult = new WaveResult(manifest.Wave, WaveOutcome.PartiallyCompleted, [completed, rolledBack], [assessment], ["orders"]);
+
+        return new Dictionary<string, Sample>(StringComparer.Ordinal)
+        {
+            // Orchestration inputs and outputs.
+            ["WaveInput"] = new(new WaveInput(manifest, new DrillSpec("orders", MigrationStep.Cutover), TimeSpan.FromMilliseconds(250)), true),
+            ["WaveInput without drill"] = new(new WaveInput(manifest), true),
+            ["DatabaseMigrationInput"] = new(new DatabaseMigrationInput(manifest.Wave, users, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, MigrationStep.Monitor, TimeSpan.FromSeconds(2)), true),
+            ["WaveRollbackInput"] = new(new WaveRollbackInput(manifest, waveResult), true),
+            ["WaveResult"] = new(waveResult, true),
+            ["DatabaseMigrationResult"] = new(rolledBack, true),
+
+            // Activity inputs and outputs.
+            ["DatabaseStepInput"] = new(new DatabaseStepInput(manifest.Wave, users, InjectFailure: true), true),
+            ["ProgressQuery"] = new(new ProgressQuery(manifest.Wave, "users"), false),
+            ["AlertRequest"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, "users", "error", "'users' failed at Cutover", At), new Uri("https://hooks.example/x")), false),
+            ["AlertRequest without webhook"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, null, "error", "blocked", At), null), false),
+            ["WindowQuery"] = new(new WindowQuery(manifest.Cutover.Window!, At), false),
+            ["AssessmentReport"] = new(assessment, true),
+            ["SchemaCopyResult"] = new(new SchemaCopyResult(4, 3, 1, 2), false),
+            ["CopyProgress"] = new(progress, false),
+            ["DataCopyResult"] = new(new DataCopyResult([new TableCopyResult("accounts", 4990), new TableCopyResult("profiles", 10)], 5000, 262_144), true),
+            ["ValidationReport"] = new(validation, true),
+            ["ConnectionEntry"] = new(new ConnectionEntry("users", "sqlite", "env:USERS_TARGET", At), false),
+            ["window opening"] = new(At.AddHours(1), false),
+
+            // Event payloads (Rollback, Retry, ApproveCutover carry an optional reason).
+            ["event payload"] = new("approved by ops", false),
+
+            // Custom status.
+            ["WaveStatus"] = new(new WaveStatus(manifest.Wave, "migrating", new Dictionary<string, DatabaseState>(StringComparer.OrdinalIgnoreCase) { ["users"] = DatabaseState.Migrating, ["orders"] = DatabaseState.AwaitingDependencies }), true),
+            ["DatabaseStatus"] = new(new DatabaseStatus("users", DatabaseState.Migrating, progress, "copying data"), false),
+            ["DatabaseStatus without progress"] = new(new DatabaseStatus("users", DatabaseState.NeedsAttention, null, null), false),
+        };
+    }
+
+    /// <summary>A representative instance; records holding collections compare by their JSON, the rest by value.</summary>
+    private sealed record Sample(object Value, bool HasCollections);
+}
