@@ -26,7 +26,8 @@ for trx in "$results"/*.trx; do
     attr() { local v; v=$(echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'); echo "${v:-0}"; }
     passed=$((passed + $(attr passed)))
     failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted)))
-    skipped=$((skipped + $(attr notExecuted)))
+    # xunit's skipped tests count in "total" but not in "executed" (trx leaves notExecuted at 0).
+    skipped=$((skipped + $(attr total) - $(attr executed)))
 done
 
 if [ "$found" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then

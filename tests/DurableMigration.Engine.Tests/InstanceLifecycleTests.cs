@@ -17,7 +17,7 @@ public sealed class InstanceLifecycleTests
         await using var harness = await EngineHarness.StartAsync(RegisterWaiter);
         await harness.StartAsync("Waiter", "x", "wave-1");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.StartAsync("Waiter", "y", "wave-1"));
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => harness.StartAsync("Waiter", "y", "wave-1"));
 
         Assert.Contains("'wave-1' already exists", error.Message, StringComparison.Ordinal);
     }

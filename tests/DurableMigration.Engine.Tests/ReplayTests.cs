@@ -92,7 +92,8 @@ public sealed class ReplayTests
         var result = await harness.RunAsync("NoSuchOrchestrator", "x");
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
-        Assert.Contains("No orchestrator named 'NoSuchOrchestrator' is registered", result.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal("OrchestratorTaskNotFound", result.FailureDetails!.ErrorType);
+        Assert.Equal("No orchestrator task named 'NoSuchOrchestrator' was found.", result.FailureDetails.ErrorMessage);
     }
 
     [Fact]

@@ -91,7 +91,7 @@ internal sealed class ActivityDispatcher
                 // As in the Durable Task Framework: a missing activity is a failure no retry can fix.
                 var missing = new TaskFailureDetails(
                     "ActivityTaskNotFound",
-                    $"No activity task named '{item.Name}' was found. Is it registered with this host?",
+                    $"No activity task named '{item.Name}' was found.",
                     null,
                     null,
                     null);

@@ -188,7 +188,7 @@ internal sealed class OrchestrationDispatcher
             instance.HistoryCount,
             history,
             consumed,
-            new InstanceUpdate(status, completion?.Result, result?.CustomStatus, result?.CustomStatusChanged ?? false, completion?.FailureDetails),
+            new InstanceUpdate(status, FinalOutput(completion), result?.CustomStatus, result?.CustomStatusChanged ?? false, completion?.FailureDetails),
             activities,
             children,
             messages)
@@ -287,6 +287,10 @@ internal sealed class OrchestrationDispatcher
             _engine.Signals.InstanceStateChanged.Pulse();
         }
     }
+
+    /// <summary>The instance's output: the result, or for a failure its message as plain text, as the Durable Task Framework stores it.</summary>
+    private static string? FinalOutput(ExecutionCompletedEvent? completion) =>
+        completion?.Status == OrchestrationRuntimeStatus.Failed ? completion.FailureDetails?.ErrorMessage : completion?.Result;
 
     /// <summary>Tells the parent, if any, how this sub-orchestration ended.</summary>
     private static void AddParentNotification(InstanceRecord instance, ExecutionCompletedEvent completion, List<OutgoingMessage> messages, DateTime now)

@@ -69,6 +69,7 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
     private DateTime _currentUtcDateTime;
     private bool _isReplaying;
     private (object? Input, bool PreserveEvents)? _continueAsNew;
+    private TaskFailureDetails? _startFailure;
 
     public OrchestrationExecutor(string instanceId, string name, ITaskOrchestrator? orchestrator, DataConverter converter, ILoggerFactory loggerFactory)
     {
@@ -551,8 +552,9 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
         {
             if (_orchestrator is null)
             {
-                _run = Task.FromException<object?>(new InvalidOperationException(
-                    $"No orchestrator named '{Name.Name}' is registered with this host."));
+                // As the Durable Task Framework reports it, with no inner failure.
+                _startFailure = new TaskFailureDetails("OrchestratorTaskNotFound", $"No orchestrator task named '{Name.Name}' was found.", null, null, null);
+                _run = Task.FromResult<object?>(null);
                 return;
             }
 
@@ -629,6 +631,18 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
                 TaskFailureDetails.FromException(new InvalidOperationException(
                     $"Orchestration '{Name.Name}' ({InstanceId}) awaited a task that was not created by its context (Task.Delay, Task.Run, I/O?); orchestrator code must await only tasks from the context.")))
             { Timestamp = now };
+        }
+
+        if (_startFailure is not null)
+        {
+            _completed = true;
+            return new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, _startFailure) { Timestamp = now };
+        }
+
+        // As in Durable Functions, an orchestration does not complete while a timer it created is neither fired nor cancelled.
+        if (_run.IsCompletedSuccessfully && _openTasks.Values.Any(t => t.Kind == TaskKind.Timer))
+        {
+            return null;
         }
 
         _completed = true;

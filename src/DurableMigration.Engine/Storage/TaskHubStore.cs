@@ -194,7 +194,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 {
                     messages.Add(new OutgoingMessage(commit.InstanceId, commit.ExecutionId, commit.Now, new SubOrchestrationInstanceFailedEvent(
                         child.Parent.TaskId,
-                        new TaskFailureDetails(typeof(InvalidOperationException).FullName!, InstanceExistsMessage(child.InstanceId, existing.Status), null, null, null))
+                        new TaskFailureDetails(typeof(global::DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException).FullName!, InstanceExistsMessage(child.InstanceId, existing.Status), null, null, null))
                     { Timestamp = commit.Now }));
                     continue;
                 }
@@ -250,8 +250,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         return command.ExecuteScalar() is string json && HistorySerializer.Deserialize(json) is ExecutionStartedEvent { Parent: { } parent } ? parent.Name : null;
     }
 
+    /// <summary>The Durable Task Framework's words for a live instance id, so callers see the same message on every runtime.</summary>
     private static string InstanceExistsMessage(string instanceId, OrchestrationRuntimeStatus status) =>
-        $"An orchestration instance with id '{instanceId}' already exists and is {status}; choose another id, or wait until it finishes.";
+        $"An orchestration with id '{instanceId}' already exists. It's in the {status} state.";
 
     /// <summary>Deletes messages that no longer concern the instance (it finished, or they belong to an earlier execution) and releases its lock.</summary>
     public Task DiscardMessagesAsync(string instanceId, string workerId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken) =>
@@ -385,7 +386,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             var existing = ReadInstance(tx, instanceId, withPayloads: false);
             if (existing is not null && !existing.Status.IsTerminal())
             {
-                throw new InvalidOperationException(InstanceExistsMessage(instanceId, existing.Status));
+                throw new global::DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException(InstanceExistsMessage(instanceId, existing.Status));
             }
 
             ResetInstance(tx, instanceId, name, input, executionId, parent: null, now);
