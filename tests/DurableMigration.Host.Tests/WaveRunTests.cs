@@ -43,6 +43,18 @@ public sealed class WaveRunTests
     }
 
     [Fact]
+    public async Task Run_WithFullDurability_CompletesTheWave()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("flushed");
+
+        var (exit, output) = await workspace.DmigAsync("run", manifest, "--durability", "full");
+
+        Assert.True(exit == DmigCommandLine.Success, output);
+        Assert.Contains("Wave flushed: Completed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_StartsADatabaseOnlyAfterEverythingItDependsOnCompleted()
     {
         using var workspace = new WaveWorkspace();

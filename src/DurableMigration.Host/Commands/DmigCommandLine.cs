@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DurableMigration.Engine;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Demo;
 using DurableMigration.Host.Hosting;
@@ -43,12 +44,19 @@ public static class DmigCommandLine
         var manifestArgument = new Argument<FileInfo>("manifest") { Description = "The wave manifest (JSON or YAML)" };
         var waveArgument = new Argument<string>("wave") { Description = "The wave id" };
 
+        var durability = new Option<TaskHubDurability>("--durability")
+        {
+            Description = "What a committed step survives: normal (a process crash; the default) or full (also a power loss, slower)",
+            DefaultValueFactory = _ => TaskHubDurability.Normal,
+            Recursive = true,
+        };
         var root = new RootCommand("dmig: migrate waves of databases durably, with rollback, on the embedded runtime.");
         root.Options.Add(dataDir);
+        root.Options.Add(durability);
 
         var demo = new Command("demo", "Create sample social-media databases in the data directory and migrate them in a sample wave.");
         demo.Options.Add(json);
-        demo.SetAction((parse, ct) => RunDemoAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(json), configure, ct));
+        demo.SetAction((parse, ct) => RunDemoAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(json), configure, ct));
         root.Subcommands.Add(demo);
 
         var drill = new Option<string?>("--drill") { Description = "Rehearse rollback: fail <database>:<step> (validate, migrate, monitor, cutover, postValidate, remediate)" };
@@ -56,46 +64,46 @@ public static class DmigCommandLine
         run.Arguments.Add(manifestArgument);
         run.Options.Add(json);
         run.Options.Add(drill);
-        run.SetAction((parse, ct) => RunManifestAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(manifestArgument)!, parse.GetValue(drill), parse.GetValue(json), configure, ct));
+        run.SetAction((parse, ct) => RunManifestAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(manifestArgument)!, parse.GetValue(drill), parse.GetValue(json), configure, ct));
         root.Subcommands.Add(run);
 
         var assess = new Command("assess", "Pre-flight validation only: a readable report; exit code 0 when nothing blocks.");
         assess.Arguments.Add(manifestArgument);
-        assess.SetAction((parse, ct) => AssessAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(manifestArgument)!, configure, ct));
+        assess.SetAction((parse, ct) => AssessAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(manifestArgument)!, configure, ct));
         root.Subcommands.Add(assess);
 
         var statusWave = new Argument<string?>("wave") { Description = "The wave id; lists all waves when omitted", Arity = ArgumentArity.ZeroOrOne };
         var status = new Command("status", "Show one wave's databases, or list all waves.");
         status.Arguments.Add(statusWave);
         status.Options.Add(json);
-        status.SetAction((parse, ct) => StatusAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(statusWave), parse.GetValue(json), configure, ct));
+        status.SetAction((parse, ct) => StatusAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(statusWave), parse.GetValue(json), configure, ct));
         root.Subcommands.Add(status);
 
         var approveDatabase = new Argument<string?>("database") { Description = "The database; all databases awaiting approval when omitted", Arity = ArgumentArity.ZeroOrOne };
         var approve = new Command("approve", "Approve cutover of a database (or of every database awaiting approval) in a wave.");
         approve.Arguments.Add(waveArgument);
         approve.Arguments.Add(approveDatabase);
-        approve.SetAction((parse, ct) => ApproveAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(waveArgument)!, parse.GetValue(approveDatabase), configure, ct));
+        approve.SetAction((parse, ct) => ApproveAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(waveArgument)!, parse.GetValue(approveDatabase), configure, ct));
         root.Subcommands.Add(approve);
 
         var retryDatabase = new Argument<string>("database") { Description = "The database that needs attention" };
         var retry = new Command("retry", "Re-run a database that needs attention from its failed step.");
         retry.Arguments.Add(waveArgument);
         retry.Arguments.Add(retryDatabase);
-        retry.SetAction((parse, ct) => RetryAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(waveArgument)!, parse.GetValue(retryDatabase)!, configure, ct));
+        retry.SetAction((parse, ct) => RetryAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(waveArgument)!, parse.GetValue(retryDatabase)!, configure, ct));
         root.Subcommands.Add(retry);
 
         var rollback = new Command("rollback", "Roll back a running or finished wave, dependents first, and wait until it is done.");
         rollback.Arguments.Add(waveArgument);
         rollback.Options.Add(json);
-        rollback.SetAction((parse, ct) => RollbackAsync(ui, parse.GetValue(dataDir)!, parse.GetValue(waveArgument)!, parse.GetValue(json), configure, ct));
+        rollback.SetAction((parse, ct) => RollbackAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(waveArgument)!, parse.GetValue(json), configure, ct));
         root.Subcommands.Add(rollback);
         return root;
     }
 
-    private static async Task<int> RunDemoAsync(WaveConsole ui, string dataDir, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> RunDemoAsync(WaveConsole ui, HostSettings settings, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         var inFlight = await FirstWaveAsync(host.Client, new OrchestrationQuery
         {
             InstanceIdPrefix = "demo-",
@@ -120,7 +128,7 @@ public static class DmigCommandLine
         return await StartAndWatchAsync(ui, host, manifest, null, json, ct).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunManifestAsync(WaveConsole ui, string dataDir, FileInfo manifestFile, string? drillText, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> RunManifestAsync(WaveConsole ui, HostSettings settings, FileInfo manifestFile, string? drillText, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
         var manifest = await LoadManifestAsync(ui, manifestFile, ct).ConfigureAwait(false);
         if (manifest is null)
@@ -135,7 +143,7 @@ public static class DmigCommandLine
             return BadInput;
         }
 
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         var existing = await host.Client.GetInstanceAsync(manifest.Wave, cancellation: ct).ConfigureAwait(false);
         if (existing is { IsCompleted: true })
         {
@@ -193,7 +201,7 @@ public static class DmigCommandLine
         }
     }
 
-    private static async Task<int> AssessAsync(WaveConsole ui, string dataDir, FileInfo manifestFile, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> AssessAsync(WaveConsole ui, HostSettings settings, FileInfo manifestFile, Action<IServiceCollection>? configure, CancellationToken ct)
     {
         var manifest = await LoadManifestAsync(ui, manifestFile, ct).ConfigureAwait(false);
         if (manifest is null)
@@ -201,7 +209,7 @@ public static class DmigCommandLine
             return BadInput;
         }
 
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         // The same activity the wave's pre-flight runs, called directly: no orchestration, nothing touched.
         // Its shutdown signal is this command's token, so Ctrl+C stops an assessment in progress.
         var validate = ActivatorUtilities.CreateInstance<ValidateDatabaseActivity>(host.Services, new CommandShutdown(ct));
@@ -233,9 +241,9 @@ public static class DmigCommandLine
         return blocked ? NotCompleted : Success;
     }
 
-    private static async Task<int> StatusAsync(WaveConsole ui, string dataDir, string? waveId, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> StatusAsync(WaveConsole ui, HostSettings settings, string? waveId, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         if (waveId is null)
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
@@ -279,9 +287,9 @@ public static class DmigCommandLine
         return Success;
     }
 
-    private static async Task<int> ApproveAsync(WaveConsole ui, string dataDir, string waveId, string? database, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> ApproveAsync(WaveConsole ui, HostSettings settings, string waveId, string? database, Action<IServiceCollection>? configure, CancellationToken ct)
     {
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
         if (view is null || view.Wave.IsCompleted)
         {
@@ -308,9 +316,9 @@ public static class DmigCommandLine
         return Success;
     }
 
-    private static async Task<int> RetryAsync(WaveConsole ui, string dataDir, string waveId, string database, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> RetryAsync(WaveConsole ui, HostSettings settings, string waveId, string database, Action<IServiceCollection>? configure, CancellationToken ct)
     {
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
         if (view is null || view.StateOf(database) != DatabaseState.NeedsAttention)
         {
@@ -325,9 +333,9 @@ public static class DmigCommandLine
         return Success;
     }
 
-    private static async Task<int> RollbackAsync(WaveConsole ui, string dataDir, string waveId, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> RollbackAsync(WaveConsole ui, HostSettings settings, string waveId, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
-        await using var host = DmigHost.Create(dataDir, configure);
+        await using var host = settings.CreateHost(configure);
         var wave = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
         if (wave is null)
         {
@@ -477,4 +485,16 @@ public static class DmigCommandLine
     {
         public CancellationToken Token => token;
     }
+}
+
+/// <summary>Where a <c>dmig</c> command keeps its state and how durably: the options every command takes.</summary>
+/// <param name="DataDirectory">The data directory (<c>--data-dir</c>).</param>
+/// <param name="Durability">What a committed step survives (<c>--durability</c>).</param>
+internal sealed record HostSettings(string DataDirectory, TaskHubDurability Durability)
+{
+    public static HostSettings From(ParseResult parse, Option<string> dataDir, Option<TaskHubDurability> durability) =>
+        new(parse.GetValue(dataDir)!, parse.GetValue(durability));
+
+    public DmigHost CreateHost(Action<IServiceCollection>? configure) =>
+        DmigHost.Create(DataDirectory, configure, o => o.Durability = Durability);
 }
