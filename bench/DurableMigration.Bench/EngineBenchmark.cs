@@ -9,12 +9,20 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableMigration.Bench;
 
-/// <summary>Throughput of the embedded runtime in one process, against Durable Functions' published per-instance targets and the raw SQLite ceiling.</summary>
+/// <summary>Throughput of the embedded runtime in one process, against Durable Functions' published per-instance targets, the raw SQLite ceiling and Microsoft's in-process runtime.</summary>
 /// <remarks>
 /// Durable Functions targets (Azure Storage provider, Microsoft Learn "Performance and scale"): 5 sequential
 /// activities/s, 100 fan-out activities/s, 150 fan-in responses/s, 50 external events/s. The SQLite ceiling is
 /// single-row write transactions per second on a file with the task hub's own journal settings (WAL,
-/// synchronous=NORMAL, wal_autocheckpoint=8000), measured in the same run on the same disk.
+/// synchronous=NORMAL, wal_autocheckpoint=8000), measured in the same run on the same disk. Microsoft's in-process
+/// runtime (<see cref="InProcessBaseline"/>) runs the same sequential and fan-out orchestrations in the same run.
+/// <para>
+/// Every measurement runs once as a warm-up (JIT tiering, file system, thread pool; not reported), then the run goes
+/// through several rounds, each measuring everything once, one after another; each figure is the median over the
+/// rounds. Interleaving puts every figure and its baselines in the same stretch of time, so load from other
+/// processes shifts them together. Quick and full runs use the same amount of work per measurement (so they measure
+/// the same thing); quick runs fewer rounds.
+/// </para>
 /// </remarks>
 internal static class EngineBenchmark
 {
@@ -28,40 +36,85 @@ internal static class EngineBenchmark
 
     public static async Task RunAsync(bool quick)
     {
-        int sequentialCount = quick ? 300 : 2000;
-        int fanOutCount = quick ? 1000 : 5000;
-        int eventCount = quick ? 300 : 2000;
-        int repeats = quick ? 1 : 3;
+        var plan = quick ? Plan.Quick : Plan.Full;
         string root = Path.Combine(Path.GetTempPath(), "dmig-bench", Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
         {
             Console.WriteLine($"engine benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, {RuntimeDescription()}");
-            Console.WriteLine($"work: {sequentialCount} sequential activities, fan-out/fan-in of {fanOutCount}, {eventCount} external events; median of {repeats}");
+            Console.WriteLine($"work per round: {plan.Sequential} sequential activities (durability Normal and Full), fan-out/fan-in of {plan.FanOut}, "
+                + $"{plan.Events} external events; Microsoft in-process: {plan.InProcSequential} sequential, fan-out of {plan.InProcFanOut}; "
+                + $"one warm-up round, then median of {plan.Rounds} rounds");
 
-            double sqlite = Median(await RepeatAsync(repeats, i => Task.FromResult(MeasureSqliteCeiling(Path.Combine(root, $"raw-{i}.db"), TimeSpan.FromSeconds(quick ? 1 : 3)))));
-            Console.WriteLine($"  sqlite ceiling: {sqlite:F0} single-row durable transactions/s");
+            await using var inProc = await InProcessBaseline.StartAsync();
+            int file = 0;
+            string NextHub(string name) => Path.Combine(root, $"{name}-{file++}.db");
 
-            await MeasureSequentialAsync(Path.Combine(root, "warmup.db"), 50); // JIT and file-system warm-up, not reported
+            // Warm-up: every measurement once at its full size, not reported; Microsoft's fan-out runs at a near-constant
+            // rate whatever its size (a few activities/s), so a short one warms it up.
+            var warmup = Stopwatch.StartNew();
+            await MeasureSequentialAsync(NextHub("warmup-seq"), plan.Sequential, TaskHubDurability.Normal);
+            await MeasureFanOutFanInAsync(NextHub("warmup-fan"), plan.FanOut);
+            await MeasureEventsAsync(NextHub("warmup-events"), plan.Events);
+            await inProc.MeasureSequentialAsync(plan.InProcSequential);
+            await inProc.MeasureFanOutAsync(Math.Min(plan.InProcFanOut, 10));
+            Console.WriteLine($"  warm-up: {warmup.Elapsed.TotalSeconds:F1} s");
 
-            var results = new List<(string Metric, double Value, string Unit)>();
-            double sequential = Median(await RepeatAsync(repeats, i => MeasureSequentialAsync(Path.Combine(root, $"seq-{i}.db"), sequentialCount)));
-            results.Add(("sequential", sequential, "activities/s"));
-            var fan = await RepeatAsync(repeats, i => MeasureFanOutFanInAsync(Path.Combine(root, $"fan-{i}.db"), fanOutCount));
-            results.Add(("fanout", Median(fan.Select(f => f.FanOut).ToList()), "activities/s"));
-            results.Add(("fanin", Median(fan.Select(f => f.FanIn).ToList()), "responses/s"));
-            results.Add(("events", Median(await RepeatAsync(repeats, i => MeasureEventsAsync(Path.Combine(root, $"events-{i}.db"), eventCount))), "events/s"));
-
-            foreach (var (metric, value, unit) in results)
+            var rounds = new List<Round>(plan.Rounds);
+            for (int i = 1; i <= plan.Rounds; i++)
             {
-                Console.WriteLine($"  {metric,-10} {value,10:F0} {unit,-13} = {value / DurableFunctionsTargets[metric],7:F1}x Durable Functions target ({DurableFunctionsTargets[metric]}/s), {value / sqlite:F3}x SQLite ceiling");
+                var elapsed = Stopwatch.StartNew();
+                double sqlite = MeasureSqliteCeiling(NextHub("raw"), plan.CeilingDuration);
+                double sequential = await MeasureSequentialAsync(NextHub("seq"), plan.Sequential, TaskHubDurability.Normal);
+                double sequentialFull = await MeasureSequentialAsync(NextHub("seq-full"), plan.Sequential, TaskHubDurability.Full);
+                var (fanOut, fanIn) = await MeasureFanOutFanInAsync(NextHub("fan"), plan.FanOut);
+                double events = await MeasureEventsAsync(NextHub("events"), plan.Events);
+                double inProcSequential = await inProc.MeasureSequentialAsync(plan.InProcSequential);
+                double inProcFanOut = await inProc.MeasureFanOutAsync(plan.InProcFanOut);
+                var round = new Round(sqlite, sequential, sequentialFull, fanOut, fanIn, events, inProcSequential, inProcFanOut);
+                rounds.Add(round);
+                Console.WriteLine($"  round {i}/{plan.Rounds} ({elapsed.Elapsed.TotalSeconds:F1} s): sqlite {sqlite:F0}/s, sequential {sequential:F0}/s, "
+                    + $"sequential_full {sequentialFull:F0}/s, fanout {fanOut:F0}/s, fanin {fanIn:F0}/s, events {events:F0}/s, "
+                    + $"in-process sequential {inProcSequential:F1}/s, fanout {inProcFanOut:F1}/s");
             }
 
+            double Med(Func<Round, double> figure) => Median(rounds.Select(figure).ToList());
+            double sqliteMedian = Med(r => r.Sqlite);
+            double sequentialFullMedian = Med(r => r.SequentialFull);
+            var inProcMedians = new Dictionary<string, double>
+            {
+                ["sequential"] = Med(r => r.InProcSequential),
+                ["fanout"] = Med(r => r.InProcFanOut),
+            };
+            var results = new List<(string Metric, double Value, string Unit)>
+            {
+                ("sequential", Med(r => r.Sequential), "activities/s"),
+                ("fanout", Med(r => r.FanOut), "activities/s"),
+                ("fanin", Med(r => r.FanIn), "responses/s"),
+                ("events", Med(r => r.Events), "events/s"),
+            };
+
+            Console.WriteLine($"  sqlite ceiling: {sqliteMedian:F0} single-row durable transactions/s");
             foreach (var (metric, value, unit) in results)
             {
+                string inProcText = inProcMedians.TryGetValue(metric, out double theirs)
+                    ? $", {value / theirs:F1}x Microsoft in-process ({theirs:F1}/s)"
+                    : "";
+                Console.WriteLine($"  {metric,-15} {value,10:F0} {unit,-13} = {value / DurableFunctionsTargets[metric],7:F1}x Durable Functions target ({DurableFunctionsTargets[metric]}/s), {value / sqliteMedian:F3}x SQLite ceiling{inProcText}");
+            }
+
+            double sequentialMedian = results[0].Value;
+            Console.WriteLine($"  {"sequential_full",-15} {sequentialFullMedian,10:F0} {"activities/s",-13} = {sequentialFullMedian / sequentialMedian:F2}x sequential with durability Normal (synchronous=FULL: every commit flushed)");
+
+            foreach (var (metric, value, unit) in results)
+            {
+                string inProcField = inProcMedians.TryGetValue(metric, out double theirs) ? $" vs_ms_inproc={value / theirs:F2}" : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"RESULT {metric} {value:F1} {unit} vs_df={value / DurableFunctionsTargets[metric]:F2} vs_sqlite={value / sqlite:F4}"));
+                    $"RESULT {metric} {value:F1} {unit} vs_df={value / DurableFunctionsTargets[metric]:F2} vs_sqlite={value / sqliteMedian:F4}{inProcField}"));
             }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RESULT sequential_full {sequentialFullMedian:F1} activities/s vs_normal={sequentialFullMedian / sequentialMedian:F2}"));
         }
         finally
         {
@@ -69,20 +122,30 @@ internal static class EngineBenchmark
         }
     }
 
-    private static async Task<double> MeasureSequentialAsync(string taskHub, int count)
+    /// <summary>Calls a no-op activity <paramref name="n"/> times in a row.</summary>
+    internal static async Task<int> SequenceAsync(TaskOrchestrationContext ctx, int n)
     {
-        await using var host = await BenchHost.StartAsync(taskHub, r => r
-            .AddActivityFunc<int, int>("Noop", (_, n) => Task.FromResult(n))
-            .AddOrchestratorFunc<int, int>("Sequence", async (ctx, n) =>
-            {
-                int sum = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    sum += await ctx.CallActivityAsync<int>("Noop", 1);
-                }
+        int sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sum += await ctx.CallActivityAsync<int>("Noop", 1);
+        }
 
-                return sum;
-            }));
+        return sum;
+    }
+
+    /// <summary>Schedules <paramref name="n"/> no-op activities at once and waits for all.</summary>
+    internal static async Task<int> FanOutAsync(TaskOrchestrationContext ctx, int n)
+    {
+        int[] all = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => ctx.CallActivityAsync<int>("Noop", 1)));
+        return all.Sum();
+    }
+
+    private static async Task<double> MeasureSequentialAsync(string taskHub, int count, TaskHubDurability durability)
+    {
+        await using var host = await BenchHost.StartAsync(taskHub, durability, r => r
+            .AddActivityFunc<int, int>("Noop", (_, n) => Task.FromResult(n))
+            .AddOrchestratorFunc<int, int>("Sequence", SequenceAsync));
         var stopwatch = Stopwatch.StartNew();
         await host.RunAsync("Sequence", count);
         return count / stopwatch.Elapsed.TotalSeconds;
@@ -90,33 +153,27 @@ internal static class EngineBenchmark
 
     private static async Task<(double FanOut, double FanIn)> MeasureFanOutFanInAsync(string taskHub, int count)
     {
-        long firstDone = long.MaxValue, lastDone = 0;
-        await using var host = await BenchHost.StartAsync(taskHub, r => r
+        var clock = new ActivityClock();
+        await using var host = await BenchHost.StartAsync(taskHub, TaskHubDurability.Normal, r => r
             .AddActivityFunc<int, int>("Noop", (_, n) =>
             {
-                long now = Stopwatch.GetTimestamp();
-                InterlockedMin(ref firstDone, now);
-                InterlockedMax(ref lastDone, now);
+                clock.Record();
                 return Task.FromResult(n);
             })
-            .AddOrchestratorFunc<int, int>("FanOut", async (ctx, n) =>
-            {
-                int[] all = await Task.WhenAll(Enumerable.Range(0, n).Select(i => ctx.CallActivityAsync<int>("Noop", 1)));
-                return all.Sum();
-            }));
+            .AddOrchestratorFunc<int, int>("FanOut", FanOutAsync));
         long start = Stopwatch.GetTimestamp();
         await host.RunAsync("FanOut", count);
         long end = Stopwatch.GetTimestamp();
         // Fan-out: activities executed per second from the start to the last one. Fan-in: responses the orchestrator
         // absorbed per second, from the first activity result to the orchestration's completion.
-        double fanOut = count / Stopwatch.GetElapsedTime(start, lastDone).TotalSeconds;
-        double fanIn = count / Stopwatch.GetElapsedTime(firstDone, end).TotalSeconds;
+        double fanOut = count / Stopwatch.GetElapsedTime(start, clock.LastDone).TotalSeconds;
+        double fanIn = count / Stopwatch.GetElapsedTime(clock.FirstDone, end).TotalSeconds;
         return (fanOut, fanIn);
     }
 
     private static async Task<double> MeasureEventsAsync(string taskHub, int count)
     {
-        await using var host = await BenchHost.StartAsync(taskHub, r => r
+        await using var host = await BenchHost.StartAsync(taskHub, TaskHubDurability.Normal, r => r
             .AddOrchestratorFunc<int, int>("Listener", async (ctx, n) =>
             {
                 int sum = 0;
@@ -134,7 +191,7 @@ internal static class EngineBenchmark
             await host.Client.RaiseEventAsync(id, "Tick", 1);
         }
 
-        await host.WaitAsync(id);
+        await host.WaitAsync(id, count);
         return count / stopwatch.Elapsed.TotalSeconds;
     }
 
@@ -166,40 +223,61 @@ internal static class EngineBenchmark
         return transactions / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<List<T>> RepeatAsync<T>(int times, Func<int, Task<T>> measure)
-    {
-        var values = new List<T>(times);
-        for (int i = 0; i < times; i++)
-        {
-            values.Add(await measure(i));
-        }
-
-        return values;
-    }
-
     private static double Median(List<double> values)
     {
         values.Sort();
-        return values[values.Count / 2];
-    }
-
-    private static void InterlockedMin(ref long target, long value)
-    {
-        long current;
-        while (value < (current = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        long current;
-        while (value > (current = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
+        int middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
     private static string RuntimeDescription() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+
+    /// <summary>How much work each measurement does, and how many rounds.</summary>
+    /// <param name="Rounds">Measured rounds after the warm-up; each figure is the median over them.</param>
+    /// <param name="Sequential">Activities one orchestration calls in a row (run with durability Normal and Full).</param>
+    /// <param name="FanOut">Activities one orchestration schedules at once.</param>
+    /// <param name="Events">External events one orchestration waits for.</param>
+    /// <param name="InProcSequential">Sequential activities on Microsoft's in-process runtime (about 130/s there).</param>
+    /// <param name="InProcFanOut">Fan-out size on Microsoft's in-process runtime (slow there: compare rates, not sizes).</param>
+    /// <param name="CeilingDuration">How long each SQLite ceiling measurement runs.</param>
+    private sealed record Plan(int Rounds, int Sequential, int FanOut, int Events, int InProcSequential, int InProcFanOut, TimeSpan CeilingDuration)
+    {
+        public static Plan Quick { get; } = new(3, 2000, 5000, 2000, 100, 50, TimeSpan.FromSeconds(1));
+
+        public static Plan Full { get; } = new(5, 2000, 5000, 2000, 100, 50, TimeSpan.FromSeconds(2));
+    }
+
+    private sealed record Round(double Sqlite, double Sequential, double SequentialFull, double FanOut, double FanIn, double Events, double InProcSequential, double InProcFanOut);
+}
+
+/// <summary>When the first and the last activity of a measurement ran.</summary>
+internal sealed class ActivityClock
+{
+    private long _first = long.MaxValue;
+    private long _last;
+
+    public long FirstDone => Interlocked.Read(ref _first);
+
+    public long LastDone => Interlocked.Read(ref _last);
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _first, long.MaxValue);
+        Interlocked.Exchange(ref _last, 0);
+    }
+
+    public void Record()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long current;
+        while (now < (current = Interlocked.Read(ref _first)) && Interlocked.CompareExchange(ref _first, now, current) != current)
+        {
+        }
+
+        while (now > (current = Interlocked.Read(ref _last)) && Interlocked.CompareExchange(ref _last, now, current) != current)
+        {
+        }
+    }
 }
 
 /// <summary>One engine on one task hub file, for one measurement.</summary>
@@ -218,25 +296,32 @@ internal sealed class BenchHost : IAsyncDisposable
 
     public DurableTaskClient Client { get; }
 
-    public static async Task<BenchHost> StartAsync(string taskHub, Action<DurableTaskRegistry> register)
+    public static async Task<BenchHost> StartAsync(string taskHub, TaskHubDurability durability, Action<DurableTaskRegistry> register)
     {
         var services = new ServiceCollection()
-            .AddDurableEngine(o => o.TaskHubPath = taskHub, register)
+            .AddDurableEngine(
+                o =>
+                {
+                    o.TaskHubPath = taskHub;
+                    o.Durability = durability;
+                },
+                register)
             .BuildServiceProvider();
         var host = new BenchHost(services);
         await host.Engine.StartAsync(CancellationToken.None);
         return host;
     }
 
-    public async Task RunAsync(string orchestrator, object input) =>
-        await WaitAsync(await Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input));
+    /// <summary>Runs an orchestration whose output must equal its input (the sum of N ones).</summary>
+    public async Task RunAsync(string orchestrator, int input) =>
+        await WaitAsync(await Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input), input);
 
-    public async Task WaitAsync(string instanceId)
+    public async Task WaitAsync(string instanceId, int expectedOutput)
     {
-        var result = await Client.WaitForInstanceCompletionAsync(instanceId);
-        if (result.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+        var result = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true);
+        if (result.RuntimeStatus != OrchestrationRuntimeStatus.Completed || result.ReadOutputAs<int>() != expectedOutput)
         {
-            throw new InvalidOperationException($"Benchmark orchestration {instanceId} ended {result.RuntimeStatus}: {result.FailureDetails}");
+            throw new InvalidOperationException($"Benchmark orchestration {instanceId} ended {result.RuntimeStatus} with output {result.SerializedOutput}: {result.FailureDetails}");
         }
     }
 

@@ -8,6 +8,7 @@ using DurableMigration.Providers;
 using DurableMigration.Providers.Connections;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -173,7 +174,68 @@ public sealed class MigrationScenarios : ConformanceScenario
         Assert.Equal("finished", rollback.ReadCustomStatusAs<WaveStatus>()?.Phase);
     }
 
+    [Theory, MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public async Task ManualApproval_ThenRollbackOfTheRunningWave_StopsTheWaitingDatabaseAndUndoesTheCompletedOne(string runtime)
+    {
+        using var workspace = new MigrationWorkspace();
+        WaveManifest manifest = workspace.ReadManifest(onFailure: "rollbackWave", approval: "manual");
+        var sourcesBefore = await workspace.SnapshotSourcesAsync();
+        await using IConformanceHost host = await StartAsync(runtime, r => r.AddMigration(), workspace.AddServices);
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+            MigrationNames.WaveOrchestration, new WaveInput(manifest, MonitorInterval: MonitorInterval), new StartOrchestrationOptions(manifest.Wave));
+        string customersId = MigrationNames.DatabaseInstanceId(manifest.Wave, "customers");
+        string ordersId = MigrationNames.DatabaseInstanceId(manifest.Wave, "orders");
+
+        // `dmig approve <wave> customers`: the event goes to the database's sub-orchestration.
+        OrchestrationMetadata waiting = await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.AwaitingApproval);
+        Assert.Contains($"dmig approve {manifest.Wave} customers", waiting.ReadCustomStatusAs<DatabaseStatus>()!.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(workspace.TargetPath("orders"))); // orders waits for customers
+        await host.Client.RaiseEventAsync(customersId, MigrationNames.ApproveCutoverEvent, "operator");
+
+        // orders starts once customers completed, and waits for approval in turn; then `dmig rollback <wave>` of a
+        // running wave: Rollback to the wave and to every running database.
+        await WaitForDatabaseStateAsync(host.Client, ordersId, DatabaseState.AwaitingApproval);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.Client.GetInstanceAsync(customersId))?.RuntimeStatus);
+        await host.Client.RaiseEventAsync(manifest.Wave, MigrationNames.RollbackEvent, "cli");
+        await host.Client.RaiseEventAsync(ordersId, MigrationNames.RollbackEvent, "cli");
+        OrchestrationMetadata wave = await WaitForCompletionAsync(host.Client, manifest.Wave);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, wave.RuntimeStatus);
+        WaveResult result = wave.ReadOutputAs<WaveResult>()!;
+        Assert.Equal(WaveOutcome.RolledBack, result.Outcome);
+        DatabaseMigrationResult orders = Db(result, "orders");
+        Assert.Equal(DatabaseState.RolledBack, orders.State);
+        Assert.Null(orders.FailedStep);
+        Assert.Equal("rollback requested", orders.Error);
+        Assert.Equal([Compensation.DropTarget], orders.CompensationsRun.Select(c => c.Compensation));
+        DatabaseMigrationResult customers = Db(result, "customers");
+        Assert.Equal(DatabaseState.RolledBack, customers.State);
+        Assert.Equal(
+            [Compensation.SwitchConsumersBack, Compensation.MakeSourceWritable, Compensation.DropTarget],
+            customers.CompensationsRun.Select(c => c.Compensation));
+        Assert.Equal(["customers"], result.RollbackOrder);
+        Assert.All(result.Databases.SelectMany(d => d.CompensationsRun), c => Assert.True(c.Succeeded, c.Error));
+
+        Assert.Equal(sourcesBefore, await workspace.SnapshotSourcesAsync());
+        foreach (string database in MigrationWorkspace.Databases)
+        {
+            Assert.Null(await workspace.TryWriteSourceAsync(database));
+            Assert.False(File.Exists(workspace.TargetPath(database)), $"the target of {database} is still there");
+        }
+
+        Assert.Equal(workspace.SourceConnection("customers"), (await workspace.Registry.GetAsync("customers"))?.Connection);
+        Assert.Null(await workspace.Registry.GetAsync("orders"));
+        Assert.Empty(workspace.Alerts.Received); // a requested rollback is not a failure
+    }
+
     static DatabaseMigrationResult Db(WaveResult result, string database) => result.Databases.Single(d => d.Database == database);
+
+    static Task<OrchestrationMetadata> WaitForDatabaseStateAsync(DurableTaskClient client, string instanceId, DatabaseState state) =>
+        WaitUntilAsync(
+            client,
+            instanceId,
+            m => m.SerializedCustomStatus is not null && m.ReadCustomStatusAs<DatabaseStatus>()?.State == state,
+            $"database state {state}");
 
     /// <summary>Records every alert the wave raises.</summary>
     sealed class RecordingAlertSink : IAlertSink
@@ -245,8 +307,8 @@ public sealed class MigrationScenarios : ConformanceScenario
             services.AddSingleton<IWorkerShutdown, NoWorkerShutdown>();
         }
 
-        /// <summary>Writes the wave's manifest (automatic approval, no window) and reads it back as <c>dmig run</c> does.</summary>
-        public WaveManifest ReadManifest(string onFailure)
+        /// <summary>Writes the wave's manifest (no maintenance window, no alert thresholds) and reads it back as <c>dmig run</c> does.</summary>
+        public WaveManifest ReadManifest(string onFailure, string approval = "auto")
         {
             string wave = $"wave-{Guid.NewGuid():N}"[..17];
             object Database(string name, params string[] dependsOn) => new
@@ -262,7 +324,7 @@ public sealed class MigrationScenarios : ConformanceScenario
                 mode = "offline",
                 maxParallel = 2,
                 onFailure,
-                cutover = new { approval = "auto" },
+                cutover = new { approval },
                 databases = new[] { Database("customers"), Database("orders", "customers") },
             };
             string path = Path.Combine(this.root, wave + ".json");

@@ -224,7 +224,7 @@ internal sealed class OrchestrationDispatcher
     {
         _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
         var messages = new List<OutgoingMessage>();
-        var failure = new TaskFailureDetails("DurableMigration.Engine.TerminatedException", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}", null, null, null);
+        var failure = new TaskFailureDetails("OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}", null, null, null);
         AddParentNotification(instance, new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, failure), messages, now);
 
         var commit = new TurnCommit(
