@@ -28,4 +28,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dropped the target of {Database} ({TargetFile})")]
     public static partial void TargetDropped(ILogger logger, string database, string targetFile);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Integrity check of {Database}: {Problem}")]
+    public static partial void IntegrityProblem(ILogger logger, string database, string problem);
 }

@@ -107,8 +107,7 @@ internal static class MigrationMarker
             return false;
         }
 
-        using var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadOnly));
-        connection.Open();
+        using var connection = target.Open(SqliteOpenMode.ReadOnly);
         var withRows = plan.Tables.FirstOrDefault(t => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(t.Name)} LIMIT 1") is not null);
         reason = withRows is null ? string.Empty : "rows already present";
         return withRows is null;
@@ -116,10 +115,9 @@ internal static class MigrationMarker
 
     private static TargetInspection Inspect(SqliteFile target, SqliteOpenMode mode)
     {
-        using var connection = new SqliteConnection(target.ConnectionString(mode));
+        using var connection = target.Open(mode);
         try
         {
-            connection.Open();
             var schema = SqliteSchema.Read(connection, "main");
             if (!schema.HasMarker)
             {

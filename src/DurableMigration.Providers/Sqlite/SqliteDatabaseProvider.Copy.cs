@@ -74,15 +74,29 @@ public sealed partial class SqliteDatabaseProvider
                 : $"Database '{job.Database}': the target file '{target.FileName}' holds tables DurableMigration did not write; refusing to replace it. Choose an empty target or remove the file.");
         }
 
-        target.Delete();
         if (Path.GetDirectoryName(target.Path) is { Length: > 0 } folder)
         {
-            Directory.CreateDirectory(folder);
+            if (!Directory.Exists(folder))
+            {
+                if (!_options.CreateTargetDirectory)
+                {
+                    throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': schema copy failed: the folder of the target file '{target.FileName}' does not exist. Create it, or correct the target connection; the provider creates folders only when its CreateTargetDirectory option is set.");
+                }
+
+                Directory.CreateDirectory(folder);
+            }
+
+            if (!CanCreateFileIn(folder, job.Redaction, out string reason))
+            {
+                throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': schema copy failed: cannot create the target file '{target.FileName}': its folder is not writable ({reason}). Fix its permissions or choose another target.");
+            }
         }
 
-        using (var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadWriteCreate)))
+        job.Writing(target);
+        target.Delete();
+
+        using (var connection = target.Open(SqliteOpenMode.ReadWriteCreate))
         {
-            connection.Open();
 
             // Page size, auto-vacuum and encoding only take effect before the first table exists; ATTACH also
             // needs the source's encoding.
@@ -138,8 +152,8 @@ public sealed partial class SqliteDatabaseProvider
         var cancellationToken = job.CancellationToken;
         var target = job.Target;
         var stopwatch = Stopwatch.StartNew();
-        using var connection = new SqliteConnection(target.UriConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        job.Writing(target);
+        using var connection = target.Open(SqliteOpenMode.ReadWrite, byUri: true);
 
         // e_sqlite3 turns foreign keys on by default: with them on, SQLite would check every copied row and skip the
         // transfer optimization, and rows of a table whose parent stays behind could not be copied at all.
@@ -179,7 +193,9 @@ public sealed partial class SqliteDatabaseProvider
                 long rows = 0;
                 try
                 {
+                    job.Reading(job.Source); // the target is this connection's alone; a lock that stops the copy is the source's
                     Sql.InTransaction(connection, () => rows = Sql.Execute(connection, CopyStatement(table)));
+                    job.Writing(target);
                 }
                 catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Interrupt && tracker.Failure is { } failure)
                 {

@@ -34,8 +34,8 @@ public sealed partial class SqliteDatabaseProvider
     private bool MakeReadOnly(Job job)
     {
         var source = RequireSource(job);
-        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        job.Writing(source);
+        using var connection = source.Open(SqliteOpenMode.ReadWrite);
         int created = 0;
         var tables = new List<string>();
         Sql.InTransaction(
@@ -72,8 +72,8 @@ public sealed partial class SqliteDatabaseProvider
     private bool MakeWritable(Job job)
     {
         var source = RequireSource(job);
-        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        job.Writing(source);
+        using var connection = source.Open(SqliteOpenMode.ReadWrite);
         int dropped = 0;
         Sql.InTransaction(
             connection,

@@ -29,6 +29,7 @@ public sealed partial class SqliteDatabaseProvider
     {
         var cancellationToken = job.CancellationToken;
         var (_, plan) = ReadSource(job, refuseBlocking: false);
+        job.Reading(job.Source); // the target is the migration's own; a lock that stops validation is most likely the source's
         var target = job.Target;
         var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var comparable = new List<SqliteTable>();
@@ -36,8 +37,7 @@ public sealed partial class SqliteDatabaseProvider
         // An absent target, or a file that is no database, lacks everything: the report says so without throwing.
         if (MigrationMarker.Inspect(target).Kind is not (TargetKind.Absent or TargetKind.NotADatabase))
         {
-            using var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadOnly));
-            connection.Open();
+            using var connection = target.Open(SqliteOpenMode.ReadOnly);
             present.UnionWith(Sql.Query(connection, "SELECT name FROM main.sqlite_schema", r => r.GetString(0)));
             foreach (var table in plan.Tables.Where(t => present.Contains(t.Name)))
             {
@@ -78,8 +78,7 @@ public sealed partial class SqliteDatabaseProvider
             return figures;
         }
 
-        using var connection = new SqliteConnection(file.ConnectionString(SqliteOpenMode.ReadOnly));
-        connection.Open();
+        using var connection = file.Open(SqliteOpenMode.ReadOnly);
         var handle = connection.Handle;
         using var interrupt = cancellationToken.Register(() => raw.sqlite3_interrupt(handle));
         Sql.InTransaction(connection, () =>
