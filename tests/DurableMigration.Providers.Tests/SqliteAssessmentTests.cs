@@ -27,6 +27,21 @@ public sealed class SqliteAssessmentTests : IDisposable
     }
 
     [Fact]
+    public async Task AssessAsync_WithValidationComparingNothing_Warns()
+    {
+        _scenario.BuildSource();
+        IDatabaseProvider provider = _scenario.Provider;
+
+        var off = await provider.AssessAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: false, Checksums: false));
+        var on = await provider.AssessAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: true, Checksums: false));
+
+        var finding = Assert.Single(off.Findings, f => f.Rule == CommonAssessmentRules.ValidationOff);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.False(off.IsBlocked);
+        Assert.DoesNotContain(on.Findings, f => f.Rule == CommonAssessmentRules.ValidationOff);
+    }
+
+    [Fact]
     public async Task AssessAsync_MissingSource_IsBlockedBySourceMissing()
     {
         var report = await _scenario.Provider.AssessAsync(_scenario.Endpoints());

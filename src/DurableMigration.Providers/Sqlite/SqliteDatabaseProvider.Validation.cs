@@ -64,8 +64,14 @@ public sealed partial class SqliteDatabaseProvider
             var found = targetFigures.TryGetValue(t.Name, out var d);
             return new TableValidation(t.Name, s.Rows, found ? d.Rows : 0, s.Checksum, found ? d.Checksum : null);
         }).ToList();
-        var report = new ValidationReport(tables, missing);
-        Logs.Validated(_logger, job.Database, report.Passed ? "passed" : "FAILED", tables.Count(t => !t.Matches), missing.Count);
+        bool compared = options.RowCounts || options.Checksums;
+        var report = new ValidationReport(tables, missing)
+        {
+            ComparedRowCounts = options.RowCounts || options.Checksums, // a checksum scan counts the rows too
+            ComparedChecksums = options.Checksums,
+            ComparedTables = compared ? tables.Count : 0,
+        };
+        Logs.Validated(_logger, job.Database, !report.Passed ? "FAILED" : report.Validated ? "passed" : "not validated", tables.Count(t => !t.Matches), missing.Count);
         return report;
     }
 

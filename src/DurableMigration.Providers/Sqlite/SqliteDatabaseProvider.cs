@@ -1,3 +1,4 @@
+using DurableMigration.Manifest;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -72,6 +73,10 @@ public sealed partial class SqliteDatabaseProvider : IDatabaseProvider
     /// </remarks>
     public Task<AssessmentReport> AssessAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         RunAsync(endpoints, "assessment", job => Task.FromResult(Assess(job)), cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<AssessmentReport> AssessAsync(MigrationEndpoints endpoints, ValidationOptions validation, CancellationToken cancellationToken = default) =>
+        CommonAssessmentRules.WithValidationFinding(await AssessAsync(endpoints, cancellationToken).ConfigureAwait(false), validation);
 
     /// <summary>Runs <paramref name="work"/> on a pool thread, translating SQLite and I/O failures into provider exceptions without secrets.</summary>
     /// <remarks>Microsoft.Data.Sqlite's async methods complete synchronously; a long copy must not hold the caller's thread.</remarks>
