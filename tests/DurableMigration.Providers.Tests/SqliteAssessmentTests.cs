@@ -62,14 +62,15 @@ public sealed class SqliteAssessmentTests : IDisposable
     }
 
     [Fact]
-    public async Task AssessAsync_VirtualTable_IsBlocking()
+    public async Task AssessAsync_FullTextTable_MovesAndDoesNotBlock()
     {
         _scenario.BuildSource(new SocialMediaSource().With("CREATE VIRTUAL TABLE post_search USING fts5 (body)"));
 
         var report = await _scenario.Provider.AssessAsync(_scenario.Endpoints());
 
         var finding = Assert.Single(report.Findings, f => f.Rule == SqliteAssessmentRules.VirtualTable);
-        Assert.Equal((FindingSeverity.Blocking, "post_search"), (finding.Severity, finding.Object));
+        Assert.Equal((FindingSeverity.Information, "post_search"), (finding.Severity, finding.Object));
+        Assert.False(report.IsBlocked);
     }
 
     [Fact]

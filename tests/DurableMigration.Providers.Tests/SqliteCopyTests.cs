@@ -49,9 +49,9 @@ public sealed class SqliteCopyTests : IDisposable
     }
 
     [Fact]
-    public async Task CopySchemaAsync_SourceWithAVirtualTable_RefusesNonRetriably()
+    public async Task CopySchemaAsync_SourceWithAVirtualTableOfAMissingModule_RefusesNonRetriably()
     {
-        _scenario.BuildSource(new SocialMediaSource().With("CREATE VIRTUAL TABLE post_search USING fts5 (body)"));
+        _scenario.BuildSource(new SocialMediaSource().With("PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES ('table', 'spatial', 'spatial', 0, 'CREATE VIRTUAL TABLE spatial USING nosuchmodule (a)'); PRAGMA writable_schema = OFF;"));
 
         await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => _scenario.Provider.CopySchemaAsync(_scenario.Endpoints()));
     }

@@ -108,7 +108,8 @@ internal static class MigrationMarker
         }
 
         using var connection = target.Open(SqliteOpenMode.ReadOnly);
-        var withRows = plan.Tables.FirstOrDefault(t => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(t.Name)} LIMIT 1") is not null);
+        var withRows = plan.Tables.Select(t => t.Name).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(v => v.Name))
+            .FirstOrDefault(name => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(name)} LIMIT 1") is not null);
         reason = withRows is null ? string.Empty : "rows already present";
         return withRows is null;
     }

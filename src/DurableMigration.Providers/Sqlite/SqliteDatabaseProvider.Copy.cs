@@ -109,6 +109,12 @@ public sealed partial class SqliteDatabaseProvider
                     Sql.Execute(connection, table.Sql);
                 }
 
+                // After the tables: FTS4 reads its content table's columns when it declares none. Creating one creates its shadow tables.
+                foreach (var table in plan.VirtualTables)
+                {
+                    Sql.Execute(connection, table.Sql);
+                }
+
                 foreach (var view in plan.Views)
                 {
                     Sql.Execute(connection, view.Sql);
@@ -118,8 +124,8 @@ public sealed partial class SqliteDatabaseProvider
             });
         }
 
-        Logs.SchemaCopied(_logger, job.Database, target.FileName, plan.Tables.Count, plan.Views.Count);
-        return new SchemaCopyResult(plan.Tables.Count, plan.Indexes.Count, plan.Views.Count, plan.Triggers.Count);
+        Logs.SchemaCopied(_logger, job.Database, target.FileName, plan.Tables.Count + plan.VirtualTables.Count, plan.Views.Count);
+        return new SchemaCopyResult(plan.Tables.Count + plan.VirtualTables.Count, plan.Indexes.Count, plan.Views.Count, plan.Triggers.Count);
     }
 
     private async Task<DataCopyResult> CopyDataCoreAsync(Job job, IProgress<CopyProgress> progress)
@@ -179,7 +185,9 @@ public sealed partial class SqliteDatabaseProvider
         }
 
         var tables = attached.Tables;
-        var expected = tables.Select(t => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(t.Name)}")).ToArray();
+        var virtualTables = attached.VirtualTables;
+        var expected = tables.Select(t => t.Name).Concat(virtualTables.Where(v => v.HasContent).Select(v => v.Name))
+            .Select(name => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(name)}")).ToArray();
         long baseline = PageBytes(connection);
         var results = new List<TableCopyResult>(tables.Count);
         long bytes;
@@ -209,6 +217,21 @@ public sealed partial class SqliteDatabaseProvider
                     rows = Sql.Int64(connection, $"SELECT count(*) FROM main.{Sql.Quote(table.Name)}");
                 }
 
+                results.Add(new TableCopyResult(table.Name, rows));
+                tracker.EndTable(rows, PageBytes(connection) - baseline);
+            }
+
+            // Virtual tables after the ordinary ones (an FTS index is rebuilt from its content table) and before the
+            // triggers. Their modules write shadow rows of their own, so progress comes at the end of each.
+            int index = tables.Count;
+            foreach (var table in virtualTables.Where(v => v.HasContent))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                tracker.BeginTable(index++, table.Name, countRows: false);
+                long rows = 0;
+                job.Reading(job.Source);
+                Sql.InTransaction(connection, () => rows = FillVirtualTable(connection, table));
+                job.Writing(target);
                 results.Add(new TableCopyResult(table.Name, rows));
                 tracker.EndTable(rows, PageBytes(connection) - baseline);
             }
@@ -263,6 +286,39 @@ public sealed partial class SqliteDatabaseProvider
         string list = string.Join(", ", columns);
         string order = table.RowidName is { } key ? $" ORDER BY {key}" : string.Empty;
         return $"INSERT INTO main.{name} ({list}) SELECT {list} FROM src.{name}{order}";
+    }
+
+    /// <summary>Fills a freshly created virtual table of the target (<c>main</c>) from the attached source (<c>src</c>); returns its rows.</summary>
+    private static long FillVirtualTable(SqliteConnection connection, SqliteVirtualTable table)
+    {
+        string name = Sql.Quote(table.Name);
+        string columns = string.Join(", ", table.Columns.Select(Sql.Quote));
+        switch (table.Kind)
+        {
+            case VirtualTableKind.FullTextWithContent:
+                Sql.Execute(connection, $"INSERT INTO main.{name} (rowid, {columns}) SELECT rowid, {columns} FROM src.{name}");
+                break;
+            case VirtualTableKind.FullTextExternalContent:
+                Sql.Execute(connection, $"INSERT INTO main.{name} ({name}) VALUES ('rebuild')");
+                break;
+            case VirtualTableKind.FullTextContentless:
+                // No documents to index again: the index itself moves, shadow table by shadow table, as VACUUM would move it.
+                foreach (string shadow in table.ShadowTables.Select(Sql.Quote))
+                {
+                    Sql.Execute(connection, $"DELETE FROM main.{shadow}; INSERT INTO main.{shadow} SELECT * FROM src.{shadow}");
+                }
+
+                break;
+            case VirtualTableKind.Rows when table.Module == "geopoly":
+                Sql.Execute(connection, $"INSERT INTO main.{name} (rowid, {columns}) SELECT rowid, {columns} FROM src.{name}");
+                break;
+            case VirtualTableKind.Rows:
+                // R*Tree's first column is its rowid.
+                Sql.Execute(connection, $"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM src.{name}");
+                break;
+        }
+
+        return Sql.Int64(connection, $"SELECT count(*) FROM main.{name}");
     }
 
     private static void CopyCountersAndStatistics(SqliteConnection connection, SqliteSchema schema, IReadOnlyList<SqliteTable> tables)

@@ -115,13 +115,29 @@ public sealed partial class SqliteDatabaseProvider : IDatabaseProvider
             try
             {
                 version = Sql.Scalar(connection, "SELECT sqlite_version()") as string ?? version;
-                var problems = Sql.Query(connection, $"PRAGMA integrity_check({IntegrityProblemsShown})", r => SqliteErrors.OneLine(r.GetString(0)));
+                List<string> problems;
+                try
+                {
+                    problems = Sql.Query(connection, $"PRAGMA integrity_check({IntegrityProblemsShown})", r => SqliteErrors.OneLine(r.GetString(0)));
+                    schema = SqliteSchema.Read(connection, "main");
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error)
+                {
+                    // The whole-file check also checks virtual tables, and fails outright on one this SQLite cannot open
+                    // (a missing module or tokenizer: reported below). Check the ordinary tables one by one instead.
+                    schema = SqliteSchema.Read(connection, "main");
+                    problems = schema.Tables
+                        .SelectMany(t => Sql.Query(connection, $"PRAGMA main.integrity_check({Sql.Quote(t.Name)})", r => SqliteErrors.OneLine(r.GetString(0))))
+                        .Where(p => p != "ok")
+                        .DefaultIfEmpty("ok")
+                        .Take(IntegrityProblemsShown)
+                        .ToList();
+                }
+
                 if (problems is not ["ok"])
                 {
                     findings.Add(IntegrityFinding(database, source.FileName, problems));
                 }
-
-                schema = SqliteSchema.Read(connection, "main");
             }
             catch (SqliteException ex) when (SqliteErrors.IsUnreadable(ex))
             {
@@ -138,9 +154,14 @@ public sealed partial class SqliteDatabaseProvider : IDatabaseProvider
             findings.Add(new AssessmentFinding(SqliteAssessmentRules.UnknownTable, FindingSeverity.Blocking, $"The table filter of database '{database}' names '{name}', which is no table of the source; correct the manifest.", name));
         }
 
-        foreach (string name in plan.VirtualTables)
+        foreach (var (table, reason) in plan.BlockedVirtualTables)
         {
-            findings.Add(new AssessmentFinding(SqliteAssessmentRules.VirtualTable, FindingSeverity.Blocking, $"Table '{name}' of database '{database}' is a virtual table; its module may be missing in the target. Exclude it in the table filter, or move it by hand.", name));
+            findings.Add(new AssessmentFinding(SqliteAssessmentRules.VirtualTable, FindingSeverity.Blocking, $"Virtual table '{table.Name}' of database '{database}' cannot move: {reason}. Exclude it in the table filter, or move it by hand.", table.Name));
+        }
+
+        foreach (var table in plan.VirtualTables)
+        {
+            findings.Add(new AssessmentFinding(SqliteAssessmentRules.VirtualTable, FindingSeverity.Information, $"Virtual table '{table.Name}' ({table.Module}) of database '{database}' moves: {HowItMoves(table)}.", table.Name));
         }
 
         foreach (var table in plan.Tables.Where(t => !t.HasPrimaryKey))
@@ -168,8 +189,17 @@ public sealed partial class SqliteDatabaseProvider : IDatabaseProvider
             AssessTarget(job, schema.SizeBytes, findings);
         }
 
-        return Report(job, version, schema.SizeBytes, plan.Tables.Count, findings);
+        return Report(job, version, schema.SizeBytes, plan.Tables.Count + plan.VirtualTables.Count, findings);
     }
+
+    private static string HowItMoves(SqliteVirtualTable table) => table.Kind switch
+    {
+        VirtualTableKind.FullTextWithContent => "re-created in the target, its documents re-inserted and indexed there",
+        VirtualTableKind.FullTextExternalContent => $"re-created in the target and its index rebuilt from its content table '{table.ContentTable}'",
+        VirtualTableKind.FullTextContentless => "re-created in the target with its index copied as stored (a contentless table keeps no documents to index again)",
+        VirtualTableKind.Rows => "re-created in the target and its rows re-inserted",
+        _ => "re-created in the target; it reads another table and holds no rows of its own",
+    };
 
     /// <summary>Summarizes a failed integrity check in one line (the first problem and the count); every problem goes to the log.</summary>
     private AssessmentFinding IntegrityFinding(string database, string fileName, IReadOnlyList<string> problems)
@@ -342,9 +372,9 @@ public sealed partial class SqliteDatabaseProvider : IDatabaseProvider
             throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': the table filter names no table of the source: {string.Join(", ", plan.UnknownTables)}.");
         }
 
-        if (refuseBlocking && plan.VirtualTables.Count > 0)
+        if (refuseBlocking && plan.BlockedVirtualTables.Count > 0)
         {
-            throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': virtual tables cannot be migrated ({string.Join(", ", plan.VirtualTables)}); exclude them in the table filter.");
+            throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': virtual tables that cannot move: {string.Join("; ", plan.BlockedVirtualTables.Select(b => $"'{b.Table.Name}': {b.Reason}"))}. Exclude them in the table filter.");
         }
 
         return (schema, plan);

@@ -37,6 +37,46 @@ internal sealed record SqliteTable(
     public bool HasGeneratedColumns => Columns.Any(c => c.Hidden != 0);
 }
 
+/// <summary>How the content of a virtual table reaches the target.</summary>
+internal enum VirtualTableKind
+{
+    /// <summary>FTS3/4/5 storing its own documents: re-created, then its rows inserted (the module indexes them).</summary>
+    FullTextWithContent,
+
+    /// <summary>FTS4/5 over a content table (<c>content=</c>): re-created after that table, then <c>INSERT INTO t(t) VALUES('rebuild')</c>.</summary>
+    FullTextExternalContent,
+
+    /// <summary>FTS4/5 without stored documents (<c>content=''</c>): nothing to re-insert, so its shadow tables are copied as they are.</summary>
+    FullTextContentless,
+
+    /// <summary>R*Tree and Geopoly: re-created, then its rows inserted.</summary>
+    Rows,
+
+    /// <summary>Read-only views over another virtual table (fts4aux, fts5vocab, fts3tokenize): re-created, no rows of its own.</summary>
+    Derived,
+
+    /// <summary>A module this provider has no strategy for.</summary>
+    Unknown,
+}
+
+/// <summary>A virtual table of a SQLite schema.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Sql">Its CREATE VIRTUAL TABLE statement.</param>
+/// <param name="Module">The module name, lower case (<c>fts5</c>, <c>rtree</c>, ...).</param>
+/// <param name="Kind">How its content moves.</param>
+/// <param name="ContentTable">The content table of an external-content FTS table.</param>
+/// <param name="Columns">Its declared (not hidden) columns; empty when its module is missing.</param>
+/// <param name="ShadowTables">The shadow tables its module keeps (<c>name_data</c>, <c>name_node</c>, ...).</param>
+internal sealed record SqliteVirtualTable(string Name, string Sql, string Module, VirtualTableKind Kind, string? ContentTable, IReadOnlyList<string> Columns, IReadOnlyList<string> ShadowTables)
+{
+    /// <summary>Gets a value indicating whether it holds rows to copy and compare (everything but derived and unknown modules).</summary>
+    public bool HasContent => Kind is not (VirtualTableKind.Derived or VirtualTableKind.Unknown);
+
+    /// <summary>Gets the statement that reads its content for validation: the rowid and every declared column.</summary>
+    public string ContentSelect(string schema) =>
+        $"SELECT rowid{string.Concat(Columns.Select(c => ", " + Providers.Sqlite.Sql.Quote(c)))} FROM {Providers.Sqlite.Sql.Quote(schema)}.{Providers.Sqlite.Sql.Quote(Name)}";
+}
+
 /// <summary>An index, view or trigger of a SQLite schema.</summary>
 /// <param name="Type"><c>index</c>, <c>view</c> or <c>trigger</c>.</param>
 /// <param name="Name">Its name.</param>
@@ -58,8 +98,8 @@ internal sealed class SqliteSchema
     /// <summary>Gets the ordinary user tables in creation order (no <c>sqlite_</c> tables, no marker table).</summary>
     public required IReadOnlyList<SqliteTable> Tables { get; init; }
 
-    /// <summary>Gets the virtual tables' names.</summary>
-    public required IReadOnlyList<string> VirtualTables { get; init; }
+    /// <summary>Gets the virtual tables in creation order.</summary>
+    public required IReadOnlyList<SqliteVirtualTable> VirtualTables { get; init; }
 
     /// <summary>Gets the views in creation order.</summary>
     public required IReadOnlyList<SqliteObject> Views { get; init; }
@@ -126,13 +166,14 @@ internal sealed class SqliteSchema
             ("$schema", schema)).ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
         var tables = new List<SqliteTable>();
-        var virtualTables = new List<string>();
+        var virtualTables = new List<SqliteVirtualTable>();
+        var shadows = kinds.Values.Where(k => k.Type == "shadow").Select(k => k.Name).ToList();
         foreach (var entry in entries.Where(e => e.Type == "table" && !IsInternal(e.Name)))
         {
             string kind = kinds.TryGetValue(entry.Name, out var k) ? k.Type : "table";
             if (kind == "virtual")
             {
-                virtualTables.Add(entry.Name);
+                virtualTables.Add(ReadVirtualTable(connection, schema, entry.Name, entry.Sql ?? string.Empty, shadows));
             }
             else if (kind == "table" && !string.Equals(entry.Name, MarkerTable, StringComparison.OrdinalIgnoreCase))
             {
@@ -167,6 +208,44 @@ internal sealed class SqliteSchema
 
     /// <summary>Tells whether a trigger is one of this provider's read-only triggers.</summary>
     public static bool IsReadOnlyTrigger(string name) => name.StartsWith(ReadOnlyTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    private static SqliteVirtualTable ReadVirtualTable(SqliteConnection connection, string schema, string name, string sql, List<string> shadows)
+    {
+        var (module, arguments) = VirtualTableSql.Parse(sql);
+        string? content = null;
+        VirtualTableKind kind;
+        switch (module)
+        {
+            case "fts3" or "fts4" or "fts5":
+                content = arguments.Select(VirtualTableSql.ContentOption).LastOrDefault(c => c is not null);
+                kind = content is null ? VirtualTableKind.FullTextWithContent : content.Length == 0 ? VirtualTableKind.FullTextContentless : VirtualTableKind.FullTextExternalContent;
+                content = string.IsNullOrEmpty(content) ? null : content;
+                break;
+            case "rtree" or "rtree_i32" or "geopoly":
+                kind = VirtualTableKind.Rows;
+                break;
+            case "fts3tokenize" or "fts4aux" or "fts5vocab":
+                kind = VirtualTableKind.Derived;
+                break;
+            default:
+                kind = VirtualTableKind.Unknown;
+                break;
+        }
+
+        List<string> columns;
+        try
+        {
+            columns = Sql.Query(connection, "SELECT name FROM pragma_table_xinfo($table, $schema) WHERE hidden = 0 ORDER BY cid", r => r.GetString(0), ("$table", name), ("$schema", schema));
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error)
+        {
+            columns = []; // the module is missing here: assessment says so
+        }
+
+        // A shadow table is named after its virtual table and a suffix; with overlapping names the longest owner wins.
+        var own = shadows.Where(s => s.StartsWith(name + "_", StringComparison.OrdinalIgnoreCase)).ToList();
+        return new SqliteVirtualTable(name, sql, module, kind, content, columns, own);
+    }
 
     private static SqliteTable ReadTable(SqliteConnection connection, string schema, string name, string sql, bool withoutRowid)
     {
