@@ -46,6 +46,23 @@ public interface IDatabaseProvider
 
     /// <summary>Compensation of cutover: makes the source writable again.</summary>
     Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a value indicating whether <see cref="SyncChangesAsync"/> works: the provider records, from the copy on, which source rows change.</summary>
+    bool SupportsChangeSync => false;
+
+    /// <summary>
+    /// Applies to the target exactly the source rows that changed since the data copy began (and since the last sync),
+    /// whatever validation is set to. With the source read-only (after <see cref="MakeSourceReadOnlyAsync"/>) this is the
+    /// final sync: nothing can change any more, and the provider removes its change recording from the source. Called
+    /// while the source is still writable, it catches the target up and keeps recording, so the final sync, inside the
+    /// write-blocked window, has less to do.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent. Its cost follows the number of changed rows, not the database's size; a provider that finds no
+    /// record to work from copies everything again and says so (<see cref="ChangeSyncResult.FullCopy"/>).
+    /// </remarks>
+    Task<ChangeSyncResult> SyncChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromException<ChangeSyncResult>(new NotSupportedException($"The {Engine} provider does not record changes; copy the data again to catch up."));
 }
 
 /// <summary>Resolved source and target of one database migration.</summary>
@@ -134,6 +151,22 @@ public sealed record CopyProgress(string Table, long RowsCopied, long RowsTotal,
 /// <param name="Rows">Rows copied, all tables.</param>
 /// <param name="Bytes">Bytes of row data copied.</param>
 public sealed record DataCopyResult(IReadOnlyList<TableCopyResult> Tables, long Rows, long Bytes);
+
+/// <summary>What a change sync applied to the target.</summary>
+/// <param name="ChangedRows">Source rows that changed since the copy (or the last sync), all tables: distinct keys for tables with a key, change records for tables synced whole.</param>
+/// <param name="RowsWritten">Rows inserted or replaced in the target.</param>
+/// <param name="RowsDeleted">Rows deleted from the target.</param>
+/// <param name="Tables">The tables that changed.</param>
+/// <param name="Elapsed">How long the sync took: with the source read-only, the write-blocked window this step adds.</param>
+/// <param name="Final">Whether the source was read-only, so that the target now holds every acknowledged write and the change recording is gone from the source.</param>
+/// <param name="FullCopy">Whether there was no change record to work from (the source changed outside the recording, or the target is not the copy the recording began with), so that everything was copied again.</param>
+public sealed record ChangeSyncResult(long ChangedRows, long RowsWritten, long RowsDeleted, IReadOnlyList<TableSyncResult> Tables, TimeSpan Elapsed, bool Final, bool FullCopy);
+
+/// <summary>What a change sync did to one table.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="ChangedRows">Its changed rows (distinct keys; change records when synced whole).</param>
+/// <param name="Whole">Whether it was synced whole rather than row by row (a table without a usable key, a virtual table).</param>
+public sealed record TableSyncResult(string Table, long ChangedRows, bool Whole);
 
 /// <summary>Rows copied for one table.</summary>
 /// <param name="Table">The table.</param>

@@ -141,10 +141,11 @@ public sealed partial class SqliteDatabaseProvider
         }
 
         job.CancellationToken.ThrowIfCancellationRequested();
+        string? capture = PrepareCapture(job, schema, plan);
         var flush = new BackgroundFlush(target.Path);
         try
         {
-            return CopyRows(job, schema, plan, progress);
+            return CopyRows(job, schema, plan, progress, capture);
         }
         finally
         {
@@ -153,7 +154,7 @@ public sealed partial class SqliteDatabaseProvider
         }
     }
 
-    private DataCopyResult CopyRows(Job job, SqliteSchema schema, MigrationPlan plan, IProgress<CopyProgress> progress)
+    private DataCopyResult CopyRows(Job job, SqliteSchema schema, MigrationPlan plan, IProgress<CopyProgress> progress, string? capture)
     {
         var cancellationToken = job.CancellationToken;
         var target = job.Target;
@@ -253,6 +254,7 @@ public sealed partial class SqliteDatabaseProvider
         // fsync also flushes every page the load wrote without one; in WAL mode the checkpoint syncs the file.
         bool wal = string.Equals(schema.JournalMode, "wal", StringComparison.OrdinalIgnoreCase);
         Sql.Execute(connection, $"PRAGMA main.journal_mode = {(wal ? "WAL" : "DELETE")}; PRAGMA main.synchronous = FULL");
+        MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
         MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
         if (wal)
         {

@@ -72,6 +72,19 @@ internal sealed record SqliteVirtualTable(string Name, string Sql, string Module
     /// <summary>Gets a value indicating whether it holds rows to copy and compare (everything but derived and unknown modules).</summary>
     public bool HasContent => Kind is not (VirtualTableKind.Derived or VirtualTableKind.Unknown);
 
+    /// <summary>
+    /// Gets the shadow table its module writes once per row changed, and only then (<c>_docsize</c> or <c>_content</c>
+    /// of FTS, <c>_rowid</c> of R*Tree and Geopoly): where change capture watches the virtual table, or <c>null</c>.
+    /// </summary>
+    /// <remarks>
+    /// Never a shadow table the module writes while flushing its buffered terms (FTS <c>_data</c>, <c>_idx</c>,
+    /// <c>_segments</c>, <c>_segdir</c>): a trigger there opens a statement savepoint, which makes the module flush
+    /// again, which fires the trigger again, until the stack overflows.
+    /// </remarks>
+    public string? ChangeShadow => HasContent
+        ? new[] { "_docsize", "_content", "_rowid" }.Select(suffix => Name + suffix).FirstOrDefault(n => ShadowTables.Contains(n, StringComparer.OrdinalIgnoreCase))
+        : null;
+
     /// <summary>Gets the statement that reads its content for validation: the rowid and every declared column.</summary>
     public string ContentSelect(string schema) =>
         $"SELECT rowid{string.Concat(Columns.Select(c => ", " + Providers.Sqlite.Sql.Quote(c)))} FROM {Providers.Sqlite.Sql.Quote(schema)}.{Providers.Sqlite.Sql.Quote(Name)}";
@@ -89,6 +102,12 @@ internal sealed class SqliteSchema
 {
     /// <summary>The table that marks a target written by this provider.</summary>
     public const string MarkerTable = "_dmig_migration";
+
+    /// <summary>The table of a source's change capture: which rows changed since the data copy began.</summary>
+    public const string ChangesTable = "_dmig_changes";
+
+    /// <summary>The name prefix of the change-capture triggers of a source.</summary>
+    public const string CaptureTriggerPrefix = "dmig_capture_";
 
     /// <summary>The name prefix of the triggers that make a source read-only.</summary>
     public const string ReadOnlyTriggerPrefix = "dmig_readonly_";
@@ -112,6 +131,12 @@ internal sealed class SqliteSchema
 
     /// <summary>Gets the names of this provider's read-only triggers.</summary>
     public required IReadOnlyList<string> ReadOnlyTriggers { get; init; }
+
+    /// <summary>Gets the names of this provider's change-capture triggers.</summary>
+    public required IReadOnlyList<string> CaptureTriggers { get; init; }
+
+    /// <summary>Gets a value indicating whether the schema holds the change-capture table.</summary>
+    public required bool HasChangesTable { get; init; }
 
     /// <summary>Gets a value indicating whether the schema holds the marker table.</summary>
     public required bool HasMarker { get; init; }
@@ -175,7 +200,7 @@ internal sealed class SqliteSchema
             {
                 virtualTables.Add(ReadVirtualTable(connection, schema, entry.Name, entry.Sql ?? string.Empty, shadows));
             }
-            else if (kind == "table" && !string.Equals(entry.Name, MarkerTable, StringComparison.OrdinalIgnoreCase))
+            else if (kind == "table" && !IsOwnTable(entry.Name))
             {
                 tables.Add(ReadTable(connection, schema, entry.Name, entry.Sql ?? string.Empty, k.WithoutRowid));
             }
@@ -188,8 +213,10 @@ internal sealed class SqliteSchema
             VirtualTables = virtualTables,
             Views = entries.Where(e => e.Type == "view" && e.Sql is not null).Select(e => new SqliteObject("view", e.Name, e.Table, e.Sql!)).ToList(),
             Indexes = entries.Where(e => e.Type == "index" && e.Sql is not null).Select(e => new SqliteObject("index", e.Name, e.Table, e.Sql!)).ToList(),
-            Triggers = triggers.Where(e => !IsReadOnlyTrigger(e.Name)).Select(e => new SqliteObject("trigger", e.Name, e.Table, e.Sql!)).ToList(),
+            Triggers = triggers.Where(e => !IsReadOnlyTrigger(e.Name) && !IsCaptureTrigger(e.Name)).Select(e => new SqliteObject("trigger", e.Name, e.Table, e.Sql!)).ToList(),
             ReadOnlyTriggers = triggers.Where(e => IsReadOnlyTrigger(e.Name)).Select(e => e.Name).ToList(),
+            CaptureTriggers = triggers.Where(e => IsCaptureTrigger(e.Name)).Select(e => e.Name).ToList(),
+            HasChangesTable = entries.Any(e => e.Type == "table" && string.Equals(e.Name, ChangesTable, StringComparison.OrdinalIgnoreCase)),
             HasMarker = entries.Any(e => e.Type == "table" && string.Equals(e.Name, MarkerTable, StringComparison.OrdinalIgnoreCase)),
             HasSequences = entries.Any(e => e.Type == "table" && e.Name == "sqlite_sequence"),
             HasStatistics = entries.Any(e => e.Type == "table" && e.Name == "sqlite_stat1"),
@@ -208,6 +235,13 @@ internal sealed class SqliteSchema
 
     /// <summary>Tells whether a trigger is one of this provider's read-only triggers.</summary>
     public static bool IsReadOnlyTrigger(string name) => name.StartsWith(ReadOnlyTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Tells whether a trigger is one of this provider's change-capture triggers.</summary>
+    public static bool IsCaptureTrigger(string name) => name.StartsWith(CaptureTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Tells whether a table is this provider's own: the marker table of a target, the change-capture table of a source.</summary>
+    public static bool IsOwnTable(string name) =>
+        string.Equals(name, MarkerTable, StringComparison.OrdinalIgnoreCase) || string.Equals(name, ChangesTable, StringComparison.OrdinalIgnoreCase);
 
     private static SqliteVirtualTable ReadVirtualTable(SqliteConnection connection, string schema, string name, string sql, List<string> shadows)
     {
