@@ -27,3 +27,19 @@ public sealed class PermanentDatabaseProviderException : DatabaseProviderExcepti
     {
     }
 }
+
+/// <summary>A database file stayed locked by another connection for longer than the provider waits: retrying once that connection is done can help.</summary>
+/// <remarks>Retriable, like every <see cref="DatabaseProviderException"/> that is not a <see cref="PermanentDatabaseProviderException"/>.</remarks>
+public sealed class DatabaseLockedException : DatabaseProviderException
+{
+    /// <summary>Initializes the exception for <paramref name="database"/>.</summary>
+    /// <param name="database">The database's name in the wave.</param>
+    /// <param name="message">Which file is locked, by which lock, and what to do; no secrets.</param>
+    /// <param name="lockName">The lock the other connection holds, as the engine names it (<c>RESERVED</c>, <c>EXCLUSIVE</c>, ...).</param>
+    /// <param name="innerException">The cause, only when its own message carries no secret.</param>
+    public DatabaseLockedException(string database, string message, string lockName, Exception? innerException = null)
+        : base(database, message, innerException) => Lock = lockName;
+
+    /// <summary>Gets the lock the other connection holds, as the engine names it.</summary>
+    public string Lock { get; }
+}

@@ -27,6 +27,21 @@ public sealed class SqliteAssessmentTests : IDisposable
     }
 
     [Fact]
+    public async Task AssessAsync_WithValidationComparingNothing_Warns()
+    {
+        _scenario.BuildSource();
+        IDatabaseProvider provider = _scenario.Provider;
+
+        var off = await provider.AssessAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: false, Checksums: false));
+        var on = await provider.AssessAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: true, Checksums: false));
+
+        var finding = Assert.Single(off.Findings, f => f.Rule == CommonAssessmentRules.ValidationOff);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.False(off.IsBlocked);
+        Assert.DoesNotContain(on.Findings, f => f.Rule == CommonAssessmentRules.ValidationOff);
+    }
+
+    [Fact]
     public async Task AssessAsync_MissingSource_IsBlockedBySourceMissing()
     {
         var report = await _scenario.Provider.AssessAsync(_scenario.Endpoints());
@@ -47,14 +62,15 @@ public sealed class SqliteAssessmentTests : IDisposable
     }
 
     [Fact]
-    public async Task AssessAsync_VirtualTable_IsBlocking()
+    public async Task AssessAsync_FullTextTable_MovesAndDoesNotBlock()
     {
         _scenario.BuildSource(new SocialMediaSource().With("CREATE VIRTUAL TABLE post_search USING fts5 (body)"));
 
         var report = await _scenario.Provider.AssessAsync(_scenario.Endpoints());
 
         var finding = Assert.Single(report.Findings, f => f.Rule == SqliteAssessmentRules.VirtualTable);
-        Assert.Equal((FindingSeverity.Blocking, "post_search"), (finding.Severity, finding.Object));
+        Assert.Equal((FindingSeverity.Information, "post_search"), (finding.Severity, finding.Object));
+        Assert.False(report.IsBlocked);
     }
 
     [Fact]

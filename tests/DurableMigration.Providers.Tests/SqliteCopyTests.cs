@@ -49,9 +49,9 @@ public sealed class SqliteCopyTests : IDisposable
     }
 
     [Fact]
-    public async Task CopySchemaAsync_SourceWithAVirtualTable_RefusesNonRetriably()
+    public async Task CopySchemaAsync_SourceWithAVirtualTableOfAMissingModule_RefusesNonRetriably()
     {
-        _scenario.BuildSource(new SocialMediaSource().With("CREATE VIRTUAL TABLE post_search USING fts5 (body)"));
+        _scenario.BuildSource(new SocialMediaSource().With("PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES ('table', 'spatial', 'spatial', 0, 'CREATE VIRTUAL TABLE spatial USING nosuchmodule (a)'); PRAGMA writable_schema = OFF;"));
 
         await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => _scenario.Provider.CopySchemaAsync(_scenario.Endpoints()));
     }
@@ -66,7 +66,7 @@ public sealed class SqliteCopyTests : IDisposable
 
         Assert.True(report.Passed, string.Join("; ", report.Tables.Where(t => !t.Matches).Select(t => t.Table).Concat(report.MissingInTarget)));
         Assert.Equal(Db.Objects(_scenario.SourcePath, "index"), Db.Objects(_scenario.TargetPath, "index"));
-        Assert.Equal(Db.Objects(_scenario.SourcePath, "trigger"), Db.Objects(_scenario.TargetPath, "trigger"));
+        Assert.Equal(Db.Objects(_scenario.SourcePath, "trigger").Where(t => !t.StartsWith("dmig_capture_", StringComparison.Ordinal)), Db.Objects(_scenario.TargetPath, "trigger")); // the copy left its change capture on the source
         Assert.Equal(Db.Objects(_scenario.SourcePath, "view"), Db.Objects(_scenario.TargetPath, "view"));
         Assert.Equal(SocialMediaSource.Tables, result.Tables.Select(t => t.Table));
         Assert.Equal(result.Tables.Sum(t => t.Rows), result.Rows);

@@ -152,6 +152,46 @@ public sealed class SqliteValidationTests : IDisposable
         Assert.True(report.Passed);
     }
 
+    [Fact]
+    public async Task ValidateAsync_BothChecksOff_SaysNothingWasCompared()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "DELETE FROM activity_log WHERE rowid = 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), new ValidationOptions(RowCounts: false, Checksums: false));
+
+        Assert.False(report.Validated);
+        Assert.Equal(0, report.ComparedTables);
+        Assert.StartsWith("not validated:", report.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, false, "passed: compared 5 table(s) (row counts)")]
+    [InlineData(false, true, "passed: compared 5 table(s) (row counts, checksums)")]
+    [InlineData(true, true, "passed: compared 5 table(s) (row counts, checksums)")]
+    public async Task ValidateAsync_SaysWhatItCompared(bool rowCounts, bool checksums, string summary)
+    {
+        await MigratedAsync();
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), new ValidationOptions(rowCounts, checksums));
+
+        Assert.True(report.Validated);
+        Assert.Equal(5, report.ComparedTables);
+        Assert.Equal(checksums, report.ComparedChecksums);
+        Assert.Equal(summary, report.Summary);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_Mismatch_SummaryNamesTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "DELETE FROM activity_log WHERE rowid = 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.Equal("FAILED: activity_log", report.Summary);
+    }
+
     private async Task MigratedAsync()
     {
         _scenario.BuildSource();

@@ -24,6 +24,7 @@ internal sealed class CopyProgressTracker : IDisposable
     private long _nextReport;
     private long _bytes;
     private int _table = -1;
+    private bool _counting;
     private string _tableName = string.Empty;
 
     /// <summary>Initializes the tracker and installs the update hook on <paramref name="connection"/>.</summary>
@@ -56,9 +57,13 @@ internal sealed class CopyProgressTracker : IDisposable
     public Exception? Failure { get; private set; }
 
     /// <summary>Starts counting table <paramref name="index"/>.</summary>
-    public void BeginTable(int index, string name)
+    /// <param name="index">The table's position in the expected counts.</param>
+    /// <param name="name">The table's name, for the reports.</param>
+    /// <param name="countRows">Whether rows the hook sees are the table's rows (not for virtual tables, whose modules write shadow rows).</param>
+    public void BeginTable(int index, string name, bool countRows = true)
     {
         _table = index;
+        _counting = countRows;
         _tableName = name;
         _inTable = 0;
         _nextReport = _batchRows;
@@ -85,7 +90,7 @@ internal sealed class CopyProgressTracker : IDisposable
 
     private void OnRowChanged(object userData, int operation, utf8z database, utf8z table, long rowid)
     {
-        if (_table < 0 || ++_inTable < _nextReport)
+        if (_table < 0 || !_counting || ++_inTable < _nextReport)
         {
             return;
         }

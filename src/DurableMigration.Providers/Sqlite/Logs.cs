@@ -28,4 +28,22 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Dropped the target of {Database} ({TargetFile})")]
     public static partial void TargetDropped(ILogger logger, string database, string targetFile);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Integrity check of {Database}: {Problem}")]
+    public static partial void IntegrityProblem(ILogger logger, string database, string problem);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Recording changes to the source of {Database} from now on: capture triggers on {Tables} table(s)")]
+    public static partial void CaptureInstalled(ILogger logger, string database, int tables);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Cannot record changes to the source of {Database} ({Reason}); a change sync will copy everything again")]
+    public static partial void CaptureUnavailable(ILogger logger, string database, string reason);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Removed the change capture from the source of {Database}")]
+    public static partial void CaptureRemoved(ILogger logger, string database);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Synced {Database}: {Changed} changed row(s), {Written} written, {Deleted} deleted, final {Final}, in {ElapsedMs} ms")]
+    public static partial void ChangesSynced(ILogger logger, string database, long changed, long written, long deleted, bool final, long elapsedMs);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Change sync of {Database} copies everything again: {Reason}")]
+    public static partial void SyncCopiesAgain(ILogger logger, string database, string reason);
 }

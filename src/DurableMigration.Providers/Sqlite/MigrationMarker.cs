@@ -26,7 +26,9 @@ internal enum TargetKind
 /// <param name="Kind">What the path holds.</param>
 /// <param name="State">The marker's state, when <see cref="TargetKind.Marked"/> and readable.</param>
 /// <param name="Fingerprint">The plan fingerprint the marker recorded.</param>
-internal sealed record TargetInspection(TargetKind Kind, string? State = null, string? Fingerprint = null)
+/// <param name="Capture">The id of the source's change capture the copy began with (<see cref="MigrationMarker.NothingToCapture"/> when the source was read-only), if any.</param>
+/// <param name="SyncedSeq">The last change of that capture already applied to the target.</param>
+internal sealed record TargetInspection(TargetKind Kind, string? State = null, string? Fingerprint = null, string? Capture = null, long SyncedSeq = 0)
 {
     /// <summary>Gets a value indicating whether this provider may delete and rebuild the target.</summary>
     public bool MayReplace => Kind is TargetKind.Absent or TargetKind.Empty or TargetKind.Marked;
@@ -49,13 +51,16 @@ internal static class MigrationMarker
     /// <summary>Rows, indexes and triggers are all in place.</summary>
     public const string Copied = "copied";
 
+    /// <summary>The capture id of a target that needs no change sync: it was copied from (or last synced with) a read-only source.</summary>
+    public const string NothingToCapture = "read-only";
+
     /// <summary>Creates the marker table with its single row.</summary>
     public static void Create(SqliteConnection connection, string database, string sourceFile, string fingerprint, DateTimeOffset now)
     {
-        Sql.Execute(connection, $"CREATE TABLE {Sql.Quote(SqliteSchema.MarkerTable)} (database TEXT NOT NULL, source_file TEXT NOT NULL, state TEXT NOT NULL, plan TEXT NOT NULL, updated_at TEXT NOT NULL)");
+        Sql.Execute(connection, $"CREATE TABLE {Sql.Quote(SqliteSchema.MarkerTable)} (database TEXT NOT NULL, source_file TEXT NOT NULL, state TEXT NOT NULL, plan TEXT NOT NULL, updated_at TEXT NOT NULL, capture TEXT, synced_seq INTEGER NOT NULL DEFAULT 0)");
         Sql.Execute(
             connection,
-            $"INSERT INTO {Sql.Quote(SqliteSchema.MarkerTable)} VALUES ($database, $source, $state, $plan, $at)",
+            $"INSERT INTO {Sql.Quote(SqliteSchema.MarkerTable)} (database, source_file, state, plan, updated_at) VALUES ($database, $source, $state, $plan, $at)",
             ("$database", database),
             ("$source", sourceFile),
             ("$state", SchemaCopied),
@@ -66,6 +71,10 @@ internal static class MigrationMarker
     /// <summary>Records how far the copy got.</summary>
     public static void SetState(SqliteConnection connection, string state, DateTimeOffset now) =>
         Sql.Execute(connection, $"UPDATE main.{Sql.Quote(SqliteSchema.MarkerTable)} SET state = $state, updated_at = $at", ("$state", state), ("$at", Timestamp(now)));
+
+    /// <summary>Records which change capture of the source the target follows, and the last change applied.</summary>
+    public static void SetCapture(SqliteConnection connection, string? capture, long syncedSeq, DateTimeOffset now) =>
+        Sql.Execute(connection, $"UPDATE main.{Sql.Quote(SqliteSchema.MarkerTable)} SET capture = $capture, synced_seq = $seq, updated_at = $at", ("$capture", capture), ("$seq", syncedSeq), ("$at", Timestamp(now)));
 
     /// <summary>Looks at the target file; it changes nothing, except that SQLite rolls back a hot journal a crashed write left.</summary>
     public static TargetInspection Inspect(SqliteFile target)
@@ -107,19 +116,18 @@ internal static class MigrationMarker
             return false;
         }
 
-        using var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadOnly));
-        connection.Open();
-        var withRows = plan.Tables.FirstOrDefault(t => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(t.Name)} LIMIT 1") is not null);
+        using var connection = target.Open(SqliteOpenMode.ReadOnly);
+        var withRows = plan.Tables.Select(t => t.Name).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(v => v.Name))
+            .FirstOrDefault(name => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(name)} LIMIT 1") is not null);
         reason = withRows is null ? string.Empty : "rows already present";
         return withRows is null;
     }
 
     private static TargetInspection Inspect(SqliteFile target, SqliteOpenMode mode)
     {
-        using var connection = new SqliteConnection(target.ConnectionString(mode));
+        using var connection = target.Open(mode);
         try
         {
-            connection.Open();
             var schema = SqliteSchema.Read(connection, "main");
             if (!schema.HasMarker)
             {
@@ -128,8 +136,10 @@ internal static class MigrationMarker
 
             try
             {
-                var row = Sql.Query(connection, $"SELECT state, plan FROM {Sql.Quote(SqliteSchema.MarkerTable)} LIMIT 1", r => (State: r.GetString(0), Plan: r.GetString(1)));
-                return row.Count == 0 ? new TargetInspection(TargetKind.Marked) : new TargetInspection(TargetKind.Marked, row[0].State, row[0].Plan);
+                bool hasCapture = Sql.Int64(connection, "SELECT count(*) FROM pragma_table_info($table) WHERE name = 'capture'", ("$table", SqliteSchema.MarkerTable)) > 0;
+                string columns = hasCapture ? "state, plan, capture, synced_seq" : "state, plan, NULL, 0"; // a marker written before change capture
+                var row = Sql.Query(connection, $"SELECT {columns} FROM {Sql.Quote(SqliteSchema.MarkerTable)} LIMIT 1", r => new TargetInspection(TargetKind.Marked, r.GetString(0), r.GetString(1), r.NullableString(2), r.GetInt64(3)));
+                return row.Count == 0 ? new TargetInspection(TargetKind.Marked) : row[0];
             }
             catch (SqliteException ex) when (SqliteErrors.IsUnreadable(ex) || ex.SqliteErrorCode == SqliteErrors.Error)
             {

@@ -18,6 +18,15 @@ public static class SqliteAssessmentRules
     /// <summary>Blocking: the target file exists and holds data this tool did not write (or is not a SQLite database).</summary>
     public const string TargetNotEmpty = "sqlite.target-not-empty";
 
+    /// <summary>Blocking: the target file's folder does not exist (information when the provider's <c>CreateTargetDirectory</c> option is set).</summary>
+    public const string TargetDirectoryMissing = "sqlite.target-directory-missing";
+
+    /// <summary>Blocking: no file can be created in the target file's folder.</summary>
+    public const string TargetNotWritable = "sqlite.target-not-writable";
+
+    /// <summary>Blocking: the target's file system has less free space than the source's size plus 10% and 16 MiB.</summary>
+    public const string TargetDiskSpace = "sqlite.target-disk-space";
+
     /// <summary>Blocking: source and target name the same file.</summary>
     public const string SameFile = "sqlite.same-file";
 

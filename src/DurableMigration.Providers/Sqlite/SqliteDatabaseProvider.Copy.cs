@@ -74,15 +74,29 @@ public sealed partial class SqliteDatabaseProvider
                 : $"Database '{job.Database}': the target file '{target.FileName}' holds tables DurableMigration did not write; refusing to replace it. Choose an empty target or remove the file.");
         }
 
-        target.Delete();
         if (Path.GetDirectoryName(target.Path) is { Length: > 0 } folder)
         {
-            Directory.CreateDirectory(folder);
+            if (!Directory.Exists(folder))
+            {
+                if (!_options.CreateTargetDirectory)
+                {
+                    throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': schema copy failed: the folder of the target file '{target.FileName}' does not exist. Create it, or correct the target connection; the provider creates folders only when its CreateTargetDirectory option is set.");
+                }
+
+                Directory.CreateDirectory(folder);
+            }
+
+            if (!CanCreateFileIn(folder, job.Redaction, out string reason))
+            {
+                throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': schema copy failed: cannot create the target file '{target.FileName}': its folder is not writable ({reason}). Fix its permissions or choose another target.");
+            }
         }
 
-        using (var connection = new SqliteConnection(target.ConnectionString(SqliteOpenMode.ReadWriteCreate)))
+        job.Writing(target);
+        target.Delete();
+
+        using (var connection = target.Open(SqliteOpenMode.ReadWriteCreate))
         {
-            connection.Open();
 
             // Page size, auto-vacuum and encoding only take effect before the first table exists; ATTACH also
             // needs the source's encoding.
@@ -91,6 +105,12 @@ public sealed partial class SqliteDatabaseProvider
             {
                 MigrationMarker.Create(connection, job.Database, job.Source.FileName, plan.Fingerprint, _timeProvider.GetUtcNow());
                 foreach (var table in plan.Tables)
+                {
+                    Sql.Execute(connection, table.Sql);
+                }
+
+                // After the tables: FTS4 reads its content table's columns when it declares none. Creating one creates its shadow tables.
+                foreach (var table in plan.VirtualTables)
                 {
                     Sql.Execute(connection, table.Sql);
                 }
@@ -104,8 +124,8 @@ public sealed partial class SqliteDatabaseProvider
             });
         }
 
-        Logs.SchemaCopied(_logger, job.Database, target.FileName, plan.Tables.Count, plan.Views.Count);
-        return new SchemaCopyResult(plan.Tables.Count, plan.Indexes.Count, plan.Views.Count, plan.Triggers.Count);
+        Logs.SchemaCopied(_logger, job.Database, target.FileName, plan.Tables.Count + plan.VirtualTables.Count, plan.Views.Count);
+        return new SchemaCopyResult(plan.Tables.Count + plan.VirtualTables.Count, plan.Indexes.Count, plan.Views.Count, plan.Triggers.Count);
     }
 
     private async Task<DataCopyResult> CopyDataCoreAsync(Job job, IProgress<CopyProgress> progress)
@@ -121,10 +141,11 @@ public sealed partial class SqliteDatabaseProvider
         }
 
         job.CancellationToken.ThrowIfCancellationRequested();
+        string? capture = PrepareCapture(job, schema, plan);
         var flush = new BackgroundFlush(target.Path);
         try
         {
-            return CopyRows(job, schema, plan, progress);
+            return CopyRows(job, schema, plan, progress, capture);
         }
         finally
         {
@@ -133,13 +154,13 @@ public sealed partial class SqliteDatabaseProvider
         }
     }
 
-    private DataCopyResult CopyRows(Job job, SqliteSchema schema, MigrationPlan plan, IProgress<CopyProgress> progress)
+    private DataCopyResult CopyRows(Job job, SqliteSchema schema, MigrationPlan plan, IProgress<CopyProgress> progress, string? capture)
     {
         var cancellationToken = job.CancellationToken;
         var target = job.Target;
         var stopwatch = Stopwatch.StartNew();
-        using var connection = new SqliteConnection(target.UriConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        job.Writing(target);
+        using var connection = target.Open(SqliteOpenMode.ReadWrite, byUri: true);
 
         // e_sqlite3 turns foreign keys on by default: with them on, SQLite would check every copied row and skip the
         // transfer optimization, and rows of a table whose parent stays behind could not be copied at all.
@@ -165,7 +186,9 @@ public sealed partial class SqliteDatabaseProvider
         }
 
         var tables = attached.Tables;
-        var expected = tables.Select(t => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(t.Name)}")).ToArray();
+        var virtualTables = attached.VirtualTables;
+        var expected = tables.Select(t => t.Name).Concat(virtualTables.Where(v => v.HasContent).Select(v => v.Name))
+            .Select(name => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(name)}")).ToArray();
         long baseline = PageBytes(connection);
         var results = new List<TableCopyResult>(tables.Count);
         long bytes;
@@ -179,7 +202,9 @@ public sealed partial class SqliteDatabaseProvider
                 long rows = 0;
                 try
                 {
+                    job.Reading(job.Source); // the target is this connection's alone; a lock that stops the copy is the source's
                     Sql.InTransaction(connection, () => rows = Sql.Execute(connection, CopyStatement(table)));
+                    job.Writing(target);
                 }
                 catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Interrupt && tracker.Failure is { } failure)
                 {
@@ -193,6 +218,21 @@ public sealed partial class SqliteDatabaseProvider
                     rows = Sql.Int64(connection, $"SELECT count(*) FROM main.{Sql.Quote(table.Name)}");
                 }
 
+                results.Add(new TableCopyResult(table.Name, rows));
+                tracker.EndTable(rows, PageBytes(connection) - baseline);
+            }
+
+            // Virtual tables after the ordinary ones (an FTS index is rebuilt from its content table) and before the
+            // triggers. Their modules write shadow rows of their own, so progress comes at the end of each.
+            int index = tables.Count;
+            foreach (var table in virtualTables.Where(v => v.HasContent))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                tracker.BeginTable(index++, table.Name, countRows: false);
+                long rows = 0;
+                job.Reading(job.Source);
+                Sql.InTransaction(connection, () => rows = FillVirtualTable(connection, table));
+                job.Writing(target);
                 results.Add(new TableCopyResult(table.Name, rows));
                 tracker.EndTable(rows, PageBytes(connection) - baseline);
             }
@@ -214,6 +254,7 @@ public sealed partial class SqliteDatabaseProvider
         // fsync also flushes every page the load wrote without one; in WAL mode the checkpoint syncs the file.
         bool wal = string.Equals(schema.JournalMode, "wal", StringComparison.OrdinalIgnoreCase);
         Sql.Execute(connection, $"PRAGMA main.journal_mode = {(wal ? "WAL" : "DELETE")}; PRAGMA main.synchronous = FULL");
+        MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
         MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
         if (wal)
         {
@@ -247,6 +288,39 @@ public sealed partial class SqliteDatabaseProvider
         string list = string.Join(", ", columns);
         string order = table.RowidName is { } key ? $" ORDER BY {key}" : string.Empty;
         return $"INSERT INTO main.{name} ({list}) SELECT {list} FROM src.{name}{order}";
+    }
+
+    /// <summary>Fills a freshly created virtual table of the target (<c>main</c>) from the attached source (<c>src</c>); returns its rows.</summary>
+    private static long FillVirtualTable(SqliteConnection connection, SqliteVirtualTable table)
+    {
+        string name = Sql.Quote(table.Name);
+        string columns = string.Join(", ", table.Columns.Select(Sql.Quote));
+        switch (table.Kind)
+        {
+            case VirtualTableKind.FullTextWithContent:
+                Sql.Execute(connection, $"INSERT INTO main.{name} (rowid, {columns}) SELECT rowid, {columns} FROM src.{name}");
+                break;
+            case VirtualTableKind.FullTextExternalContent:
+                Sql.Execute(connection, $"INSERT INTO main.{name} ({name}) VALUES ('rebuild')");
+                break;
+            case VirtualTableKind.FullTextContentless:
+                // No documents to index again: the index itself moves, shadow table by shadow table, as VACUUM would move it.
+                foreach (string shadow in table.ShadowTables.Select(Sql.Quote))
+                {
+                    Sql.Execute(connection, $"DELETE FROM main.{shadow}; INSERT INTO main.{shadow} SELECT * FROM src.{shadow}");
+                }
+
+                break;
+            case VirtualTableKind.Rows when table.Module == "geopoly":
+                Sql.Execute(connection, $"INSERT INTO main.{name} (rowid, {columns}) SELECT rowid, {columns} FROM src.{name}");
+                break;
+            case VirtualTableKind.Rows:
+                // R*Tree's first column is its rowid.
+                Sql.Execute(connection, $"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM src.{name}");
+                break;
+        }
+
+        return Sql.Int64(connection, $"SELECT count(*) FROM main.{name}");
     }
 
     private static void CopyCountersAndStatistics(SqliteConnection connection, SqliteSchema schema, IReadOnlyList<SqliteTable> tables)

@@ -19,14 +19,20 @@ public sealed partial class SqliteDatabaseProvider
         RunAsync(endpoints, "making the source read-only", job => Task.FromResult(MakeReadOnly(job)), cancellationToken);
 
     /// <inheritdoc/>
-    /// <remarks>Drops every <c>dmig_readonly_*</c> trigger of the source. Idempotent: a source without them is left as it is.</remarks>
+    /// <remarks>
+    /// Drops every <c>dmig_readonly_*</c> trigger of the source, and the change capture (<c>dmig_capture_*</c> triggers and
+    /// <c>_dmig_changes</c>) if the copy left one, so the source ends as it was. The target's marker forgets which capture
+    /// it followed: writes to the source from now on are not recorded, so a later change sync copies everything again.
+    /// Idempotent: a source without them is left as it is.
+    /// </remarks>
     public Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         RunAsync(endpoints, "making the source writable", job => Task.FromResult(MakeWritable(job)), cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Deletes the target file and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>. Idempotent: a missing target is
-    /// fine. Refuses (non-retriably) to delete the source, or a file that holds data DurableMigration did not write.
+    /// Deletes the target file and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>, and drops the source's change
+    /// capture if the copy left one. Idempotent: a missing target is fine. Refuses (non-retriably) to delete the source,
+    /// or a file that holds data DurableMigration did not write.
     /// </remarks>
     public Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         RunAsync(endpoints, "dropping the target", job => Task.FromResult(DropTarget(job)), cancellationToken);
@@ -34,8 +40,8 @@ public sealed partial class SqliteDatabaseProvider
     private bool MakeReadOnly(Job job)
     {
         var source = RequireSource(job);
-        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        job.Writing(source);
+        using var connection = source.Open(SqliteOpenMode.ReadWrite);
         int created = 0;
         var tables = new List<string>();
         Sql.InTransaction(
@@ -46,7 +52,7 @@ public sealed partial class SqliteDatabaseProvider
                 tables = Sql.Query(
                     connection,
                     "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow') ORDER BY name",
-                    r => r.GetString(0)).Where(n => !SqliteSchema.IsInternal(n)).ToList();
+                    r => r.GetString(0)).Where(n => !SqliteSchema.IsInternal(n) && !SqliteSchema.IsOwnTable(n)).ToList();
                 var existing = Sql.Query(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger'", r => r.GetString(0))
                     .ToHashSet(StringComparer.OrdinalIgnoreCase);
                 foreach (string table in tables)
@@ -72,8 +78,14 @@ public sealed partial class SqliteDatabaseProvider
     private bool MakeWritable(Job job)
     {
         var source = RequireSource(job);
-        using var connection = new SqliteConnection(source.ConnectionString(SqliteOpenMode.ReadWrite));
-        connection.Open();
+        ForgetCapture(job);
+        job.Writing(source);
+        using var connection = source.Open(SqliteOpenMode.ReadWrite);
+        if (ChangeCapture.Remove(connection))
+        {
+            Logs.CaptureRemoved(_logger, job.Database);
+        }
+
         int dropped = 0;
         Sql.InTransaction(
             connection,
@@ -108,8 +120,22 @@ public sealed partial class SqliteDatabaseProvider
             throw new PermanentDatabaseProviderException(job.Database, $"Database '{job.Database}': the target file '{target.FileName}' holds data DurableMigration did not write; refusing to delete it.");
         }
 
+        RemoveCapture(job);
         target.Delete();
         Logs.TargetDropped(_logger, job.Database, target.FileName);
         return true;
+    }
+
+    /// <summary>Makes the target's marker forget the change capture it follows, so that a later change sync copies everything again.</summary>
+    private void ForgetCapture(Job job)
+    {
+        if (SqliteFile.TryParse(job.Endpoints.TargetConnection) is null || job.Target.IsSameFileAs(job.Source) || MigrationMarker.Inspect(job.Target) is not { Kind: TargetKind.Marked, Capture: not null })
+        {
+            return;
+        }
+
+        job.Writing(job.Target);
+        using var connection = job.Target.Open(SqliteOpenMode.ReadWrite);
+        MigrationMarker.SetCapture(connection, null, 0, _timeProvider.GetUtcNow());
     }
 }

@@ -20,7 +20,12 @@ internal static class SqliteErrors
     /// <summary>SQLITE_NOTADB.</summary>
     public const int NotADatabase = 26;
 
-    private const int Busy = 5;
+    /// <summary>SQLITE_BUSY: another connection holds a lock this one needs.</summary>
+    public const int Busy = 5;
+
+    /// <summary>SQLITE_CANTOPEN: the file cannot be opened or created.</summary>
+    public const int CannotOpen = 14;
+
     private const int Locked = 6;
     private const int NoMemory = 7;
     private const int IoError = 10;
@@ -32,7 +37,8 @@ internal static class SqliteErrors
 
     /// <summary>Translates <paramref name="exception"/>, raised while <paramref name="operation"/> ran, into what the caller should see.</summary>
     /// <returns>The exception to throw: provider exceptions and cancellations unchanged, SQLite and I/O failures wrapped with secrets removed.</returns>
-    public static Exception Translate(Exception exception, string database, string operation, Redaction redaction, CancellationToken cancellationToken)
+    /// <remarks>Messages are one line: SQLite's own text is kept whole, with line breaks turned into spaces.</remarks>
+    public static Exception Translate(Exception exception, string database, string operation, Redaction redaction, CancellationToken cancellationToken, LockScope? lockScope = null)
     {
         switch (exception)
         {
@@ -40,9 +46,15 @@ internal static class SqliteErrors
                 return exception;
             case SqliteException { SqliteErrorCode: Interrupt } when cancellationToken.IsCancellationRequested:
                 return new OperationCanceledException(cancellationToken);
+            case SqliteException { SqliteErrorCode: Busy or Locked } busy:
+            {
+                string detail = OneLine(redaction.Apply(busy.Message, out bool redacted));
+                return LockError(database, operation, lockScope, detail, redacted ? null : busy);
+            }
+
             case SqliteException sqlite:
             {
-                string detail = redaction.Apply(sqlite.Message, out bool redacted);
+                string detail = OneLine(redaction.Apply(sqlite.Message, out bool redacted));
                 string message = $"Database '{database}': {operation} failed: {detail}";
                 var inner = redacted ? null : sqlite;
                 bool transient = sqlite.SqliteErrorCode is Busy or Locked or NoMemory or IoError or Full or Protocol;
@@ -53,13 +65,13 @@ internal static class SqliteErrors
 
             case UnauthorizedAccessException access:
             {
-                string detail = redaction.Apply(access.Message, out bool redacted);
+                string detail = OneLine(redaction.Apply(access.Message, out bool redacted));
                 return new PermanentDatabaseProviderException(database, $"Database '{database}': {operation} failed: {detail}", redacted ? null : access);
             }
 
             case IOException io:
             {
-                string detail = redaction.Apply(io.Message, out bool redacted);
+                string detail = OneLine(redaction.Apply(io.Message, out bool redacted));
                 return new DatabaseProviderException(database, $"Database '{database}': {operation} failed: {detail}", redacted ? null : io);
             }
 
@@ -68,12 +80,64 @@ internal static class SqliteErrors
         }
     }
 
+    /// <summary>Returns <paramref name="text"/> on one line: line breaks become spaces.</summary>
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>Describes a lock another connection kept past the lock timeout: which file, which lock, who likely holds it, what to do.</summary>
+    public static DatabaseLockedException LockError(string database, string operation, LockScope? scope, string detail, Exception? inner)
+    {
+        if (scope is null)
+        {
+            return new DatabaseLockedException(database, $"Database '{database}': {operation} failed: a database file is locked by another connection ({detail}). Retry when that connection has committed or closed; the step is retryable.", "unknown", inner);
+        }
+
+        var (lockName, holder) = Diagnose(scope);
+        string seconds = scope.File.LockTimeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        string message = $"Database '{database}': {operation} failed: the {scope.Role} file '{scope.File.FileName}' is locked: another connection holds the {lockName} lock ({holder}) and kept it for more than {seconds} s. "
+            + $"Retry when that connection has committed or closed; the step is retryable ({detail}).";
+        return new DatabaseLockedException(database, message, lockName, inner);
+    }
+
+    /// <summary>Names the lock that blocked an access, from what the access needed and the files beside the database.</summary>
+    /// <remarks>
+    /// Only file existence is looked at: opening the database file on a second descriptor and closing it would drop
+    /// this process's POSIX locks on it, SQLite's included. In rollback-journal mode a reader is blocked only by a
+    /// PENDING or EXCLUSIVE lock (a writer committing, or a connection in EXCLUSIVE locking mode), a writer also by
+    /// RESERVED (an open write transaction); in WAL mode a reader only by EXCLUSIVE locking mode, a writer by the WAL
+    /// write lock of an open write transaction.
+    /// </remarks>
+    private static (string Lock, string Holder) Diagnose(LockScope scope)
+    {
+        bool wal = File.Exists(scope.File.Path + "-wal");
+        bool journal = File.Exists(scope.File.Path + "-journal");
+        if (!scope.Write)
+        {
+            return wal
+                ? ("EXCLUSIVE", "a connection in EXCLUSIVE locking mode, or one recovering the write-ahead log")
+                : ("PENDING or EXCLUSIVE", journal
+                    ? "a write transaction that is committing or holds more changes than fit its cache: the rollback journal exists"
+                    : "a writer committing, or a connection in EXCLUSIVE locking mode");
+        }
+
+        return wal
+            ? ("WAL write", "an open write transaction on another connection")
+            : ("RESERVED", "an open write transaction on another connection" + (journal ? ": the rollback journal exists" : string.Empty));
+    }
+
     private static string Advice(int code) => code switch
     {
         Corrupt or NotADatabase => " The file is not a SQLite database or is corrupt; restore it from a backup.",
+        CannotOpen => " The file cannot be opened or created: check that its folder exists and is writable, and that the path names a file.",
+        ReadOnly => " The file or its folder is read-only.",
         _ => string.Empty,
     };
 }
+
+/// <summary>What a provider step was doing when a lock stopped it: which file, in which role, reading or writing.</summary>
+/// <param name="File">The file.</param>
+/// <param name="Role"><c>source</c> or <c>target</c>.</param>
+/// <param name="Write">Whether the step needed to write (a write lock) rather than read.</param>
+internal sealed record LockScope(SqliteFile File, string Role, bool Write);
 
 /// <summary>Replaces secrets (connection strings, full paths) in messages with what may be shown (a placeholder, a file name).</summary>
 internal sealed class Redaction

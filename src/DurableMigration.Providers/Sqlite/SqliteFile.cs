@@ -5,18 +5,30 @@ namespace DurableMigration.Providers.Sqlite;
 
 /// <summary>A SQLite database file named by a resolved connection string, and the connection strings this provider opens it with.</summary>
 /// <remarks>
+/// <para>
 /// Connections are built here rather than taken as given: pooling is always off, because a pooled handle would keep
 /// a deleted target alive (on Unix it would go on writing to the unlinked file) and keep files open after a step.
+/// </para>
+/// <para>
+/// Locks: every connection waits for a lock another connection holds through SQLite's own busy handler
+/// (<c>sqlite3_busy_timeout</c>: it polls after 1, 2, 5, 10 ... 100 ms) for at most the lock timeout, then fails with
+/// SQLITE_BUSY, which the provider reports as <see cref="DatabaseLockedException"/>. Microsoft.Data.Sqlite's own retry
+/// loop (150 ms sleeps until the command timeout) is cut to one second so that it adds nothing after the busy handler
+/// gave up: the connection string's <c>Default Timeout</c> is not used.
+/// </para>
 /// </remarks>
 internal sealed class SqliteFile
 {
-    private readonly int _defaultTimeoutSeconds;
+    private readonly TimeSpan _lockTimeout;
 
-    private SqliteFile(string path, int defaultTimeoutSeconds)
+    private SqliteFile(string path, TimeSpan lockTimeout)
     {
         Path = path;
-        _defaultTimeoutSeconds = defaultTimeoutSeconds;
+        _lockTimeout = lockTimeout;
     }
+
+    /// <summary>Gets how long a statement waits for a lock held by another connection.</summary>
+    public TimeSpan LockTimeout => _lockTimeout;
 
     /// <summary>Gets the file's full path: a secret like the connection string it came from; never put it in a message or a log.</summary>
     public string Path { get; }
@@ -60,7 +72,7 @@ internal sealed class SqliteFile
 
     /// <summary>Reads the database file out of a resolved connection string.</summary>
     /// <exception cref="PermanentDatabaseProviderException">The string is not a SQLite connection string naming a file.</exception>
-    public static SqliteFile Parse(string connectionString, string database, string role)
+    public static SqliteFile Parse(string connectionString, string database, string role, TimeSpan? lockTimeout = null)
     {
         SqliteConnectionStringBuilder builder;
         try
@@ -90,7 +102,7 @@ internal sealed class SqliteFile
             throw new PermanentDatabaseProviderException(database, $"Database '{database}': the {role} connection names an invalid file path.");
         }
 
-        return new SqliteFile(path, builder.DefaultTimeout);
+        return new SqliteFile(path, lockTimeout ?? TimeSpan.FromSeconds(4));
     }
 
     /// <summary>Reads the database file out of a resolved connection string, or returns <c>null</c> when it names none.</summary>
@@ -106,23 +118,30 @@ internal sealed class SqliteFile
         }
     }
 
-    /// <summary>Builds a connection string that opens the file by path in <paramref name="mode"/>.</summary>
-    public string ConnectionString(SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    /// <summary>Opens the file in <paramref name="mode"/>, waiting at most <see cref="LockTimeout"/> for another connection's lock.</summary>
+    /// <param name="mode">How to open it.</param>
+    /// <param name="byUri">Open it by URI, so that the connection accepts URI file names in ATTACH (<c>?mode=ro</c>).</param>
+    public SqliteConnection Open(SqliteOpenMode mode, bool byUri = false)
     {
-        DataSource = Path,
-        Mode = mode,
-        Pooling = false,
-        DefaultTimeout = _defaultTimeoutSeconds,
-    }.ToString();
-
-    /// <summary>Builds a connection string that opens the file by URI, so that the connection accepts URI file names in ATTACH.</summary>
-    public string UriConnectionString(SqliteOpenMode mode) => new SqliteConnectionStringBuilder
-    {
-        DataSource = Uri,
-        Mode = mode,
-        Pooling = false,
-        DefaultTimeout = _defaultTimeoutSeconds,
-    }.ToString();
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = byUri ? Uri : Path,
+            Mode = mode,
+            Pooling = false,
+            DefaultTimeout = 1,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)Math.Clamp(_lockTimeout.TotalMilliseconds, 0, int.MaxValue));
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Tells whether this file and <paramref name="other"/> are the same file.</summary>
     public bool IsSameFileAs(SqliteFile other) =>

@@ -5,4 +5,20 @@ public sealed class SqliteProviderOptions
 {
     /// <summary>Gets or sets how many rows the data copy moves between two progress reports (default 50,000).</summary>
     public int ProgressBatchRows { get; set; } = 50_000;
+
+    /// <summary>
+    /// Gets or sets how long one statement waits for a lock another connection holds before the provider gives up
+    /// with a <see cref="DatabaseLockedException"/> naming the lock (default 4 s). The connection string's
+    /// <c>Default Timeout</c> is not used.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the schema copy creates a missing target folder (default <c>false</c>:
+    /// assessment reports it as blocking and the copy refuses, so a mistyped path does not silently create folders).
+    /// </summary>
+    public bool CreateTargetDirectory { get; set; }
+
+    /// <summary>Gets or sets the free-space probe of a folder, for tests; <c>null</c> asks the file system.</summary>
+    internal Func<string, long>? FreeSpaceProbe { get; set; }
 }

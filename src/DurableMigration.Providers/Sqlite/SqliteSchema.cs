@@ -37,6 +37,59 @@ internal sealed record SqliteTable(
     public bool HasGeneratedColumns => Columns.Any(c => c.Hidden != 0);
 }
 
+/// <summary>How the content of a virtual table reaches the target.</summary>
+internal enum VirtualTableKind
+{
+    /// <summary>FTS3/4/5 storing its own documents: re-created, then its rows inserted (the module indexes them).</summary>
+    FullTextWithContent,
+
+    /// <summary>FTS4/5 over a content table (<c>content=</c>): re-created after that table, then <c>INSERT INTO t(t) VALUES('rebuild')</c>.</summary>
+    FullTextExternalContent,
+
+    /// <summary>FTS4/5 without stored documents (<c>content=''</c>): nothing to re-insert, so its shadow tables are copied as they are.</summary>
+    FullTextContentless,
+
+    /// <summary>R*Tree and Geopoly: re-created, then its rows inserted.</summary>
+    Rows,
+
+    /// <summary>Read-only views over another virtual table (fts4aux, fts5vocab, fts3tokenize): re-created, no rows of its own.</summary>
+    Derived,
+
+    /// <summary>A module this provider has no strategy for.</summary>
+    Unknown,
+}
+
+/// <summary>A virtual table of a SQLite schema.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Sql">Its CREATE VIRTUAL TABLE statement.</param>
+/// <param name="Module">The module name, lower case (<c>fts5</c>, <c>rtree</c>, ...).</param>
+/// <param name="Kind">How its content moves.</param>
+/// <param name="ContentTable">The content table of an external-content FTS table.</param>
+/// <param name="Columns">Its declared (not hidden) columns; empty when its module is missing.</param>
+/// <param name="ShadowTables">The shadow tables its module keeps (<c>name_data</c>, <c>name_node</c>, ...).</param>
+internal sealed record SqliteVirtualTable(string Name, string Sql, string Module, VirtualTableKind Kind, string? ContentTable, IReadOnlyList<string> Columns, IReadOnlyList<string> ShadowTables)
+{
+    /// <summary>Gets a value indicating whether it holds rows to copy and compare (everything but derived and unknown modules).</summary>
+    public bool HasContent => Kind is not (VirtualTableKind.Derived or VirtualTableKind.Unknown);
+
+    /// <summary>
+    /// Gets the shadow table its module writes once per row changed, and only then (<c>_docsize</c> or <c>_content</c>
+    /// of FTS, <c>_rowid</c> of R*Tree and Geopoly): where change capture watches the virtual table, or <c>null</c>.
+    /// </summary>
+    /// <remarks>
+    /// Never a shadow table the module writes while flushing its buffered terms (FTS <c>_data</c>, <c>_idx</c>,
+    /// <c>_segments</c>, <c>_segdir</c>): a trigger there opens a statement savepoint, which makes the module flush
+    /// again, which fires the trigger again, until the stack overflows.
+    /// </remarks>
+    public string? ChangeShadow => HasContent
+        ? new[] { "_docsize", "_content", "_rowid" }.Select(suffix => Name + suffix).FirstOrDefault(n => ShadowTables.Contains(n, StringComparer.OrdinalIgnoreCase))
+        : null;
+
+    /// <summary>Gets the statement that reads its content for validation: the rowid and every declared column.</summary>
+    public string ContentSelect(string schema) =>
+        $"SELECT rowid{string.Concat(Columns.Select(c => ", " + Providers.Sqlite.Sql.Quote(c)))} FROM {Providers.Sqlite.Sql.Quote(schema)}.{Providers.Sqlite.Sql.Quote(Name)}";
+}
+
 /// <summary>An index, view or trigger of a SQLite schema.</summary>
 /// <param name="Type"><c>index</c>, <c>view</c> or <c>trigger</c>.</param>
 /// <param name="Name">Its name.</param>
@@ -50,6 +103,12 @@ internal sealed class SqliteSchema
     /// <summary>The table that marks a target written by this provider.</summary>
     public const string MarkerTable = "_dmig_migration";
 
+    /// <summary>The table of a source's change capture: which rows changed since the data copy began.</summary>
+    public const string ChangesTable = "_dmig_changes";
+
+    /// <summary>The name prefix of the change-capture triggers of a source.</summary>
+    public const string CaptureTriggerPrefix = "dmig_capture_";
+
     /// <summary>The name prefix of the triggers that make a source read-only.</summary>
     public const string ReadOnlyTriggerPrefix = "dmig_readonly_";
 
@@ -58,8 +117,8 @@ internal sealed class SqliteSchema
     /// <summary>Gets the ordinary user tables in creation order (no <c>sqlite_</c> tables, no marker table).</summary>
     public required IReadOnlyList<SqliteTable> Tables { get; init; }
 
-    /// <summary>Gets the virtual tables' names.</summary>
-    public required IReadOnlyList<string> VirtualTables { get; init; }
+    /// <summary>Gets the virtual tables in creation order.</summary>
+    public required IReadOnlyList<SqliteVirtualTable> VirtualTables { get; init; }
 
     /// <summary>Gets the views in creation order.</summary>
     public required IReadOnlyList<SqliteObject> Views { get; init; }
@@ -72,6 +131,12 @@ internal sealed class SqliteSchema
 
     /// <summary>Gets the names of this provider's read-only triggers.</summary>
     public required IReadOnlyList<string> ReadOnlyTriggers { get; init; }
+
+    /// <summary>Gets the names of this provider's change-capture triggers.</summary>
+    public required IReadOnlyList<string> CaptureTriggers { get; init; }
+
+    /// <summary>Gets a value indicating whether the schema holds the change-capture table.</summary>
+    public required bool HasChangesTable { get; init; }
 
     /// <summary>Gets a value indicating whether the schema holds the marker table.</summary>
     public required bool HasMarker { get; init; }
@@ -126,15 +191,16 @@ internal sealed class SqliteSchema
             ("$schema", schema)).ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
         var tables = new List<SqliteTable>();
-        var virtualTables = new List<string>();
+        var virtualTables = new List<SqliteVirtualTable>();
+        var shadows = kinds.Values.Where(k => k.Type == "shadow").Select(k => k.Name).ToList();
         foreach (var entry in entries.Where(e => e.Type == "table" && !IsInternal(e.Name)))
         {
             string kind = kinds.TryGetValue(entry.Name, out var k) ? k.Type : "table";
             if (kind == "virtual")
             {
-                virtualTables.Add(entry.Name);
+                virtualTables.Add(ReadVirtualTable(connection, schema, entry.Name, entry.Sql ?? string.Empty, shadows));
             }
-            else if (kind == "table" && !string.Equals(entry.Name, MarkerTable, StringComparison.OrdinalIgnoreCase))
+            else if (kind == "table" && !IsOwnTable(entry.Name))
             {
                 tables.Add(ReadTable(connection, schema, entry.Name, entry.Sql ?? string.Empty, k.WithoutRowid));
             }
@@ -147,8 +213,10 @@ internal sealed class SqliteSchema
             VirtualTables = virtualTables,
             Views = entries.Where(e => e.Type == "view" && e.Sql is not null).Select(e => new SqliteObject("view", e.Name, e.Table, e.Sql!)).ToList(),
             Indexes = entries.Where(e => e.Type == "index" && e.Sql is not null).Select(e => new SqliteObject("index", e.Name, e.Table, e.Sql!)).ToList(),
-            Triggers = triggers.Where(e => !IsReadOnlyTrigger(e.Name)).Select(e => new SqliteObject("trigger", e.Name, e.Table, e.Sql!)).ToList(),
+            Triggers = triggers.Where(e => !IsReadOnlyTrigger(e.Name) && !IsCaptureTrigger(e.Name)).Select(e => new SqliteObject("trigger", e.Name, e.Table, e.Sql!)).ToList(),
             ReadOnlyTriggers = triggers.Where(e => IsReadOnlyTrigger(e.Name)).Select(e => e.Name).ToList(),
+            CaptureTriggers = triggers.Where(e => IsCaptureTrigger(e.Name)).Select(e => e.Name).ToList(),
+            HasChangesTable = entries.Any(e => e.Type == "table" && string.Equals(e.Name, ChangesTable, StringComparison.OrdinalIgnoreCase)),
             HasMarker = entries.Any(e => e.Type == "table" && string.Equals(e.Name, MarkerTable, StringComparison.OrdinalIgnoreCase)),
             HasSequences = entries.Any(e => e.Type == "table" && e.Name == "sqlite_sequence"),
             HasStatistics = entries.Any(e => e.Type == "table" && e.Name == "sqlite_stat1"),
@@ -167,6 +235,51 @@ internal sealed class SqliteSchema
 
     /// <summary>Tells whether a trigger is one of this provider's read-only triggers.</summary>
     public static bool IsReadOnlyTrigger(string name) => name.StartsWith(ReadOnlyTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Tells whether a trigger is one of this provider's change-capture triggers.</summary>
+    public static bool IsCaptureTrigger(string name) => name.StartsWith(CaptureTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Tells whether a table is this provider's own: the marker table of a target, the change-capture table of a source.</summary>
+    public static bool IsOwnTable(string name) =>
+        string.Equals(name, MarkerTable, StringComparison.OrdinalIgnoreCase) || string.Equals(name, ChangesTable, StringComparison.OrdinalIgnoreCase);
+
+    private static SqliteVirtualTable ReadVirtualTable(SqliteConnection connection, string schema, string name, string sql, List<string> shadows)
+    {
+        var (module, arguments) = VirtualTableSql.Parse(sql);
+        string? content = null;
+        VirtualTableKind kind;
+        switch (module)
+        {
+            case "fts3" or "fts4" or "fts5":
+                content = arguments.Select(VirtualTableSql.ContentOption).LastOrDefault(c => c is not null);
+                kind = content is null ? VirtualTableKind.FullTextWithContent : content.Length == 0 ? VirtualTableKind.FullTextContentless : VirtualTableKind.FullTextExternalContent;
+                content = string.IsNullOrEmpty(content) ? null : content;
+                break;
+            case "rtree" or "rtree_i32" or "geopoly":
+                kind = VirtualTableKind.Rows;
+                break;
+            case "fts3tokenize" or "fts4aux" or "fts5vocab":
+                kind = VirtualTableKind.Derived;
+                break;
+            default:
+                kind = VirtualTableKind.Unknown;
+                break;
+        }
+
+        List<string> columns;
+        try
+        {
+            columns = Sql.Query(connection, "SELECT name FROM pragma_table_xinfo($table, $schema) WHERE hidden = 0 ORDER BY cid", r => r.GetString(0), ("$table", name), ("$schema", schema));
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error)
+        {
+            columns = []; // the module is missing here: assessment says so
+        }
+
+        // A shadow table is named after its virtual table and a suffix; with overlapping names the longest owner wins.
+        var own = shadows.Where(s => s.StartsWith(name + "_", StringComparison.OrdinalIgnoreCase)).ToList();
+        return new SqliteVirtualTable(name, sql, module, kind, content, columns, own);
+    }
 
     private static SqliteTable ReadTable(SqliteConnection connection, string schema, string name, string sql, bool withoutRowid)
     {

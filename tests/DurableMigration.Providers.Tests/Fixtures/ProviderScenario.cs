@@ -12,6 +12,7 @@ internal sealed class ProviderScenario : IDisposable
     {
         SourcePath = _folder.File("source.db");
         TargetPath = _folder.File(Path.Combine("out", "target.db"));
+        Directory.CreateDirectory(Path.GetDirectoryName(TargetPath)!);
         Provider = new SqliteDatabaseProvider(options: new SqliteProviderOptions { ProgressBatchRows = progressBatchRows });
     }
 
