@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using DurableMigration.Orchestration;
 using DurableMigration.Providers.Sqlite;
 using DurableMigration.Providers.Tests.Fixtures;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Providers.Tests;
@@ -120,7 +120,7 @@ public sealed class SqliteOperatorErrorTests : IDisposable
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
         Assert.IsNotAssignableFrom<INonRetriableException>(error);
-        Assert.False(TaskFailureDetails.FromException(error).IsNonRetriable);
+        Assert.False(TaskFailureDetails.FromException(error).IsNonRetriable());
         Assert.Equal("PENDING or EXCLUSIVE", error.Lock);
         Assert.Contains("the source file 'source.db' is locked: another connection holds the PENDING or EXCLUSIVE lock", error.Message, StringComparison.Ordinal);
         Assert.Contains("Retry when that connection has committed or closed", error.Message, StringComparison.Ordinal);
