@@ -8,8 +8,8 @@ namespace DurableMigration.Providers.Sqlite;
 /// <summary>Change capture and change sync.</summary>
 public sealed partial class SqliteDatabaseProvider
 {
-    /// <summary>SQLITE_DBCONFIG_ENABLE_TRIGGER: turns triggers off for one connection.</summary>
-    private const int EnableTriggerOption = 1008;
+    /// <summary>SQLITE_DBCONFIG_ENABLE_TRIGGER (1003): turns a connection's triggers off (1008 is SQLITE_DBCONFIG_TRIGGER_EQP, which does not).</summary>
+    private const int EnableTriggerOption = 1003;
 
     /// <inheritdoc/>
     public bool SupportsChangeSync => true;
