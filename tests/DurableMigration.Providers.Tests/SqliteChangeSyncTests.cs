@@ -182,6 +182,20 @@ public sealed class SqliteChangeSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task SyncChangesAsync_DoesNotRunTheTargetsTriggers_TheirEffectsComeFromTheSource()
+    {
+        _scenario.BuildSource();
+        await _scenario.MigrateAsync();
+        Db.Execute(_scenario.SourcePath, "INSERT INTO comments (id, post_id, user_id, body) VALUES (9100, 2, 1, 'late')"); // the source's trigger counts it on post 2
+        await _scenario.Provider.MakeSourceReadOnlyAsync(_scenario.Endpoints());
+
+        await _scenario.Provider.SyncChangesAsync(_scenario.Endpoints());
+
+        Assert.Equal(Db.Count(_scenario.SourcePath, "SELECT comment_count FROM posts WHERE id = 2"), Db.Count(_scenario.TargetPath, "SELECT comment_count FROM posts WHERE id = 2"));
+        Assert.True((await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything)).Passed);
+    }
+
+    [Fact]
     public async Task DropTargetAsync_RemovesTheChangeCapture_TheSourceEndsAsItWas()
     {
         _scenario.BuildSource(new SocialMediaSource().With(SqliteVirtualTableTests.VirtualTables));

@@ -42,6 +42,12 @@ public interface IDatabaseProvider
     Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>Compensation of the copy: removes the (partial) target.</summary>
+    /// <remarks>
+    /// It does not look at what the target holds. After cutover, when consumers may have written to the target, a caller
+    /// must call <see cref="GetTargetChangesAsync"/> first and drop a target that <see cref="TargetChanges.MayHaveChanged"/>
+    /// only when told to: after <see cref="CopyBackAsync"/>, or after <see cref="BackupTargetAsync"/> when the operator
+    /// chose to discard the target's writes.
+    /// </remarks>
     Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
 
     /// <summary>Compensation of cutover: makes the source writable again.</summary>
@@ -63,6 +69,68 @@ public interface IDatabaseProvider
     /// </remarks>
     Task<ChangeSyncResult> SyncChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         Task.FromException<ChangeSyncResult>(new NotSupportedException($"The {Engine} provider does not record changes; copy the data again to catch up."));
+
+    /// <summary>Gets a value indicating whether the provider records a target's changes after cutover, so that a rollback can tell whether it would discard writes (<see cref="GetTargetChangesAsync"/>) and copy them back (<see cref="CopyBackAsync"/>).</summary>
+    bool SupportsTargetChanges => false;
+
+    /// <summary>
+    /// Records the target's state at cutover, so that every later change to it is known and can be copied back to the
+    /// source. Call it once the target holds the migration's last write (after the final <see cref="SyncChangesAsync"/> and
+    /// post-validation) and before consumers are switched to the target. Idempotent: an intact baseline is kept as it is,
+    /// with what it recorded since.
+    /// </summary>
+    /// <remarks>A provider that cannot record one returns <see cref="TargetBaseline.NotRecorded"/>; its <see cref="GetTargetChangesAsync"/> then says <see cref="TargetChangeState.Unknown"/>.</remarks>
+    Task<TargetBaseline> RecordTargetBaselineAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromResult(TargetBaseline.NotRecorded);
+
+    /// <summary>
+    /// Tells whether the target changed since its baseline (<see cref="RecordTargetBaselineAsync"/>) and the last
+    /// <see cref="CopyBackAsync"/>, and how much: what dropping it now would discard. A target that exists without a
+    /// usable baseline is <see cref="TargetChangeState.Unknown"/>: treat it as changed.
+    /// </summary>
+    /// <remarks>Reads only; it never changes the target.</remarks>
+    Task<TargetChanges> GetTargetChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromResult(TargetChanges.UnknownChanges($"the {Engine} provider does not record a target's changes; treat the target as changed"));
+
+    /// <summary>
+    /// Reverse sync, for a rollback after cutover: makes the target read-only, then applies to the source exactly the
+    /// target's changes since its baseline (and since the last copy-back), so that every acknowledged write to the
+    /// target is in the source. The source's read-only state is left as it was.
+    /// </summary>
+    /// <remarks>
+    /// Order for a rollback that keeps the target's writes: <c>CopyBackAsync</c>, then <see cref="MakeSourceWritableAsync"/>,
+    /// then switch consumers back, then <see cref="DropTargetAsync"/>. Writes to the target are refused from the copy-back
+    /// on (not lost: the writer gets an error), and to the source until it is writable. Idempotent: a second call finds
+    /// nothing left. <see cref="ChangeSyncResult.FullCopy"/> says that no baseline was usable, so every table was copied back whole.
+    /// </remarks>
+    Task<ChangeSyncResult> CopyBackAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromException<ChangeSyncResult>(new NotSupportedException($"The {Engine} provider cannot copy a target's changes back to the source."));
+
+    /// <summary>
+    /// Makes the target read-only by the mechanism <see cref="MakeSourceReadOnlyAsync"/> uses on a source, so that no write
+    /// reaches it unseen any more (a writer gets an error instead): before <see cref="BackupTargetAsync"/> when a rollback
+    /// discards the target, so that the backup holds every acknowledged write. <see cref="CopyBackAsync"/> does it itself.
+    /// Idempotent; <see cref="ForgetTargetBaselineAsync"/> undoes it.
+    /// </summary>
+    Task MakeTargetReadOnlyAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromException(new NotSupportedException($"The {Engine} provider cannot make a target read-only."));
+
+    /// <summary>
+    /// Writes a consistent copy of the target into a new, time-stamped file in <paramref name="backupDirectory"/> (created if
+    /// missing) and returns that file's path; <c>null</c> when there is no target to back up. For a rollback that discards
+    /// the target's writes: <see cref="MakeTargetReadOnlyAsync"/>, <c>BackupTargetAsync</c>, <see cref="MakeSourceWritableAsync"/>,
+    /// switch consumers back, then <see cref="DropTargetAsync"/>.
+    /// </summary>
+    /// <remarks>Each call writes a new file; the target is not changed.</remarks>
+    Task<string?> BackupTargetAsync(MigrationEndpoints endpoints, string backupDirectory, CancellationToken cancellationToken = default) =>
+        Task.FromException<string?>(new NotSupportedException($"The {Engine} provider cannot back up a target."));
+
+    /// <summary>
+    /// Removes what <see cref="RecordTargetBaselineAsync"/>, <see cref="MakeTargetReadOnlyAsync"/> and <see cref="CopyBackAsync"/> put in the target, leaving it
+    /// writable and without change recording: for when the migration is accepted for good (finish), after which a
+    /// rollback can no longer tell what it would discard. Idempotent; a missing target is fine.
+    /// </summary>
+    Task ForgetTargetBaselineAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>Resolved source and target of one database migration.</summary>
@@ -167,6 +235,64 @@ public sealed record ChangeSyncResult(long ChangedRows, long RowsWritten, long R
 /// <param name="ChangedRows">Its changed rows (distinct keys; change records when synced whole).</param>
 /// <param name="Whole">Whether it was synced whole rather than row by row (a table without a usable key, a virtual table).</param>
 public sealed record TableSyncResult(string Table, long ChangedRows, bool Whole);
+
+/// <summary>The baseline of a target recorded at cutover (<see cref="IDatabaseProvider.RecordTargetBaselineAsync"/>).</summary>
+/// <param name="Recorded">Whether the provider recorded one; <c>false</c> for a provider that cannot (then the target's changes are unknown).</param>
+/// <param name="Id">The baseline's id, kept in the target.</param>
+/// <param name="RecordedAt">When it was recorded (UTC).</param>
+/// <param name="Tables">How many tables it watches.</param>
+/// <param name="Rows">The rows those tables held then.</param>
+/// <param name="AlreadyRecorded">Whether an intact baseline was already there and was kept (a repeated call).</param>
+public sealed record TargetBaseline(bool Recorded, string? Id, DateTimeOffset? RecordedAt, int Tables, long Rows, bool AlreadyRecorded)
+{
+    /// <summary>Gets the result of a provider that records no baseline.</summary>
+    public static TargetBaseline NotRecorded { get; } = new(false, null, null, 0, 0, false);
+}
+
+/// <summary>Whether a target changed since its baseline.</summary>
+public enum TargetChangeState
+{
+    /// <summary>The target does not exist: dropping it discards nothing.</summary>
+    NoTarget,
+
+    /// <summary>Nothing changed since the baseline (or everything that did was copied back).</summary>
+    Unchanged,
+
+    /// <summary>Rows changed, and the provider knows which.</summary>
+    Changed,
+
+    /// <summary>The provider cannot tell (no baseline, its recording damaged, the schema changed): treat the target as changed.</summary>
+    Unknown,
+}
+
+/// <summary>What changed in a target since its baseline and the last copy-back (<see cref="IDatabaseProvider.GetTargetChangesAsync"/>).</summary>
+/// <param name="State">Whether it changed.</param>
+/// <param name="ChangedRows">Changed rows, all tables: distinct keys, or change records for tables that can only be copied whole.</param>
+/// <param name="Tables">The tables that changed (or may have).</param>
+/// <param name="Reason">Why the state is <see cref="TargetChangeState.Unknown"/>, or what else is worth knowing; no secrets.</param>
+public sealed record TargetChanges(TargetChangeState State, long ChangedRows, IReadOnlyList<TargetTableChanges> Tables, string? Reason)
+{
+    /// <summary>Gets a value indicating whether dropping the target may discard writes: <see cref="TargetChangeState.Changed"/> or <see cref="TargetChangeState.Unknown"/>.</summary>
+    public bool MayHaveChanged => State is TargetChangeState.Changed or TargetChangeState.Unknown;
+
+    /// <summary>Gets one line for an operator: <c>changed since cutover: 50 row(s) in 2 table(s) (users 30, posts 20)</c>, <c>unchanged since cutover</c>, ...</summary>
+    public string Summary => State switch
+    {
+        TargetChangeState.NoTarget => "no target",
+        TargetChangeState.Unchanged => "unchanged since cutover",
+        TargetChangeState.Changed => $"changed since cutover: {ChangedRows} row(s) in {Tables.Count} table(s) ({string.Join(", ", Tables.Select(t => t.Whole ? $"{t.Table} whole" : $"{t.Table} {t.ChangedRows}"))})",
+        _ => $"may have changed since cutover: {Reason ?? "unknown"}",
+    };
+
+    /// <summary>Creates an <see cref="TargetChangeState.Unknown"/> answer.</summary>
+    public static TargetChanges UnknownChanges(string reason) => new(TargetChangeState.Unknown, 0, [], reason);
+}
+
+/// <summary>What changed in one table of a target since its baseline.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="ChangedRows">Its changed rows (distinct keys; change records when it can only be copied whole; 0 when unknown).</param>
+/// <param name="Whole">Whether a copy-back copies it whole: no usable key, a virtual table, or changes that were not recorded.</param>
+public sealed record TargetTableChanges(string Table, long ChangedRows, bool Whole);
 
 /// <summary>Rows copied for one table.</summary>
 /// <param name="Table">The table.</param>

@@ -33,46 +33,65 @@ internal static class ChangeCapture
     /// <remarks>Runs in one <c>BEGIN IMMEDIATE</c> transaction: the only write lock the provider takes on a source before cutover, for a few milliseconds.</remarks>
     public static string Install(SqliteConnection connection, MigrationPlan plan)
     {
-        string id = Guid.NewGuid().ToString("N");
-        Sql.InTransaction(
-            connection,
-            () =>
-            {
-                RemoveObjects(connection);
-                int width = Math.Max(1, plan.Tables.Max(t => (int?)Key(t).Count) ?? 1);
-                string keys = string.Join(", ", Enumerable.Range(1, width).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
-                Sql.Execute(connection, $"CREATE TABLE main.{Sql.Quote(SqliteSchema.ChangesTable)} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, {keys})");
-                Sql.Execute(connection, $"INSERT INTO main.{Sql.Quote(SqliteSchema.ChangesTable)} (seq, tbl, k1) VALUES (0, '', $id)", ("$id", id));
-                foreach (var table in plan.Tables)
-                {
-                    CreateTriggers(connection, table.Name, table.Name, Key(table));
-                }
-
-                foreach (var table in plan.VirtualTables)
-                {
-                    if (table.ChangeShadow is { } shadow)
-                    {
-                        CreateTriggers(connection, shadow, table.Name, null);
-                    }
-                }
-            },
-            immediate: true);
+        string id = string.Empty;
+        Sql.InTransaction(connection, () => id = InstallObjects(connection, plan, CaptureStore.Source), immediate: true);
         return id;
     }
 
+    /// <summary>Inside the caller's transaction: replaces any capture of <paramref name="store"/>'s kind in the main database with a new one over <paramref name="plan"/>; returns its id.</summary>
+    public static string InstallObjects(SqliteConnection connection, MigrationPlan plan, CaptureStore store)
+    {
+        string id = Guid.NewGuid().ToString("N");
+        RemoveObjects(connection, store);
+        int width = Math.Max(1, plan.Tables.Max(t => (int?)Key(t).Count) ?? 1);
+        string keys = string.Join(", ", Enumerable.Range(1, width).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
+        Sql.Execute(connection, $"CREATE TABLE main.{Sql.Quote(store.Table)} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, {keys})");
+        Sql.Execute(connection, $"INSERT INTO main.{Sql.Quote(store.Table)} (seq, tbl, k1) VALUES (0, '', $id)", ("$id", id));
+        foreach (var trigger in Triggers(plan, store))
+        {
+            CreateTrigger(connection, trigger, store);
+        }
+
+        return id;
+    }
+
+    /// <summary>The triggers a capture of <paramref name="store"/>'s kind over <paramref name="plan"/> consists of.</summary>
+    public static IEnumerable<CaptureTrigger> Triggers(MigrationPlan plan, CaptureStore store)
+    {
+        foreach (var table in plan.Tables)
+        {
+            foreach (string operation in Operations)
+            {
+                yield return new CaptureTrigger(store.TriggerPrefix + table.Name + "_" + operation, table.Name, table.Name, Key(table), operation);
+            }
+        }
+
+        foreach (var table in plan.VirtualTables)
+        {
+            if (table.ChangeShadow is { } shadow)
+            {
+                foreach (string operation in Operations)
+                {
+                    yield return new CaptureTrigger(store.TriggerPrefix + shadow + "_" + operation, shadow, table.Name, null, operation);
+                }
+            }
+        }
+    }
+
     /// <summary>Drops the capture's triggers and table, if any; returns whether there was anything to drop.</summary>
-    public static bool Remove(SqliteConnection connection)
+    public static bool Remove(SqliteConnection connection, CaptureStore? store = null)
     {
         bool removed = false;
-        Sql.InTransaction(connection, () => removed = RemoveObjects(connection), immediate: true);
+        Sql.InTransaction(connection, () => removed = RemoveObjects(connection, store ?? CaptureStore.Source), immediate: true);
         return removed;
     }
 
     /// <summary>Reads the id of the capture installed in <paramref name="schema"/> (<c>main</c> or <c>src</c>), or <c>null</c> when there is none.</summary>
-    public static string? Id(SqliteConnection connection, string schema)
+    public static string? Id(SqliteConnection connection, string schema, CaptureStore? store = null)
     {
-        bool exists = Sql.Int64(connection, $"SELECT count(*) FROM {Sql.Quote(schema)}.sqlite_schema WHERE type = 'table' AND name = $name", ("$name", SqliteSchema.ChangesTable)) > 0;
-        return exists ? Sql.Scalar(connection, $"SELECT k1 FROM {Sql.Quote(schema)}.{Sql.Quote(SqliteSchema.ChangesTable)} WHERE seq = 0") as string : null;
+        string table = (store ?? CaptureStore.Source).Table;
+        bool exists = Sql.Int64(connection, $"SELECT count(*) FROM {Sql.Quote(schema)}.sqlite_schema WHERE type = 'table' AND name = $name", ("$name", table)) > 0;
+        return exists ? Sql.Scalar(connection, $"SELECT k1 FROM {Sql.Quote(schema)}.{Sql.Quote(table)} WHERE seq = 0") as string : null;
     }
 
     /// <summary>The expressions that identify a row of <paramref name="table"/>: its rowid, its primary key (WITHOUT ROWID), or none.</summary>
@@ -81,46 +100,67 @@ internal static class ChangeCapture
             ? table.Columns.Where(c => c.PrimaryKeyOrdinal > 0).OrderBy(c => c.PrimaryKeyOrdinal).Select(c => Sql.Quote(c.Name)).ToList()
             : table.RowidName is { } rowid ? [rowid] : [];
 
-    private static void CreateTriggers(SqliteConnection connection, string table, string recordedAs, IReadOnlyList<string>? key)
+    /// <summary>Creates one capture trigger in the main database.</summary>
+    public static void CreateTrigger(SqliteConnection connection, CaptureTrigger trigger, CaptureStore store)
     {
-        string changes = Sql.Quote(SqliteSchema.ChangesTable); // unqualified: triggers may not name a schema
-        string name = Sql.Literal(recordedAs);
+        string changes = Sql.Quote(store.Table); // unqualified: triggers may not name a schema
+        string name = Sql.Literal(trigger.RecordedAs);
+        var key = trigger.Key;
         string Insert(string row) => key is { Count: > 0 }
             ? $"INSERT INTO {changes} (tbl, {Columns(key.Count)}) VALUES ({name}, {string.Join(", ", key.Select(k => row + "." + k))});"
             : $"INSERT INTO {changes} (tbl) VALUES ({name});";
 
-        foreach (string operation in Operations)
+        string body = trigger.Operation switch
         {
-            string body = operation switch
-            {
-                "insert" => Insert("NEW"),
-                "delete" => Insert("OLD"),
+            "insert" => Insert("NEW"),
+            "delete" => Insert("OLD"),
 
-                // An update may move the row to another key: record both, the new one only when it differs.
-                _ when key is { Count: > 0 } => Insert("OLD") + $" INSERT INTO {changes} (tbl, {Columns(key.Count)}) SELECT {name}, {string.Join(", ", key.Select(k => "NEW." + k))} WHERE NOT ({string.Join(" AND ", key.Select(k => $"NEW.{k} IS OLD.{k}"))});",
-                _ => Insert("NEW"),
-            };
-            string trigger = Sql.Quote(SqliteSchema.CaptureTriggerPrefix + table + "_" + operation);
-            Sql.Execute(connection, $"CREATE TRIGGER main.{trigger} AFTER {operation.ToUpperInvariant()} ON {Sql.Quote(table)} BEGIN {body} END");
-        }
+            // An update may move the row to another key: record both, the new one only when it differs.
+            _ when key is { Count: > 0 } => Insert("OLD") + $" INSERT INTO {changes} (tbl, {Columns(key.Count)}) SELECT {name}, {string.Join(", ", key.Select(k => "NEW." + k))} WHERE NOT ({string.Join(" AND ", key.Select(k => $"NEW.{k} IS OLD.{k}"))});",
+            _ => Insert("NEW"),
+        };
+        Sql.Execute(connection, $"CREATE TRIGGER main.{Sql.Quote(trigger.Name)} AFTER {trigger.Operation.ToUpperInvariant()} ON {Sql.Quote(trigger.Table)} BEGIN {body} END");
     }
 
-    private static string Columns(int count) => string.Join(", ", Enumerable.Range(1, count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
-
-    private static bool RemoveObjects(SqliteConnection connection)
+    /// <summary>Inside the caller's transaction: drops the triggers and table of <paramref name="store"/>'s kind from the main database; returns whether there was anything to drop.</summary>
+    public static bool RemoveObjects(SqliteConnection connection, CaptureStore store)
     {
-        var triggers = Sql.Query(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger'", r => r.GetString(0)).Where(SqliteSchema.IsCaptureTrigger).ToList();
+        var triggers = Sql.Query(connection, "SELECT name FROM main.sqlite_schema WHERE type = 'trigger'", r => r.GetString(0))
+            .Where(t => t.StartsWith(store.TriggerPrefix, StringComparison.OrdinalIgnoreCase))
+            .ToList();
         foreach (string trigger in triggers)
         {
             Sql.Execute(connection, $"DROP TRIGGER IF EXISTS main.{Sql.Quote(trigger)}");
         }
 
-        bool table = Sql.Int64(connection, "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = $name", ("$name", SqliteSchema.ChangesTable)) > 0;
+        bool table = Sql.Int64(connection, "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = $name", ("$name", store.Table)) > 0;
         if (table)
         {
-            Sql.Execute(connection, $"DROP TABLE main.{Sql.Quote(SqliteSchema.ChangesTable)}");
+            Sql.Execute(connection, $"DROP TABLE main.{Sql.Quote(store.Table)}");
         }
 
         return table || triggers.Count > 0;
     }
+
+    private static string Columns(int count) => string.Join(", ", Enumerable.Range(1, count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
 }
+
+/// <summary>Where a change capture records: the source's (<c>_dmig_changes</c>, from the copy on) or the target's (<c>_dmig_target_changes</c>, from cutover on).</summary>
+/// <param name="Table">The table the triggers append to.</param>
+/// <param name="TriggerPrefix">The name prefix of its triggers.</param>
+internal sealed record CaptureStore(string Table, string TriggerPrefix)
+{
+    /// <summary>Gets the source's capture: what the change sync applies to the target.</summary>
+    public static CaptureStore Source { get; } = new(SqliteSchema.ChangesTable, SqliteSchema.CaptureTriggerPrefix);
+
+    /// <summary>Gets the target's capture: what the copy-back applies to the source.</summary>
+    public static CaptureStore Target { get; } = new(SqliteSchema.TargetChangesTable, SqliteSchema.TargetCaptureTriggerPrefix);
+}
+
+/// <summary>One capture trigger.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Table">The table it is on (a shadow table for a virtual table).</param>
+/// <param name="RecordedAs">The table name it records.</param>
+/// <param name="Key">The key expressions it records; none for a table synced whole.</param>
+/// <param name="Operation"><c>insert</c>, <c>update</c> or <c>delete</c>.</param>
+internal sealed record CaptureTrigger(string Name, string Table, string RecordedAs, IReadOnlyList<string>? Key, string Operation);

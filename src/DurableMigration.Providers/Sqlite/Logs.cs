@@ -46,4 +46,28 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Change sync of {Database} copies everything again: {Reason}")]
     public static partial void SyncCopiesAgain(ILogger logger, string database, string reason);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Baseline of the target of {Database}: {Tables} table(s), {Rows} row(s) watched from now on (kept an existing one: {AlreadyRecorded})")]
+    public static partial void BaselineRecorded(ILogger logger, string database, int tables, long rows, bool alreadyRecorded);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "Replacing the damaged baseline of the target of {Database} ({Reason}); changes recorded before are forgotten")]
+    public static partial void BaselineReplaced(ILogger logger, string database, string reason);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "Made the target of {Database} read-only: {Triggers} trigger(s) on {Tables} table(s)")]
+    public static partial void TargetMadeReadOnly(ILogger logger, string database, int triggers, int tables);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "Copied the target's changes of {Database} back to the source: {Changed} changed row(s), {Written} written, {Deleted} deleted, full copy {FullCopy}, in {ElapsedMs} ms")]
+    public static partial void CopiedBack(ILogger logger, string database, long changed, long written, long deleted, bool fullCopy, long elapsedMs);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "Copy-back of {Database}: the source is writable; rows written to it since are overwritten by the target's rows with the same keys. Copy back before making the source writable")]
+    public static partial void CopyBackSourceWritable(ILogger logger, string database);
+
+    [LoggerMessage(EventId = 119, Level = LogLevel.Information, Message = "Copy-back of {Database}: there is no target, nothing to copy back")]
+    public static partial void NothingToCopyBack(ILogger logger, string database);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Backed up the target of {Database} to {BackupFile} ({Bytes} bytes)")]
+    public static partial void TargetBackedUp(ILogger logger, string database, string backupFile, long bytes);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Removed the baseline of the target of {Database} (there was one: {Removed}) and {Triggers} read-only trigger(s): its changes are no longer recorded")]
+    public static partial void BaselineForgotten(ILogger logger, string database, bool removed, int triggers);
 }

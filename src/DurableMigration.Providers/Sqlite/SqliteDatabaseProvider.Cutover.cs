@@ -30,9 +30,16 @@ public sealed partial class SqliteDatabaseProvider
 
     /// <inheritdoc/>
     /// <remarks>
+    /// <para>
     /// Deletes the target file and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>, and drops the source's change
     /// capture if the copy left one. Idempotent: a missing target is fine. Refuses (non-retriably) to delete the source,
     /// or a file that holds data DurableMigration did not write.
+    /// </para>
+    /// <para>
+    /// It does not refuse a target that consumers wrote to after cutover: that is the caller's decision. After cutover,
+    /// call <see cref="GetTargetChangesAsync"/> first, and drop a target that may have changed only after
+    /// <see cref="CopyBackAsync"/> or <see cref="BackupTargetAsync"/>.
+    /// </para>
     /// </remarks>
     public Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         RunAsync(endpoints, "dropping the target", job => Task.FromResult(DropTarget(job)), cancellationToken);
@@ -42,6 +49,14 @@ public sealed partial class SqliteDatabaseProvider
         var source = RequireSource(job);
         job.Writing(source);
         using var connection = source.Open(SqliteOpenMode.ReadWrite);
+        var (created, tables) = CreateReadOnlyTriggers(connection);
+        Logs.MadeReadOnly(_logger, job.Database, created, tables);
+        return true;
+    }
+
+    /// <summary>In one transaction, creates the read-only triggers the main database lacks on every table (shadow tables included, this tool's own tables not); returns how many it created, on how many tables.</summary>
+    private static (int Created, int Tables) CreateReadOnlyTriggers(SqliteConnection connection)
+    {
         int created = 0;
         var tables = new List<string>();
         Sql.InTransaction(
@@ -71,8 +86,7 @@ public sealed partial class SqliteDatabaseProvider
                 }
             },
             immediate: true);
-        Logs.MadeReadOnly(_logger, job.Database, created, tables.Count);
-        return true;
+        return (created, tables.Count);
     }
 
     private bool MakeWritable(Job job)
@@ -86,6 +100,14 @@ public sealed partial class SqliteDatabaseProvider
             Logs.CaptureRemoved(_logger, job.Database);
         }
 
+        int dropped = DropReadOnlyTriggers(connection);
+        Logs.MadeWritable(_logger, job.Database, dropped);
+        return true;
+    }
+
+    /// <summary>In one transaction, drops every read-only trigger of the main database; returns how many.</summary>
+    private static int DropReadOnlyTriggers(SqliteConnection connection)
+    {
         int dropped = 0;
         Sql.InTransaction(
             connection,
@@ -102,8 +124,7 @@ public sealed partial class SqliteDatabaseProvider
                 dropped = triggers.Count;
             },
             immediate: true);
-        Logs.MadeWritable(_logger, job.Database, dropped);
-        return true;
+        return dropped;
     }
 
     private bool DropTarget(Job job)

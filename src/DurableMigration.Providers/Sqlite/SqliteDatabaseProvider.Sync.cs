@@ -8,8 +8,8 @@ namespace DurableMigration.Providers.Sqlite;
 /// <summary>Change capture and change sync.</summary>
 public sealed partial class SqliteDatabaseProvider
 {
-    /// <summary>SQLITE_DBCONFIG_ENABLE_TRIGGER: turns triggers off for one connection.</summary>
-    private const int EnableTriggerOption = 1008;
+    /// <summary>SQLITE_DBCONFIG_ENABLE_TRIGGER (1003): turns a connection's triggers off (1008 is SQLITE_DBCONFIG_TRIGGER_EQP, which does not).</summary>
+    private const int EnableTriggerOption = 1003;
 
     /// <inheritdoc/>
     public bool SupportsChangeSync => true;
@@ -156,8 +156,7 @@ public sealed partial class SqliteDatabaseProvider
         Sql.Execute(connection, "PRAGMA foreign_keys = OFF");
         Sql.Execute(connection, $"ATTACH DATABASE {Sql.Literal(job.Source.Uri + "?mode=ro")} AS src");
         string changes = $"src.{Sql.Quote(SqliteSchema.ChangesTable)}";
-        var results = new List<TableSyncResult>();
-        long changed = 0, written = 0, deleted = 0;
+        AppliedRecords applied = AppliedRecords.None;
 
         // A deferred transaction: a read lock on the source (one snapshot of it), a write lock on the target only.
         job.Reading(job.Source);
@@ -169,62 +168,92 @@ public sealed partial class SqliteDatabaseProvider
             }
 
             long last = Sql.Int64(connection, $"SELECT coalesce(max(seq), 0) FROM {changes}");
-            var range = new (string, object?)[] { ("$from", syncedSeq), ("$to", last) };
-            var counts = Sql.Query(connection, $"SELECT tbl, count(*) FROM {changes} WHERE seq > $from AND seq <= $to GROUP BY tbl", r => (Table: r.GetString(0), Records: r.GetInt64(1)), range)
-                .ToDictionary(c => c.Table, c => c.Records, StringComparer.OrdinalIgnoreCase);
             job.Writing(target);
-            foreach (var table in plan.Tables.Where(t => counts.ContainsKey(t.Name)))
-            {
-                var key = ChangeCapture.Key(table);
-                string name = Sql.Quote(table.Name);
-                var columns = table.StoredColumns.Select(c => Sql.Quote(c.Name)).ToList();
-                if (!table.WithoutRowid && !table.HasRowidAlias && table.RowidName is { } rowid)
-                {
-                    columns.Insert(0, rowid); // keep the rowid, as the copy did
-                }
-
-                string list = string.Join(", ", columns);
-                var parameters = range.Append(("$t", table.Name)).ToArray();
-                if (key.Count == 0)
-                {
-                    long d = Sql.Execute(connection, $"DELETE FROM main.{name}");
-                    long w = Sql.Execute(connection, $"INSERT INTO main.{name} ({list}) SELECT {list} FROM src.{name}");
-                    (deleted, written, changed) = (deleted + d, written + w, changed + counts[table.Name]);
-                    results.Add(new TableSyncResult(table.Name, counts[table.Name], Whole: true));
-                    continue;
-                }
-
-                string keyColumns = "(" + string.Join(", ", key) + ")";
-                string recorded = $"SELECT DISTINCT {string.Join(", ", Enumerable.Range(1, key.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)))} FROM {changes} WHERE tbl = $t AND seq > $from AND seq <= $to";
-                long keys = Sql.Int64(connection, $"SELECT count(*) FROM ({recorded})", parameters);
-                long gone = Sql.Execute(connection, $"DELETE FROM main.{name} WHERE {keyColumns} IN ({recorded}) AND {keyColumns} NOT IN (SELECT {string.Join(", ", key)} FROM src.{name} WHERE {keyColumns} IN ({recorded}))", parameters);
-                long upserted = Sql.Execute(connection, $"INSERT OR REPLACE INTO main.{name} ({list}) SELECT {list} FROM src.{name} WHERE {keyColumns} IN ({recorded})", parameters);
-                (deleted, written, changed) = (deleted + gone, written + upserted, changed + keys);
-                results.Add(new TableSyncResult(table.Name, keys, Whole: false));
-            }
-
-            // A virtual table changed when its watched shadow table did, or (external content) when its content table did;
-            // one without a watched shadow table may have changed unseen.
-            bool Changed(SqliteVirtualTable v) => counts.ContainsKey(v.Name) || v.ChangeShadow is null || (v.ContentTable is { } content && counts.ContainsKey(content));
-            foreach (var table in plan.VirtualTables.Where(v => v.HasContent && Changed(v)))
-            {
-                if (table.Kind is VirtualTableKind.FullTextWithContent or VirtualTableKind.Rows)
-                {
-                    deleted += Sql.Execute(connection, $"DELETE FROM main.{Sql.Quote(table.Name)}");
-                }
-
-                written += FillVirtualTable(connection, table); // a rebuild ('rebuild', or the shadow tables copied anew) replaces the whole index
-                long records = counts.GetValueOrDefault(table.Name);
-                changed += records;
-                results.Add(new TableSyncResult(table.Name, records, Whole: true));
-            }
-
-            SyncCounters(connection, plan.Tables.Where(t => counts.ContainsKey(t.Name)));
+            applied = ApplyRecords(connection, plan, changes, syncedSeq, last, new Dictionary<string, long>());
+            TargetCapture.RefreshRows(connection, applied.Tables.Select(t => t.Table)); // a baseline recorded before this sync must not count its writes
             MigrationMarker.SetCapture(connection, final ? MigrationMarker.NothingToCapture : capture, last, _timeProvider.GetUtcNow());
         });
 
         Sql.Execute(connection, "DETACH DATABASE src");
-        return new ChangeSyncResult(changed, written, deleted, results, TimeSpan.Zero, final, FullCopy: false);
+        return new ChangeSyncResult(applied.Changed, applied.Written, applied.Deleted, applied.Tables, TimeSpan.Zero, final, FullCopy: false);
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction, on a connection whose <c>main</c> is written from the attached <c>src</c>: applies
+    /// the change records <c>seq &gt; from AND seq &lt;= to</c> of <paramref name="changes"/> (a qualified table name) to
+    /// the tables of <paramref name="plan"/>, and copies the tables of <paramref name="whole"/> whole.
+    /// </summary>
+    /// <param name="connection">The connection: <c>main</c> is written, <c>src</c> read.</param>
+    /// <param name="plan">The tables that may have changed.</param>
+    /// <param name="changes">The change records, schema-qualified; <c>null</c> when there are none (then only <paramref name="whole"/> is copied).</param>
+    /// <param name="from">The last record already applied.</param>
+    /// <param name="to">The last record to apply.</param>
+    /// <param name="whole">Tables (and virtual tables) to copy whole whatever the records say, with the changed rows to report for them.</param>
+    /// <remarks>
+    /// Per changed table with a key: deletes the <c>main</c> rows whose key <c>src</c> no longer has, and writes <c>src</c>'s
+    /// current rows for the recorded keys with <c>INSERT OR REPLACE</c> (set-based, two statements). A table without a
+    /// usable key, and a virtual table that changed, are copied whole. AUTOINCREMENT counters follow <c>src</c>.
+    /// </remarks>
+    private static AppliedRecords ApplyRecords(SqliteConnection connection, MigrationPlan plan, string? changes, long from, long to, IReadOnlyDictionary<string, long> whole)
+    {
+        var results = new List<TableSyncResult>();
+        long changed = 0, written = 0, deleted = 0;
+        var range = new (string, object?)[] { ("$from", from), ("$to", to) };
+        var counts = changes is null
+            ? new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase)
+            : Sql.Query(connection, $"SELECT tbl, count(*) FROM {changes} WHERE seq > $from AND seq <= $to GROUP BY tbl", r => (Table: r.GetString(0), Records: r.GetInt64(1)), range)
+                .ToDictionary(c => c.Table, c => c.Records, StringComparer.OrdinalIgnoreCase);
+        var touched = new List<SqliteTable>();
+        foreach (var table in plan.Tables.Where(t => counts.ContainsKey(t.Name) || whole.ContainsKey(t.Name)))
+        {
+            touched.Add(table);
+            var key = ChangeCapture.Key(table);
+            string name = Sql.Quote(table.Name);
+            var columns = table.StoredColumns.Select(c => Sql.Quote(c.Name)).ToList();
+            if (!table.WithoutRowid && !table.HasRowidAlias && table.RowidName is { } rowid)
+            {
+                columns.Insert(0, rowid); // keep the rowid, as the copy did
+            }
+
+            string list = string.Join(", ", columns);
+            var parameters = range.Append(("$t", table.Name)).ToArray();
+            if (key.Count == 0 || whole.ContainsKey(table.Name))
+            {
+                long d = Sql.Execute(connection, $"DELETE FROM main.{name}");
+                long w = Sql.Execute(connection, $"INSERT INTO main.{name} ({list}) SELECT {list} FROM src.{name}");
+                long records = whole.TryGetValue(table.Name, out long estimate) ? Math.Max(estimate, counts.GetValueOrDefault(table.Name)) : counts[table.Name];
+                (deleted, written, changed) = (deleted + d, written + w, changed + records);
+                results.Add(new TableSyncResult(table.Name, records, Whole: true));
+                continue;
+            }
+
+            string keyColumns = "(" + string.Join(", ", key) + ")";
+            string recorded = $"SELECT DISTINCT {string.Join(", ", Enumerable.Range(1, key.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)))} FROM {changes} WHERE tbl = $t AND seq > $from AND seq <= $to";
+            long keys = Sql.Int64(connection, $"SELECT count(*) FROM ({recorded})", parameters);
+            long gone = Sql.Execute(connection, $"DELETE FROM main.{name} WHERE {keyColumns} IN ({recorded}) AND {keyColumns} NOT IN (SELECT {string.Join(", ", key)} FROM src.{name} WHERE {keyColumns} IN ({recorded}))", parameters);
+            long upserted = Sql.Execute(connection, $"INSERT OR REPLACE INTO main.{name} ({list}) SELECT {list} FROM src.{name} WHERE {keyColumns} IN ({recorded})", parameters);
+            (deleted, written, changed) = (deleted + gone, written + upserted, changed + keys);
+            results.Add(new TableSyncResult(table.Name, keys, Whole: false));
+        }
+
+        // A virtual table changed when its watched shadow table did, or (external content) when its content table did;
+        // one without a watched shadow table may have changed unseen.
+        bool Changed(SqliteVirtualTable v) => counts.ContainsKey(v.Name) || whole.ContainsKey(v.Name) || v.ChangeShadow is null || (v.ContentTable is { } content && (counts.ContainsKey(content) || whole.ContainsKey(content)));
+        foreach (var table in plan.VirtualTables.Where(v => v.HasContent && Changed(v)))
+        {
+            if (table.Kind is VirtualTableKind.FullTextWithContent or VirtualTableKind.Rows)
+            {
+                deleted += Sql.Execute(connection, $"DELETE FROM main.{Sql.Quote(table.Name)}");
+            }
+
+            written += FillVirtualTable(connection, table); // a rebuild ('rebuild', or the shadow tables copied anew) replaces the whole index
+            long records = Math.Max(counts.GetValueOrDefault(table.Name), whole.GetValueOrDefault(table.Name));
+            changed += records;
+            results.Add(new TableSyncResult(table.Name, records, Whole: true));
+        }
+
+        SyncCounters(connection, touched);
+        return new AppliedRecords(results, changed, written, deleted);
     }
 
     /// <summary>Sets the target's AUTOINCREMENT counters of <paramref name="tables"/> to the source's.</summary>
@@ -243,4 +272,15 @@ public sealed partial class SqliteDatabaseProvider
             Sql.Execute(connection, "INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM src.sqlite_sequence WHERE name = $t", ("$t", table.Name));
         }
     }
+}
+
+/// <summary>What <c>ApplyRecords</c> did: per table, and the totals.</summary>
+/// <param name="Tables">Per changed table.</param>
+/// <param name="Changed">Changed rows (distinct keys; change records for tables copied whole).</param>
+/// <param name="Written">Rows inserted or replaced.</param>
+/// <param name="Deleted">Rows deleted.</param>
+internal sealed record AppliedRecords(IReadOnlyList<TableSyncResult> Tables, long Changed, long Written, long Deleted)
+{
+    /// <summary>Gets the result of applying nothing.</summary>
+    public static AppliedRecords None { get; } = new([], 0, 0, 0);
 }

@@ -109,6 +109,15 @@ internal sealed class SqliteSchema
     /// <summary>The name prefix of the change-capture triggers of a source.</summary>
     public const string CaptureTriggerPrefix = "dmig_capture_";
 
+    /// <summary>The table of a target's change capture: which rows changed since cutover (<see cref="TargetCapture"/>).</summary>
+    public const string TargetChangesTable = "_dmig_target_changes";
+
+    /// <summary>The table of a target's baseline: its schema fingerprint, row counts and copy-back progress.</summary>
+    public const string TargetBaselineTable = "_dmig_target_baseline";
+
+    /// <summary>The name prefix of the change-capture triggers of a target.</summary>
+    public const string TargetCaptureTriggerPrefix = "dmig_target_capture_";
+
     /// <summary>The name prefix of the triggers that make a source read-only.</summary>
     public const string ReadOnlyTriggerPrefix = "dmig_readonly_";
 
@@ -132,7 +141,7 @@ internal sealed class SqliteSchema
     /// <summary>Gets the names of this provider's read-only triggers.</summary>
     public required IReadOnlyList<string> ReadOnlyTriggers { get; init; }
 
-    /// <summary>Gets the names of this provider's change-capture triggers.</summary>
+    /// <summary>Gets the names of this provider's change-capture triggers (a source's and a target's).</summary>
     public required IReadOnlyList<string> CaptureTriggers { get; init; }
 
     /// <summary>Gets a value indicating whether the schema holds the change-capture table.</summary>
@@ -237,11 +246,15 @@ internal sealed class SqliteSchema
     public static bool IsReadOnlyTrigger(string name) => name.StartsWith(ReadOnlyTriggerPrefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Tells whether a trigger is one of this provider's change-capture triggers.</summary>
-    public static bool IsCaptureTrigger(string name) => name.StartsWith(CaptureTriggerPrefix, StringComparison.OrdinalIgnoreCase);
+    public static bool IsCaptureTrigger(string name) =>
+        name.StartsWith(CaptureTriggerPrefix, StringComparison.OrdinalIgnoreCase) || name.StartsWith(TargetCaptureTriggerPrefix, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Tells whether a table is this provider's own: the marker table of a target, the change-capture table of a source.</summary>
+    /// <summary>Tells whether a table is this provider's own: the marker table and the baseline and change-capture tables of a target, the change-capture table of a source.</summary>
     public static bool IsOwnTable(string name) =>
-        string.Equals(name, MarkerTable, StringComparison.OrdinalIgnoreCase) || string.Equals(name, ChangesTable, StringComparison.OrdinalIgnoreCase);
+        string.Equals(name, MarkerTable, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, ChangesTable, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, TargetChangesTable, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, TargetBaselineTable, StringComparison.OrdinalIgnoreCase);
 
     private static SqliteVirtualTable ReadVirtualTable(SqliteConnection connection, string schema, string name, string sql, List<string> shadows)
     {
