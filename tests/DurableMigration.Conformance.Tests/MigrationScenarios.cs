@@ -74,7 +74,8 @@ public sealed class MigrationScenarios : ConformanceScenario
         Assert.Equal(sourcesBefore, await workspace.SnapshotSourcesAsync());
         WaveStatus status = wave.ReadCustomStatusAs<WaveStatus>()!;
         Assert.Equal("finished", status.Phase);
-        Assert.All(status.Databases.Values, s => Assert.Equal(DatabaseState.Completed, s));
+        Assert.Equal(new string(WaveStatus.CodeOf(DatabaseState.Completed), MigrationWorkspace.Databases.Length), status.States);
+        Assert.Equal(new Dictionary<DatabaseState, int> { [DatabaseState.Completed] = MigrationWorkspace.Databases.Length }, status.Counts);
         Assert.Empty(workspace.Alerts.Received);
     }
 

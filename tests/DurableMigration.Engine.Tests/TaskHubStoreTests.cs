@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Tests;
 
-/// <summary>The task hub file itself: leases, schema versions.</summary>
+/// <summary>The task hub file itself: leases, schema versions, where inputs live.</summary>
 public sealed class TaskHubStoreTests
 {
     [Fact]
@@ -88,7 +88,7 @@ public sealed class TaskHubStoreTests
 
         // Each embedded script once, the newest being this build's schema.
         Assert.Equal(recorded.Distinct(), recorded);
-        Assert.Equal(["1.0.0", "1.1.0"], recorded);
+        Assert.Equal(["1.0.0", "1.1.0", "1.2.0"], recorded);
         Assert.Equal(TaskHubStore.SchemaVersion, recorded[^1]);
     }
 
@@ -124,7 +124,88 @@ public sealed class TaskHubStoreTests
         query.CommandText = "SELECT (SELECT group_concat(SchemaVersion) FROM (SELECT SchemaVersion FROM Versions ORDER BY SchemaVersion)), (SELECT COUNT(*) FROM pragma_table_info('Instances') WHERE name = 'ParentExecutionId')";
         await using var result = await query.ExecuteReaderAsync();
         Assert.True(await result.ReadAsync());
-        Assert.Equal("1.0.0,1.1.0", result.GetString(0));
+        Assert.Equal("1.0.0,1.1.0,1.2.0", result.GetString(0));
         Assert.Equal(1L, result.GetInt64(1));
+    }
+
+    [Fact]
+    public async Task TaskHub_AtSchema110_KeepsTheInputsOfItsInstancesWhenUpgraded()
+    {
+        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL); "
+                + await SchemaScriptAsync("1.0.0") + ";" + await SchemaScriptAsync("1.1.0")
+                + """
+                ; INSERT INTO Versions VALUES ('1.0.0', 'then'), ('1.1.0', 'then');
+                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, CreatedTime, LastUpdatedTime) VALUES ('old', 'e1', 'Wave', 'Running', '{"big":true}', 1, 1);
+                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime) VALUES ('none', 'e2', 'Wave', 'Running', 1, 1);
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var store = new TaskHubStore(path))
+        {
+            Assert.Equal("{\"big\":true}", (await store.GetInstanceAsync("old", withPayloads: true, CancellationToken.None))?.Input);
+            Assert.Null((await store.GetInstanceAsync("none", withPayloads: true, CancellationToken.None))?.Input);
+        }
+
+        await using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        await check.OpenAsync();
+        await using var query = check.CreateCommand();
+        query.CommandText = "SELECT (SELECT COUNT(*) FROM Instances WHERE Input IS NOT NULL), (SELECT group_concat(InstanceId) FROM InstanceInputs)";
+        await using var result = await query.ExecuteReaderAsync();
+        Assert.True(await result.ReadAsync());
+        Assert.Equal(0L, result.GetInt64(0));
+        Assert.Equal("old", result.GetString(1));
+    }
+
+    [Fact]
+    public async Task Input_LivesOutsideTheInstanceRow_AndGoesWithContinueAsNewAndPurge()
+    {
+        await using var harness = await EngineHarness.StartAsync(r => r
+            .AddOrchestratorFunc<int, int>("Counter", (ctx, n) =>
+            {
+                if (n < 2)
+                {
+                    ctx.ContinueAsNew(n + 1);
+                }
+
+                return Task.FromResult(n);
+            }));
+        var done = await harness.RunAsync("Counter", 0, "counter");
+        Assert.Equal("2", done.SerializedInput);
+        Assert.Equal("2", (await harness.QueryAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })).Single().SerializedInput);
+
+        var store = harness.GetService<TaskHubStore>();
+        await using (var connection = new SqliteConnection($"Data Source={store.FilePath};Mode=ReadOnly;Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var query = connection.CreateCommand();
+            query.CommandText = "SELECT (SELECT Input FROM Instances WHERE InstanceId = 'counter'), (SELECT Input FROM InstanceInputs WHERE InstanceId = 'counter')";
+            await using var row = await query.ExecuteReaderAsync();
+            Assert.True(await row.ReadAsync());
+            Assert.True(row.IsDBNull(0));
+            Assert.Equal("2", row.GetString(1));
+        }
+
+        Assert.Equal(1, (await harness.Client.PurgeInstanceAsync("counter")).PurgedInstanceCount);
+        await using (var connection = new SqliteConnection($"Data Source={store.FilePath};Mode=ReadOnly;Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var query = connection.CreateCommand();
+            query.CommandText = "SELECT COUNT(*) FROM InstanceInputs";
+            Assert.Equal(0L, (long)(await query.ExecuteScalarAsync())!);
+        }
+    }
+
+    private static async Task<string> SchemaScriptAsync(string version)
+    {
+        var assembly = typeof(TaskHubStore).Assembly;
+        string resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith($".schema-{version}.sql", StringComparison.Ordinal));
+        using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+        return await reader.ReadToEndAsync();
     }
 }

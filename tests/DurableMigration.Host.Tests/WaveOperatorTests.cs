@@ -52,7 +52,9 @@ public sealed class WaveOperatorTests
         Assert.True(exit == DmigCommandLine.Success, output);
         Assert.Equal(await WaveWorkspace.FingerprintAsync(workspace.SourcePath("alpha")), await WaveWorkspace.FingerprintAsync(workspace.TargetPath("alpha")));
         var alpha = (await WaveRunTests.ResultAsync(workspace, "late-writes")).Databases.Single(d => d.Database == "alpha");
-        Assert.Equal(WaveWorkspace.RowsPerTable * 2 + 2, alpha.Rows); // the late row and the audit row its trigger wrote
+        Assert.Equal(WaveWorkspace.RowsPerTable * 2, alpha.Rows); // the copy, before the late write
+        Assert.Equal(2, alpha.FinalSync!.ChangedRows); // exactly the late row and the audit row its trigger wrote, not a re-copy
+        Assert.True(alpha.WriteBlocked > TimeSpan.Zero);
     }
 
     [Fact]
@@ -155,6 +157,7 @@ public sealed class WaveOperatorTests
             SELECT Payload FROM History
             UNION ALL SELECT Payload FROM NewEvents
             UNION ALL SELECT coalesce(Input, '') || coalesce(Output, '') || coalesce(CustomStatus, '') || coalesce(FailureDetails, '') FROM Instances
+            UNION ALL SELECT Input FROM InstanceInputs
             UNION ALL SELECT coalesce(Input, '') FROM ActivityTasks
             """;
         var all = new System.Text.StringBuilder();

@@ -46,7 +46,8 @@ internal sealed class WaveWorkspace : IDisposable
         Func<string, string>? sourceConnection = null,
         int operatorTimeoutMinutes = 60,
         string? webhook = null,
-        int? maxDurationMinutes = null)
+        int? maxDurationMinutes = null,
+        (bool RowCounts, bool Checksums)? validation = null)
     {
         object Database(string name, params string[] dependsOn) => new
         {
@@ -54,6 +55,7 @@ internal sealed class WaveWorkspace : IDisposable
             source = new { engine = "sqlite", connection = sourceConnection?.Invoke(name) ?? $"Data Source={SourcePath(name)}" },
             target = new { engine = "sqlite", connection = $"Data Source={TargetPath(name)}" },
             dependsOn,
+            validation = validation is { } v ? new { rowCounts = v.RowCounts, checksums = v.Checksums } : null,
         };
         var manifest = new
         {
@@ -67,7 +69,7 @@ internal sealed class WaveWorkspace : IDisposable
             databases = new[] { Database("alpha"), Database("beta"), Database("gamma", "alpha", "beta") },
         };
         string path = Path.Combine(Root, wave + ".json");
-        File.WriteAllText(path, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         return path;
     }
 

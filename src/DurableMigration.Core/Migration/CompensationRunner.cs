@@ -1,5 +1,6 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration.Activities;
+using DurableMigration.Providers;
 using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
@@ -15,14 +16,63 @@ internal static class CompensationRunner
             HandleFailure = failure => !failure.IsNonRetriable(),
         });
 
+    /// <summary>Runs the compensations; when the database cut over, first checks whether consumers wrote to the target and acts as <paramref name="targetWrites"/> says.</summary>
+    /// <remarks>
+    /// A refusal is one record with <see cref="CompensationRecord.Refused"/> set and nothing else run: the database stays
+    /// as it was (consumers on the target), so the same rollback can be run again with a choice.
+    /// </remarks>
     public static async Task<IReadOnlyList<CompensationRecord>> RunAsync(
         TaskOrchestrationContext context,
         string waveId,
         DatabaseSpec database,
         IReadOnlyList<Compensation> registered,
-        Uri? webhook)
+        Uri? webhook,
+        TargetWrites targetWrites = TargetWrites.Refuse)
     {
         var records = new List<CompensationRecord>();
+        var step = new DatabaseStepInput(waveId, database);
+#pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
+        if (registered.Contains(Compensation.SwitchConsumersBack))
+        {
+            // Consumers have been using the target: a rollback must not silently drop what they wrote.
+            TargetChanges changes;
+            try
+            {
+                changes = await context.CallActivityAsync<TargetChanges>(MigrationActivityNames.GetTargetChanges, step, ActivityRetry);
+            }
+            catch (TaskFailedException ex)
+            {
+                changes = TargetChanges.UnknownChanges($"could not be checked: {Describe(ex)}");
+            }
+
+            if (changes.MayHaveChanged)
+            {
+                if (targetWrites == TargetWrites.Refuse)
+                {
+                    string refusal = $"rollback refused: the target {changes.Summary}. Roll back with --copy-back (apply the target's changes to the source first) or --discard-target-writes (keep a backup of the target, then drop it)";
+                    await AlertAsync(context, waveId, database.Name, "rollbackRefused", $"Rollback of '{database.Name}' refused: the target {changes.Summary}.", webhook);
+                    return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true }];
+                }
+
+                var (before, activity) = targetWrites == TargetWrites.CopyBack
+                    ? (Compensation.CopyBack, MigrationActivityNames.CopyBack)
+                    : (Compensation.BackupTarget, MigrationActivityNames.BackupTarget);
+                try
+                {
+                    await context.CallActivityAsync<object?>(activity, step, ActivityRetry);
+                    records.Add(new CompensationRecord(before, true, null));
+                }
+                catch (TaskFailedException ex)
+                {
+                    // Without the copy-back or the backup, going on would lose the target's writes: stop here, undo nothing.
+                    string error = Describe(ex);
+                    await AlertAsync(context, waveId, database.Name, "compensationFailed", $"{before} of '{database.Name}' failed: {error}", webhook);
+                    return [new CompensationRecord(before, false, error) { Refused = true }];
+                }
+            }
+        }
+#pragma warning restore CA2007
+
         foreach (var compensation in registered.Reverse())
         {
             string activity = compensation switch

@@ -14,9 +14,11 @@ namespace DurableMigration.Migration;
 /// <c>Retry</c> (re-run from the failed step; a failed monitor re-runs the copy it monitors) or <c>Rollback</c> event,
 /// rolling back when neither comes within the operator timeout; the other policies roll this database back at once
 /// and let the wave decide about the others. A <c>Rollback</c> event stops the database at the next step boundary or
-/// wait. The source is made read-only only at cutover; when post-validation then finds a difference (writes that
-/// reached the source during the copy), one final sync re-copies from the now read-only source and compares again,
-/// so an offline migration loses no write.</para>
+/// wait. The source is made read-only only at cutover; then the final sync applies exactly the rows that changed on
+/// the source since the copy began (the provider records them from the copy on), whatever validation is set to, so no
+/// acknowledged write is lost and the write-blocked window follows the changes, not the database's size. A provider that
+/// records no changes gets the old safety net instead: when post-validation finds a difference, one more copy from the
+/// read-only source, then a second comparison.</para>
 /// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
 /// </remarks>
 public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
@@ -44,6 +46,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private CopyProgress? _progress;
         private DataCopyResult? _copied;
         private ValidationReport? _validation;
+        private ChangeSyncResult? _finalSync;
+        private DateTime? _writesBlockedAt;
+        private TimeSpan? _writeBlocked;
         private bool _drillFired;
         private bool _durationAlerted;
         private DateTime _startedAt;
@@ -185,7 +190,14 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             _state = DatabaseState.CuttingOver;
             Publish("making the source read-only");
             Register(Compensation.MakeSourceWritable);
+            _writesBlockedAt ??= context.CurrentUtcDateTime;
             await CallAsync<bool>(MigrationStep.Cutover, MigrationActivityNames.Cutover, Inject(MigrationStep.Cutover));
+            Publish("final sync of the rows that changed during the copy");
+            _finalSync = await CallAsync<ChangeSyncResult?>(MigrationStep.Cutover, MigrationActivityNames.SyncChanges, false);
+            if (_finalSync is not null)
+            {
+                Publish($"final sync: {_finalSync.ChangedRows} changed row(s) applied{(_finalSync.FullCopy ? " (no change record: copied everything again)" : string.Empty)}");
+            }
         }
 
         private async Task CutoverGateAsync()
@@ -226,9 +238,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             _state = DatabaseState.ValidatingTarget;
             Publish("comparing source and target");
             _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, Inject(MigrationStep.PostValidate));
-            if (!_validation.Passed)
+            if (!_validation.Passed && _finalSync is null)
             {
-                // Final sync: writes that reached the source during the copy are moved now that it is read-only; then compare again.
+                // No change record: writes that reached the source during the copy are moved now that it is read-only; then compare again.
                 _state = DatabaseState.CuttingOver;
                 Publish("final sync: the source changed during the copy");
                 _copied = await CopyWithMonitoringAsync();
@@ -246,9 +258,11 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
         private async Task RemediateAsync()
         {
-            Publish("switching consumers to the target");
+            Publish("recording the target's state, then switching consumers to it");
+            await CallAsync<TargetBaseline>(MigrationStep.Remediate, MigrationActivityNames.RecordTargetBaseline, false);
             await CallAsync<ConnectionEntry?>(MigrationStep.Remediate, MigrationActivityNames.Remediate, Inject(MigrationStep.Remediate));
             Register(Compensation.SwitchConsumersBack);
+            _writeBlocked = context.CurrentUtcDateTime - _writesBlockedAt;
         }
 
         /// <summary>Waits for the operator; true to retry, false to roll back.</summary>
@@ -362,6 +376,8 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             Rows = _copied?.Rows ?? 0,
             Bytes = _copied?.Bytes ?? 0,
             Validation = _validation,
+            FinalSync = _finalSync,
+            WriteBlocked = _writeBlocked,
             Registered = [.. _registered],
             CompensationsRun = compensations,
         };

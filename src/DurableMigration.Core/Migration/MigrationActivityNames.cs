@@ -21,6 +21,21 @@ public static class MigrationActivityNames
     /// <summary>Comparison of source and target.</summary>
     public const string PostValidate = "PostValidateActivity";
 
+    /// <summary>Records the target's state at cutover.</summary>
+    public const string RecordTargetBaseline = "RecordTargetBaselineActivity";
+
+    /// <summary>Whether the target changed since cutover.</summary>
+    public const string GetTargetChanges = "GetTargetChangesActivity";
+
+    /// <summary>Applies the target's changes since cutover to the source.</summary>
+    public const string CopyBack = "CopyBackActivity";
+
+    /// <summary>Makes the target read-only and backs it up before it is dropped.</summary>
+    public const string BackupTarget = "BackupTargetActivity";
+
+    /// <summary>The final sync of the rows that changed on the source during the copy.</summary>
+    public const string SyncChanges = "SyncChangesActivity";
+
     /// <summary>Consumers switched to the target.</summary>
     public const string Remediate = "RemediateActivity";
 

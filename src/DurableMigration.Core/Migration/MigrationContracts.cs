@@ -82,6 +82,25 @@ public enum Compensation
 
     /// <summary>Undo of remediation: point consumers back at the source.</summary>
     SwitchConsumersBack,
+
+    /// <summary>Before undoing a cutover whose target consumers wrote to: apply the target's changes to the source (<c>--copy-back</c>).</summary>
+    CopyBack,
+
+    /// <summary>Before undoing a cutover whose target consumers wrote to: keep a backup file of the target (<c>--discard-target-writes</c>).</summary>
+    BackupTarget,
+}
+
+/// <summary>What a rollback does with writes consumers made to a target after cutover.</summary>
+public enum TargetWrites
+{
+    /// <summary>Refuse to roll the database back, and say what changed and which option to choose. The default: a rollback never discards writes without being told.</summary>
+    Refuse,
+
+    /// <summary>Apply the target's changes to the source first (a reverse sync), then roll back.</summary>
+    CopyBack,
+
+    /// <summary>Keep a backup file of the target in the data directory, then roll back (the target's writes are not in the source).</summary>
+    Discard,
 }
 
 /// <summary>A rehearsal of failure: the named database fails at the named step, to exercise rollback.</summary>
@@ -149,7 +168,11 @@ public sealed record StepTiming(MigrationStep Step, DateTime StartedAt, DateTime
 /// <param name="Compensation">What was undone.</param>
 /// <param name="Succeeded">Whether it worked.</param>
 /// <param name="Error">Why not, if it failed.</param>
-public sealed record CompensationRecord(Compensation Compensation, bool Succeeded, string? Error);
+public sealed record CompensationRecord(Compensation Compensation, bool Succeeded, string? Error)
+{
+    /// <summary>Gets a value indicating whether the rollback was refused before anything ran, because consumers wrote to the target since cutover and no <see cref="TargetWrites"/> choice allowed discarding or copying those writes.</summary>
+    public bool Refused { get; init; }
+}
 
 /// <summary>What happened to one database.</summary>
 /// <param name="Database">The database.</param>
@@ -173,6 +196,12 @@ public sealed record DatabaseMigrationResult(string Database, DatabaseState Stat
 
     /// <summary>Gets the post-validation report, if the step ran.</summary>
     public ValidationReport? Validation { get; init; }
+
+    /// <summary>Gets the final sync of the rows that changed on the source during the copy, if the provider records changes and cutover ran.</summary>
+    public ChangeSyncResult? FinalSync { get; init; }
+
+    /// <summary>Gets how long the source refused writes before consumers were switched to the target (cutover to the end of remediation), once it completed.</summary>
+    public TimeSpan? WriteBlocked { get; init; }
 
     /// <summary>Gets the compensations still registered (undo actions for completed steps), in registration order.</summary>
     public IReadOnlyList<Compensation> Registered { get; init; } = [];
@@ -216,11 +245,76 @@ public sealed record WaveResult(
     IReadOnlyList<AssessmentReport> Assessment,
     IReadOnlyList<string> RollbackOrder);
 
-/// <summary>The live status a wave publishes as custom status.</summary>
+/// <summary>The live status a wave publishes as custom status: its phase, how many databases are in each state, and
+/// every database's state as one character in manifest order.</summary>
+/// <remarks>
+/// <para>Compact on purpose: the wave rewrites its status whenever a database changes state, so the status holds no
+/// per-database JSON. Database names are not repeated: they are the wave's input manifest's databases, in order
+/// (<c>input.manifest.databases[i].name</c> for character <c>i</c> of <see cref="States"/>). A running database's
+/// details (step, progress, message) are in its own orchestration's <see cref="DatabaseStatus"/>, instance id
+/// <see cref="MigrationNames.DatabaseInstanceId"/>.</para>
+/// <para>State codes (<see cref="CodeOf"/>): lower case while the database is on its way, upper case for where the wave
+/// left it. <c>p</c> Pending, <c>d</c> AwaitingDependencies, <c>v</c> Validating, <c>m</c> Migrating, <c>s</c> Syncing,
+/// <c>a</c> AwaitingApproval, <c>c</c> CuttingOver, <c>t</c> ValidatingTarget, <c>n</c> NeedsAttention, <c>r</c>
+/// RollingBack; <c>C</c> Completed, <c>R</c> RolledBack, <c>S</c> Skipped, <c>F</c> Failed.</para>
+/// </remarks>
 /// <param name="Wave">The wave id.</param>
 /// <param name="Phase">assessing, migrating, rollingBack, finished.</param>
-/// <param name="Databases">Per database: state (and for running ones, the child's instance id to read details from).</param>
-public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<string, DatabaseState> Databases);
+/// <param name="Counts">How many databases are in each state; states no database is in are left out.</param>
+/// <param name="States">One state code per database, in manifest order (see <see cref="CodeOf"/>).</param>
+public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<DatabaseState, int> Counts, string States)
+{
+    /// <summary>The state codes, indexed by <see cref="DatabaseState"/> value.</summary>
+    private const string Codes = "pdvmsactCnrRSF";
+
+    /// <summary>Builds the status of databases in manifest order.</summary>
+    /// <param name="wave">The wave id.</param>
+    /// <param name="phase">The wave's phase.</param>
+    /// <param name="states">Each database's state, in manifest order.</param>
+    /// <returns>The status, with <see cref="Counts"/> in <see cref="DatabaseState"/> order.</returns>
+    public static WaveStatus Create(string wave, string phase, IReadOnlyList<DatabaseState> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        var counts = new int[Codes.Length];
+        var codes = new char[states.Count];
+        for (int i = 0; i < codes.Length; i++)
+        {
+            codes[i] = CodeOf(states[i]);
+            counts[(int)states[i]]++;
+        }
+
+        var byState = new Dictionary<DatabaseState, int>();
+        for (int state = 0; state < counts.Length; state++)
+        {
+            if (counts[state] > 0)
+            {
+                byState[(DatabaseState)state] = counts[state];
+            }
+        }
+
+        return new WaveStatus(wave, phase, byState, new string(codes));
+    }
+
+    /// <summary>Gets the one-character code of a state.</summary>
+    /// <param name="state">The state.</param>
+    /// <returns>Its code in <see cref="States"/>.</returns>
+    public static char CodeOf(DatabaseState state) =>
+        (uint)state < Codes.Length ? Codes[(int)state] : throw new ArgumentOutOfRangeException(nameof(state), state, "not a database state");
+
+    /// <summary>Gets the state a code in <see cref="States"/> stands for.</summary>
+    /// <param name="code">The code.</param>
+    /// <returns>The state.</returns>
+    public static DatabaseState StateOf(char code)
+    {
+        int state = Codes.IndexOf(code, StringComparison.Ordinal);
+        return state >= 0 ? (DatabaseState)state : throw new ArgumentOutOfRangeException(nameof(code), code, "not a database state code");
+    }
+
+    /// <summary>Gets the state of the database at <paramref name="index"/> in manifest order.</summary>
+    /// <param name="index">The database's position in the manifest.</param>
+    /// <returns>Its state.</returns>
+    public DatabaseState StateAt(int index) => StateOf(States[index]);
+}
 
 /// <summary>The live status a database orchestration publishes as custom status.</summary>
 /// <param name="Database">The database.</param>

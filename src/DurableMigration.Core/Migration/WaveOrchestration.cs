@@ -7,7 +7,9 @@ namespace DurableMigration.Migration;
 /// <summary>Runs a wave: pre-flight assessment of every database, then one <see cref="DatabaseMigrationOrchestration"/> per database in dependency order, bounded by <c>maxParallel</c>.</summary>
 /// <remarks>
 /// <para>Any blocking finding (or an assessment that cannot run) stops the wave before anything is touched.
-/// Among databases whose dependencies have completed, higher priority starts first, then manifest order.</para>
+/// Among databases whose dependencies have completed, higher priority starts first, then manifest order.
+/// Progress is published as a compact <see cref="WaveStatus"/> (counts per state and one state code per database), and
+/// only when a database's state or the phase changed.</para>
 /// <para>When a database ends rolled back: <see cref="FailureAction.RollbackWave"/> stops scheduling, waits for the
 /// running databases, and compensates every completed database in reverse dependency order;
 /// <see cref="FailureAction.RollbackDatabase"/> and <see cref="FailureAction.AskOperator"/> skip its dependents and
@@ -40,27 +42,19 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         ArgumentNullException.ThrowIfNull(input);
         var manifest = input.Manifest;
         var databases = manifest.Databases;
-        var states = databases.ToDictionary(d => d.Name, d => d.DependsOn.Count > 0 ? DatabaseState.AwaitingDependencies : DatabaseState.Pending, StringComparer.OrdinalIgnoreCase);
-        void Publish(string phase) => context.SetCustomStatus(new WaveStatus(manifest.Wave, phase, new Dictionary<string, DatabaseState>(states)));
+        var plan = new Plan(databases);
+        var states = new WaveStates(context, manifest.Wave, databases.Count);
 
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
         // 1. Pre-flight: assess everything before touching anything.
-        foreach (var database in databases)
-        {
-            states[database.Name] = DatabaseState.Validating;
-        }
-
-        Publish("assessing");
+        states.SetAll(DatabaseState.Validating);
+        states.Publish("assessing");
         var assessment = await Task.WhenAll(databases.Select(d => AssessAsync(context, manifest.Wave, d, input.Drill)));
         if (assessment.Any(a => a.IsBlocked))
         {
             var blocked = assessment.Where(a => a.IsBlocked).ToDictionary(a => a.Database, StringComparer.OrdinalIgnoreCase);
-            foreach (var database in databases)
-            {
-                states[database.Name] = DatabaseState.Skipped;
-            }
-
-            Publish("finished");
+            states.SetAll(DatabaseState.Skipped);
+            states.Publish("finished");
             string summary = string.Join("; ", blocked.Values.SelectMany(a => a.Findings.Where(f => f.Severity == FindingSeverity.Blocking).Select(f => $"{a.Database}: {f.Message}")));
             await CompensationRunner.AlertAsync(context, manifest.Wave, null, "error", $"Wave {manifest.Wave} blocked by assessment: {summary}", manifest.Alerts.Webhook);
             var skipped = databases.Select(d => new DatabaseMigrationResult(d.Name, DatabaseState.Skipped)
@@ -74,36 +68,27 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         }
 
         // 2. Databases in dependency order, at most maxParallel at a time.
-        foreach (var database in databases)
+        for (int i = 0; i < databases.Count; i++)
         {
-            states[database.Name] = database.DependsOn.Count > 0 ? DatabaseState.AwaitingDependencies : DatabaseState.Pending;
+            states.Set(i, plan.InitialState(i));
         }
 
-        Publish("migrating");
+        states.Publish("migrating");
         Task<string?> rollbackRequested = context.WaitForExternalEvent<string?>(MigrationNames.RollbackEvent);
-        var results = new Dictionary<string, DatabaseMigrationResult>(StringComparer.OrdinalIgnoreCase);
-        var running = new Dictionary<Task<DatabaseMigrationResult>, DatabaseSpec>();
-        var waiting = databases.ToList();
-        var manifestOrder = databases.Select((d, i) => (d.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.OrdinalIgnoreCase);
+        var results = new DatabaseMigrationResult?[databases.Count];
+        var running = new Dictionary<Task<DatabaseMigrationResult>, int>();
         bool rollBackWave = false;
         while (true)
         {
             if (!rollBackWave)
             {
-                var ready = waiting
-                    .Where(d => d.DependsOn.All(dep => results.TryGetValue(dep, out var r) && r.State == DatabaseState.Completed))
-                    .OrderByDescending(d => d.Priority)
-                    .ThenBy(d => manifestOrder[d.Name])
-                    .Take(manifest.MaxParallel - running.Count)
-                    .ToList();
-                foreach (var database in ready)
+                while (running.Count < manifest.MaxParallel && plan.TryTakeReady(out int next))
                 {
-                    waiting.Remove(database);
-                    states[database.Name] = DatabaseState.Migrating;
-                    running.Add(StartDatabase(context, input, database), database);
+                    states.Set(next, DatabaseState.Migrating);
+                    running.Add(StartDatabase(context, input, databases[next]), next);
                 }
 
-                Publish("migrating");
+                states.Publish("migrating");
             }
 
             if (running.Count == 0)
@@ -117,18 +102,19 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
             {
                 // Requested: stop scheduling, let the running databases end, then compensate.
                 rollBackWave = true;
-                Publish("rollingBack");
+                states.Publish("rollingBack");
                 continue;
             }
 
             var task = (Task<DatabaseMigrationResult>)finished;
-            var spec = running[task];
+            int index = running[task];
             running.Remove(task);
             var result = await task;
-            results[spec.Name] = result;
-            states[spec.Name] = result.State;
+            results[index] = result;
+            states.Set(index, result.State);
             if (result.State == DatabaseState.Completed)
             {
+                plan.Completed(index);
                 continue;
             }
 
@@ -138,46 +124,56 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
             }
             else
             {
-                foreach (var dependent in DependentsOf(databases, spec.Name).Where(waiting.Contains).ToList())
+                string failed = databases[index].Name;
+                foreach (int dependent in plan.SkipDependentsOf(index))
                 {
-                    waiting.Remove(dependent);
-                    states[dependent.Name] = DatabaseState.Skipped;
-                    results[dependent.Name] = new DatabaseMigrationResult(dependent.Name, DatabaseState.Skipped) { Error = $"not started: depends on '{spec.Name}', which did not complete" };
+                    states.Set(dependent, DatabaseState.Skipped);
+                    results[dependent] = new DatabaseMigrationResult(databases[dependent].Name, DatabaseState.Skipped) { Error = $"not started: depends on '{failed}', which did not complete" };
                 }
             }
         }
 
-        foreach (var database in waiting)
+        foreach (int waiting in plan.Waiting())
         {
-            states[database.Name] = DatabaseState.Skipped;
-            results[database.Name] = new DatabaseMigrationResult(database.Name, DatabaseState.Skipped) { Error = "not started: the wave is rolling back" };
+            states.Set(waiting, DatabaseState.Skipped);
+            results[waiting] = new DatabaseMigrationResult(databases[waiting].Name, DatabaseState.Skipped) { Error = "not started: the wave is rolling back" };
         }
 
         // 3. Roll back completed databases, dependents first.
         var rollbackOrder = new List<string>();
         if (rollBackWave)
         {
-            Publish("rollingBack");
-            foreach (var database in DependencyGraph.TopologicalOrder(databases).Reverse().Select(name => databases.First(d => d.Name == name)))
+            states.Publish("rollingBack");
+            foreach (string name in DependencyGraph.TopologicalOrder(databases).Reverse())
             {
-                if (results[database.Name] is not { State: DatabaseState.Completed } completed)
+                int index = plan.IndexOf(name);
+                if (results[index] is not { State: DatabaseState.Completed } completed)
                 {
                     continue;
                 }
 
-                states[database.Name] = DatabaseState.RollingBack;
-                Publish("rollingBack");
+                var database = databases[index];
+                states.Set(index, DatabaseState.RollingBack);
+                states.Publish("rollingBack");
                 var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, completed.Registered, manifest.Alerts.Webhook);
+                if (records.Any(r => r.Refused))
+                {
+                    // Consumers wrote to its target: it stays completed until `dmig rollback --copy-back|--discard-target-writes`.
+                    results[index] = completed with { CompensationsRun = records };
+                    states.Set(index, DatabaseState.Completed);
+                    continue;
+                }
+
                 var state = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack;
-                results[database.Name] = completed with { State = state, Registered = [], CompensationsRun = records };
-                states[database.Name] = state;
+                results[index] = completed with { State = state, Registered = [], CompensationsRun = records };
+                states.Set(index, state);
                 rollbackOrder.Add(database.Name);
             }
         }
 #pragma warning restore CA2007
 
-        Publish("finished");
-        var ordered = databases.Select(d => results[d.Name]).ToList();
+        states.Publish("finished");
+        var ordered = results.Select(r => r!).ToList();
         return new WaveResult(manifest.Wave, Outcome(ordered, rollBackWave), ordered, assessment, rollbackOrder);
     }
 
@@ -238,24 +234,156 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         }
     }
 
-    /// <summary>Every database that depends, directly or not, on <paramref name="name"/>.</summary>
-    private static IEnumerable<DatabaseSpec> DependentsOf(IReadOnlyList<DatabaseSpec> databases, string name)
+    /// <summary>The scheduling state of the databases, by manifest index: which wait, which are ready, what each waits for.</summary>
+    /// <remarks>A turn costs time in proportion to what changed, not to the size of the wave: each database counts the
+    /// dependencies it still waits for, and becomes ready when that count reaches zero.</remarks>
+    private sealed class Plan
     {
-        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { name };
-        bool grew = true;
-        while (grew)
+        private readonly IReadOnlyList<DatabaseSpec> _databases;
+        private readonly Dictionary<string, int> _index;
+        private readonly List<int>[] _dependents;
+        private readonly int[] _unmet;
+        private readonly bool[] _waiting;
+        private readonly SortedSet<int> _ready;
+
+        public Plan(IReadOnlyList<DatabaseSpec> databases)
         {
-            grew = false;
-            foreach (var database in databases)
+            _databases = databases;
+            _index = new Dictionary<string, int>(databases.Count, StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < databases.Count; i++)
             {
-                if (!found.Contains(database.Name) && database.DependsOn.Any(found.Contains))
+                _index.TryAdd(databases[i].Name, i);
+            }
+
+            _dependents = new List<int>[databases.Count];
+            _unmet = new int[databases.Count];
+            _waiting = new bool[databases.Count];
+            // Among ready databases: higher priority first, then manifest order.
+            _ready = new SortedSet<int>(Comparer<int>.Create((a, b) =>
+            {
+                int byPriority = databases[b].Priority.CompareTo(databases[a].Priority);
+                return byPriority != 0 ? byPriority : a.CompareTo(b);
+            }));
+            for (int i = 0; i < databases.Count; i++)
+            {
+                _waiting[i] = true;
+                var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (string dependency in databases[i].DependsOn)
                 {
-                    found.Add(database.Name);
-                    grew = true;
+                    if (!seen.Add(dependency))
+                    {
+                        continue;
+                    }
+
+                    _unmet[i]++;
+                    if (_index.TryGetValue(dependency, out int on))
+                    {
+                        (_dependents[on] ??= []).Add(i);
+                    }
+                }
+
+                if (_unmet[i] == 0)
+                {
+                    _ready.Add(i);
                 }
             }
         }
 
-        return databases.Where(d => found.Contains(d.Name) && !string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+        public DatabaseState InitialState(int index) => _databases[index].DependsOn.Count > 0 ? DatabaseState.AwaitingDependencies : DatabaseState.Pending;
+
+        public int IndexOf(string name) => _index[name];
+
+        /// <summary>Takes the next database to start, if one is ready.</summary>
+        public bool TryTakeReady(out int index)
+        {
+            if (_ready.Count == 0)
+            {
+                index = -1;
+                return false;
+            }
+
+            index = _ready.Min;
+            _ready.Remove(index);
+            _waiting[index] = false;
+            return true;
+        }
+
+        /// <summary>Records that a database completed: its dependents wait for one dependency less.</summary>
+        public void Completed(int index)
+        {
+            foreach (int dependent in _dependents[index] ?? [])
+            {
+                if (--_unmet[dependent] == 0 && _waiting[dependent])
+                {
+                    _ready.Add(dependent);
+                }
+            }
+        }
+
+        /// <summary>Stops every waiting database that depends, directly or not, on <paramref name="index"/>; returns them in manifest order.</summary>
+        public List<int> SkipDependentsOf(int index)
+        {
+            var found = new HashSet<int> { index };
+            var queue = new Queue<int>([index]);
+            while (queue.TryDequeue(out int next))
+            {
+                foreach (int dependent in _dependents[next] ?? [])
+                {
+                    if (found.Add(dependent))
+                    {
+                        queue.Enqueue(dependent);
+                    }
+                }
+            }
+
+            var skipped = found.Where(i => i != index && _waiting[i]).Order().ToList();
+            foreach (int i in skipped)
+            {
+                _waiting[i] = false;
+                _ready.Remove(i);
+            }
+
+            return skipped;
+        }
+
+        /// <summary>The databases never started, in manifest order.</summary>
+        public IEnumerable<int> Waiting() => Enumerable.Range(0, _databases.Count).Where(i => _waiting[i]);
+    }
+
+    /// <summary>Each database's state, published as a compact <see cref="WaveStatus"/> only when something changed.</summary>
+    private sealed class WaveStates(TaskOrchestrationContext context, string wave, int count)
+    {
+        private readonly DatabaseState[] _states = new DatabaseState[count];
+        private string? _published;
+        private bool _changed = true;
+
+        public void Set(int index, DatabaseState state)
+        {
+            if (_states[index] != state)
+            {
+                _states[index] = state;
+                _changed = true;
+            }
+        }
+
+        public void SetAll(DatabaseState state)
+        {
+            for (int i = 0; i < _states.Length; i++)
+            {
+                Set(i, state);
+            }
+        }
+
+        public void Publish(string phase)
+        {
+            if (!_changed && phase == _published)
+            {
+                return;
+            }
+
+            context.SetCustomStatus(WaveStatus.Create(wave, phase, _states));
+            _published = phase;
+            _changed = false;
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace DurableMigration.Migration;
 /// <summary>The input of a finished wave's rollback.</summary>
 /// <param name="Manifest">The wave's manifest.</param>
 /// <param name="Previous">The wave's result, whose completed databases carry their registered compensations.</param>
-public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous);
+/// <param name="TargetWrites">What to do with writes consumers made to a target after cutover; refuse by default.</param>
+public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse);
 
 /// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
 /// <remarks>
@@ -31,10 +32,17 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
             }
 
             var database = manifest.Databases.First(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
-            context.SetCustomStatus(new WaveStatus(manifest.Wave, "rollingBack", results.ToDictionary(r => r.Key, r => r.Value.State)));
+            context.SetCustomStatus(Status(manifest, "rollingBack", results));
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
-            var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, previous.Registered, manifest.Alerts.Webhook);
+            var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, previous.Registered, manifest.Alerts.Webhook, input.TargetWrites);
 #pragma warning restore CA2007
+            if (records.Any(r => r.Refused))
+            {
+                // Nothing was undone: the database stays completed, with its compensations, for a rollback with a choice.
+                results[name] = previous with { CompensationsRun = [.. previous.CompensationsRun, .. records] };
+                continue;
+            }
+
             results[name] = previous with
             {
                 State = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack,
@@ -45,8 +53,14 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
         }
 
         var ordered = manifest.Databases.Select(d => results[d.Name]).ToList();
-        context.SetCustomStatus(new WaveStatus(manifest.Wave, "finished", results.ToDictionary(r => r.Key, r => r.Value.State)));
-        var outcome = ordered.Any(r => r.State == DatabaseState.Failed) ? WaveOutcome.Failed : WaveOutcome.RolledBack;
+        context.SetCustomStatus(Status(manifest, "finished", results));
+        var outcome = ordered.Any(r => r.State == DatabaseState.Failed) ? WaveOutcome.Failed
+            : ordered.Any(r => r.State == DatabaseState.Completed) ? WaveOutcome.PartiallyCompleted
+            : WaveOutcome.RolledBack;
         return new WaveResult(manifest.Wave, outcome, ordered, input.Previous.Assessment, order);
     }
+
+    /// <summary>The wave's status: each database's state in manifest order.</summary>
+    private static WaveStatus Status(WaveManifest manifest, string phase, Dictionary<string, DatabaseMigrationResult> results) =>
+        WaveStatus.Create(manifest.Wave, phase, [.. manifest.Databases.Select(d => results[d.Name].State)]);
 }

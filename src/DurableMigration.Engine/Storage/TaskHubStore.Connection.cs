@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace DurableMigration.Engine.Storage;
@@ -6,6 +7,9 @@ namespace DurableMigration.Engine.Storage;
 /// <summary>Opening the task hub file, creating or upgrading its schema, and running statements under the gate.</summary>
 internal sealed partial class TaskHubStore
 {
+    /// <summary>Reusable prepared commands per connection, by SQL text (see <c>Prepared</c>).</summary>
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> PreparedCommands = new();
+
     /// <summary>Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction; commits unless it rolled back itself.</summary>
     private async Task<T> WriteAsync<T>(Func<SqliteTransaction, T> work, CancellationToken cancellationToken)
     {
@@ -164,9 +168,35 @@ internal sealed partial class TaskHubStore
         return command;
     }
 
-    private static int Execute(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// The connection's reusable command for <paramref name="sql"/>, bound to <paramref name="tx"/> and given these
+    /// parameters. SQLite parses and plans a statement once per connection instead of on every turn. For constant SQL
+    /// only (each text is kept while the connection lives); never dispose the command, and dispose its reader before the
+    /// same text is used again. The store's one connection is used under its gate, so the cache needs no lock.
+    /// </summary>
+    private static SqliteCommand Prepared(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(tx, sql, parameters);
-        return command.ExecuteNonQuery();
+        var commands = PreparedCommands.GetOrCreateValue(connection);
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            commands.Add(sql, command);
+        }
+
+        command.Transaction = tx;
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
     }
+
+    private static SqliteCommand Prepared(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters) =>
+        Prepared(tx.Connection!, tx, sql, parameters);
+
+    private static int Execute(SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters) =>
+        Prepared(tx, sql, parameters).ExecuteNonQuery();
 }

@@ -19,7 +19,7 @@ namespace DurableMigration.Engine.Storage;
 /// </remarks>
 internal sealed partial class TaskHubStore : IAsyncDisposable
 {
-    internal const string SchemaVersion = "1.1.0";
+    internal const string SchemaVersion = "1.2.0";
     private const int MaxMessagesPerTurn = 5000;
 
     private readonly string _path;
@@ -62,15 +62,14 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         {
             long nowMs = ToMs(now);
             var ids = new List<string>();
-            using (var select = Command(tx, """
+            using (var reader = Prepared(tx, """
                 SELECT e.InstanceId FROM NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
                 WHERE e.VisibleTime <= $now AND i.LockExpiration <= $now
                   AND (i.RuntimeStatus NOT IN ('Pending', 'Suspended')
                        OR e.EventType IN ('ExecutionStarted', 'ExecutionTerminated')
                        OR (i.RuntimeStatus = 'Suspended' AND e.EventType = 'ExecutionResumed'))
                 GROUP BY e.InstanceId ORDER BY MIN(e.Id) LIMIT $max
-                """, ("$now", nowMs), ("$max", maxInstances)))
-            using (var reader = select.ExecuteReader())
+                """, ("$now", nowMs), ("$max", maxInstances)).ExecuteReader())
             {
                 while (reader.Read())
                 {
@@ -85,10 +84,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                     ("$w", workerId), ("$exp", ToMs(now + lease)), ("$id", id));
                 var instance = ReadInstance(tx, id, withPayloads: false)!;
                 var messages = new List<QueuedMessage>();
-                using var load = Command(tx,
+                using var reader = Prepared(tx,
                     "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
-                    ("$id", id), ("$now", nowMs), ("$max", MaxMessagesPerTurn));
-                using var reader = load.ExecuteReader();
+                    ("$id", id), ("$now", nowMs), ("$max", MaxMessagesPerTurn)).ExecuteReader();
                 while (reader.Read())
                 {
                     messages.Add(new QueuedMessage(
@@ -108,8 +106,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         ReadAsync<IReadOnlyList<HistoryEvent>>(connection =>
         {
             var history = new List<HistoryEvent>();
-            using var command = Command(connection, null, "SELECT Payload FROM History WHERE InstanceId = $id ORDER BY SequenceNumber", ("$id", instanceId));
-            using var reader = command.ExecuteReader();
+            using var reader = Prepared(connection, null, "SELECT Payload FROM History WHERE InstanceId = $id ORDER BY SequenceNumber", ("$id", instanceId)).ExecuteReader();
             while (reader.Read())
             {
                 history.Add(HistorySerializer.Deserialize(reader.GetString(0)));
@@ -147,9 +144,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 return false;
             }
 
-            using (var insertHistory = Command(tx,
-                "INSERT INTO History (InstanceId, SequenceNumber, EventType, Timestamp, Payload) VALUES ($id, $seq, $type, $ts, $payload)"))
+            if (commit.NewHistory.Count > 0)
             {
+                var insertHistory = Prepared(tx, "INSERT INTO History (InstanceId, SequenceNumber, EventType, Timestamp, Payload) VALUES ($id, $seq, $type, $ts, $payload)");
                 var seq = insertHistory.Parameters.Add("$seq", SqliteType.Integer);
                 var type = insertHistory.Parameters.Add("$type", SqliteType.Text);
                 var ts = insertHistory.Parameters.Add("$ts", SqliteType.Integer);
@@ -170,7 +167,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
             if (commit.NewActivities.Count > 0)
             {
-                using var insertTask = Command(tx,
+                var insertTask = Prepared(tx,
                     "INSERT INTO ActivityTasks (InstanceId, ExecutionId, TaskId, Name, Input) VALUES ($id, $execution, $taskId, $name, $input)");
                 insertTask.Parameters.AddWithValue("$id", commit.InstanceId);
                 insertTask.Parameters.AddWithValue("$execution", commit.ExecutionId);
@@ -233,8 +230,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         // Work of the old execution that no worker holds yet is withdrawn; results of running work are stale and dropped.
         Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id AND LockExpiration <= $now", ("$id", commit.InstanceId), ("$now", ToMs(commit.Now)));
         Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id AND ExecutionId IS NOT NULL", ("$id", commit.InstanceId));
-        Execute(tx, "UPDATE Instances SET ExecutionId = $execution, Input = $input, Output = NULL, FailureDetails = NULL, HistoryCount = 0 WHERE InstanceId = $id",
-            ("$execution", next.ExecutionId), ("$input", next.Request.Input), ("$id", commit.InstanceId));
+        Execute(tx, "UPDATE Instances SET ExecutionId = $execution, Output = NULL, FailureDetails = NULL, HistoryCount = 0 WHERE InstanceId = $id",
+            ("$execution", next.ExecutionId), ("$id", commit.InstanceId));
+        WriteInput(tx, commit.InstanceId, next.Request.Input);
         messages.Add(new OutgoingMessage(commit.InstanceId, next.ExecutionId, commit.Now,
             new ExecutionStartedEvent(started.Name, next.Request.Input, next.ExecutionId, parent, next.Request.Version) { Timestamp = commit.Now }));
         foreach (var (name, input) in next.Request.CarriedEvents)
@@ -272,8 +270,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
     public Task<DateTime?> GetNextMessageVisibleTimeAsync(DateTime now, CancellationToken cancellationToken) =>
         ReadAsync(connection =>
         {
-            using var command = Command(connection, null, "SELECT MIN(VisibleTime) FROM NewEvents WHERE VisibleTime > $now", ("$now", ToMs(now)));
-            object? value = command.ExecuteScalar();
+            object? value = Prepared(connection, null, "SELECT MIN(VisibleTime) FROM NewEvents WHERE VisibleTime > $now", ("$now", ToMs(now))).ExecuteScalar();
             return value is long ms ? FromMs(ms) : (DateTime?)null;
         }, cancellationToken);
 
@@ -284,7 +281,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         WriteAsync<IReadOnlyList<ActivityWorkItem>>(tx =>
         {
             var items = new List<ActivityWorkItem>();
-            using var command = Command(tx, """
+            var command = Prepared(tx, """
                 UPDATE ActivityTasks SET LockedBy = $w, LockExpiration = $exp, DequeueCount = DequeueCount + 1
                 WHERE Id IN (SELECT Id FROM ActivityTasks WHERE LockExpiration <= $now ORDER BY Id LIMIT $max)
                 RETURNING Id, InstanceId, ExecutionId, TaskId, Name, Input, DequeueCount
@@ -313,7 +310,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         {
             int lost = 0;
             var messages = new List<OutgoingMessage>(results.Count);
-            using var delete = Command(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $w");
+            var delete = Prepared(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $w");
             var id = delete.Parameters.Add("$id", SqliteType.Integer);
             delete.Parameters.AddWithValue("$w", workerId);
             foreach (var result in results)
@@ -576,11 +573,28 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         DeleteInstanceData(tx, instanceId);
         long nowMs = ToMs(now);
         Execute(tx, """
-            INSERT OR REPLACE INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, ParentInstanceId, ParentTaskId, ParentExecutionId, CreatedTime, LastUpdatedTime, HistoryCount, LockExpiration)
-            VALUES ($id, $execution, $name, 'Pending', $input, $parent, $parentTask, $parentExecution, $now, $now, 0, 0)
+            INSERT OR REPLACE INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, ParentInstanceId, ParentTaskId, ParentExecutionId, CreatedTime, LastUpdatedTime, HistoryCount, LockExpiration)
+            VALUES ($id, $execution, $name, 'Pending', $parent, $parentTask, $parentExecution, $now, $now, 0, 0)
             """,
-            ("$id", instanceId), ("$execution", executionId), ("$name", name), ("$input", input),
+            ("$id", instanceId), ("$execution", executionId), ("$name", name),
             ("$parent", parent?.InstanceId), ("$parentTask", parent?.TaskId), ("$parentExecution", parent?.ExecutionId), ("$now", nowMs));
+        if (input is not null)
+        {
+            WriteInput(tx, instanceId, input);
+        }
+    }
+
+    /// <summary>Stores an instance's input in <c>InstanceInputs</c>, out of the <c>Instances</c> row that every lock and turn rewrites.</summary>
+    private static void WriteInput(SqliteTransaction tx, string instanceId, string? input)
+    {
+        if (input is null)
+        {
+            Execute(tx, "DELETE FROM InstanceInputs WHERE InstanceId = $id", ("$id", instanceId));
+        }
+        else
+        {
+            Execute(tx, "INSERT OR REPLACE INTO InstanceInputs (InstanceId, Input) VALUES ($id, $input)", ("$id", instanceId), ("$input", input));
+        }
     }
 
     private static void DeleteInstanceData(SqliteTransaction tx, string instanceId)
@@ -588,6 +602,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         Execute(tx, "DELETE FROM History WHERE InstanceId = $id", ("$id", instanceId));
         Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", instanceId));
         Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id", ("$id", instanceId));
+        Execute(tx, "DELETE FROM InstanceInputs WHERE InstanceId = $id", ("$id", instanceId));
     }
 
     private static void DeleteMessages(SqliteTransaction tx, IReadOnlyList<long> ids)
@@ -597,7 +612,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             return;
         }
 
-        using var delete = Command(tx, "DELETE FROM NewEvents WHERE Id = $id");
+        var delete = Prepared(tx, "DELETE FROM NewEvents WHERE Id = $id");
         var id = delete.Parameters.Add("$id", SqliteType.Integer);
         foreach (long value in ids)
         {
@@ -613,7 +628,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             return;
         }
 
-        using var insert = Command(tx,
+        var insert = Prepared(tx,
             "INSERT INTO NewEvents (InstanceId, ExecutionId, EventType, VisibleTime, Payload) SELECT $id, $execution, $type, $visible, $payload WHERE $always = 1 OR EXISTS (SELECT 1 FROM Instances WHERE InstanceId = $id)");
         var always = insert.Parameters.Add("$always", SqliteType.Integer);
         var id = insert.Parameters.Add("$id", SqliteType.Text);
@@ -634,8 +649,11 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         }
     }
 
+    private static readonly string SelectInstance = $"SELECT {InstanceColumns(withPayloads: false)} FROM Instances WHERE InstanceId = $id";
+    private static readonly string SelectInstanceWithPayloads = $"SELECT {InstanceColumns(withPayloads: true)} FROM Instances WHERE InstanceId = $id";
+
     private static string InstanceColumns(bool withPayloads) => withPayloads
-        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails, Input, Output, CustomStatus"
+        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails, (SELECT Input FROM InstanceInputs n WHERE n.InstanceId = Instances.InstanceId), Output, CustomStatus"
         : "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails";
 
     private static InstanceRecord? ReadInstance(SqliteTransaction tx, string instanceId, bool withPayloads) =>
@@ -643,8 +661,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
     private static InstanceRecord? ReadInstance(SqliteConnection connection, SqliteTransaction? tx, string instanceId, bool withPayloads)
     {
-        using var command = Command(connection, tx, $"SELECT {InstanceColumns(withPayloads)} FROM Instances WHERE InstanceId = $id", ("$id", instanceId));
-        using var reader = command.ExecuteReader();
+        using var reader = Prepared(connection, tx, withPayloads ? SelectInstanceWithPayloads : SelectInstance, ("$id", instanceId)).ExecuteReader();
         return reader.Read() ? ReadInstanceRow(reader, withPayloads) : null;
     }
 

@@ -93,10 +93,28 @@ public static class DmigCommandLine
         retry.SetAction((parse, ct) => RetryAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(waveArgument)!, parse.GetValue(retryDatabase)!, configure, ct));
         root.Subcommands.Add(retry);
 
-        var rollback = new Command("rollback", "Roll back a running or finished wave, dependents first, and wait until it is done.");
+        var copyBack = new Option<bool>("--copy-back") { Description = "When consumers wrote to a target after cutover: apply those changes to the source first, then roll back" };
+        var discardTargetWrites = new Option<bool>("--discard-target-writes") { Description = "When consumers wrote to a target after cutover: keep a backup of the target in <data-dir>/backups, then roll back without those writes" };
+        var rollback = new Command("rollback", "Roll back a running or finished wave, dependents first, and wait until it is done. Refuses to drop a target consumers wrote to, unless told what to do with those writes.");
         rollback.Arguments.Add(waveArgument);
         rollback.Options.Add(json);
-        rollback.SetAction((parse, ct) => RollbackAsync(ui, HostSettings.From(parse, dataDir, durability), parse.GetValue(waveArgument)!, parse.GetValue(json), configure, ct));
+        rollback.Options.Add(copyBack);
+        rollback.Options.Add(discardTargetWrites);
+        rollback.Validators.Add(result =>
+        {
+            if (result.GetValue(copyBack) && result.GetValue(discardTargetWrites))
+            {
+                result.AddError("Choose one of --copy-back and --discard-target-writes.");
+            }
+        });
+        rollback.SetAction((parse, ct) => RollbackAsync(
+            ui,
+            HostSettings.From(parse, dataDir, durability),
+            parse.GetValue(waveArgument)!,
+            parse.GetValue(copyBack) ? TargetWrites.CopyBack : parse.GetValue(discardTargetWrites) ? TargetWrites.Discard : TargetWrites.Refuse,
+            parse.GetValue(json),
+            configure,
+            ct));
         root.Subcommands.Add(rollback);
         return root;
     }
@@ -333,7 +351,7 @@ public static class DmigCommandLine
         return Success;
     }
 
-    private static async Task<int> RollbackAsync(WaveConsole ui, HostSettings settings, string waveId, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
+    private static async Task<int> RollbackAsync(WaveConsole ui, HostSettings settings, string waveId, TargetWrites targetWrites, bool json, Action<IServiceCollection>? configure, CancellationToken ct)
     {
         await using var host = settings.CreateHost(configure);
         var wave = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
@@ -370,11 +388,19 @@ public static class DmigCommandLine
         }
 
         string rollbackId = MigrationNames.RollbackInstanceId(waveId);
-        var existing = await host.Client.GetInstanceAsync(rollbackId, cancellation: ct).ConfigureAwait(false);
+        var existing = await host.Client.GetInstanceAsync(rollbackId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        // A rollback that left databases completed (refused, or a copy-back or backup that failed) runs again from where it left them.
+        var leftOver = existing?.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? existing.ReadOutputAs<WaveResult>() : null;
+        if (leftOver is not null && leftOver.Databases.Any(d => d.State == DatabaseState.Completed))
+        {
+            result = leftOver;
+            existing = null;
+        }
+
         if (existing is null || existing.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
         {
             await host.Client.ScheduleNewOrchestrationInstanceAsync(
-                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result), new StartOrchestrationOptions(rollbackId), ct).ConfigureAwait(false);
+                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result, targetWrites), new StartOrchestrationOptions(rollbackId), ct).ConfigureAwait(false);
             ui.Out.MarkupLine($"Rolling back finished wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/].");
         }
         else

@@ -85,7 +85,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("database").AddColumn("state").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("bytes").RightAligned())
-            .AddColumn("time").AddColumn("validation").AddColumn("compensations").AddColumn("note");
+            .AddColumn("time").AddColumn("writes blocked").AddColumn("validation").AddColumn("compensations").AddColumn("note");
         foreach (var database in result.Databases)
         {
             table.AddRow(
@@ -94,6 +94,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
                 new Text(database.Rows.ToString("N0", CultureInfo.InvariantCulture)),
                 new Text(FormatBytes(database.Bytes)),
                 new Text(Duration(database.Steps)),
+                new Text(WriteBlocked(database)),
                 new Markup(ValidationMarkup(database.Validation)),
                 new Markup(Markup.Escape(Compensations(database))),
                 new Markup(Markup.Escape(Truncate(database.Error ?? string.Empty, 60))));
@@ -105,6 +106,15 @@ internal sealed class WaveConsole(IAnsiConsole console)
             foreach (var finding in blocked.Findings.Where(f => f.Severity == FindingSeverity.Blocking))
             {
                 console.MarkupLine($"[red]blocking[/] {Markup.Escape(blocked.Database)}: {Markup.Escape(finding.Message)} [grey]({Markup.Escape(finding.Rule)})[/]");
+            }
+        }
+
+        foreach (var database in result.Databases)
+        {
+            // The latest refusal only: an earlier one may since have been settled by a rollback with a choice.
+            if (database.State == DatabaseState.Completed && database.CompensationsRun.LastOrDefault(c => c.Refused) is { } refusal)
+            {
+                console.MarkupLine($"[red]not rolled back[/] {Markup.Escape(database.Database)}: {Markup.Escape(refusal.Error ?? "refused")}");
             }
         }
 
@@ -200,12 +210,19 @@ internal sealed class WaveConsole(IAnsiConsole console)
             $"[green]{new string('█', filled)}[/][grey]{new string('░', 20 - filled)}[/] {fraction:P0} {progress.RowsCopied:N0}/{progress.RowsTotal:N0} rows");
     }
 
+    /// <summary>Says "passed" only when rows were compared: "not validated" when row counts and checksums were both off.</summary>
     private static string ValidationMarkup(ValidationReport? validation) => validation switch
     {
         null => "[grey]-[/]",
-        { Passed: true } => $"[green]passed[/] ({validation.Tables.Count} {(validation.Tables.Count == 1 ? "table" : "tables")})",
+        { Passed: true, Validated: false } => "[yellow]not validated[/] (checks off)",
+        { Passed: true } => $"[green]passed[/] ({validation.ComparedTables} {(validation.ComparedTables == 1 ? "table" : "tables")})",
         _ => $"[red]mismatch[/] ({validation.Tables.Count(t => !t.Matches) + validation.MissingInTarget.Count})",
     };
+
+    /// <summary>How long the source refused writes before consumers moved, and how many changed rows the final sync applied.</summary>
+    private static string WriteBlocked(DatabaseMigrationResult database) => database.WriteBlocked is { } blocked
+        ? string.Create(CultureInfo.InvariantCulture, $"{blocked.TotalSeconds:0.0} s{(database.FinalSync is { } sync ? $", {sync.ChangedRows:N0} changed" : string.Empty)}")
+        : "-";
 
     private static string Compensations(DatabaseMigrationResult database)
     {
@@ -214,7 +231,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
             return "-";
         }
 
-        return string.Join(", ", database.CompensationsRun.Select(c => c.Succeeded ? c.Compensation.ToString() : $"{c.Compensation} FAILED"));
+        return string.Join(", ", database.CompensationsRun.Select(c => c.Refused ? "REFUSED" : c.Succeeded ? c.Compensation.ToString() : $"{c.Compensation} FAILED"));
     }
 
     private static string Duration(IReadOnlyList<StepTiming> steps) =>

@@ -8,13 +8,17 @@ namespace DurableMigration.Host.Console;
 /// <param name="Status">The wave's custom status.</param>
 /// <param name="Result">The wave's output, once finished.</param>
 /// <param name="Databases">Live status of each database that has started.</param>
+/// <param name="Manifest">The database names of the wave's manifest, in order: the names of <see cref="WaveStatus.States"/>.</param>
 internal sealed record WaveView(
     OrchestrationMetadata Wave,
     WaveStatus? Status,
     WaveResult? Result,
-    IReadOnlyDictionary<string, DatabaseStatus> Databases)
+    IReadOnlyDictionary<string, DatabaseStatus> Databases,
+    IReadOnlyList<string> Manifest)
 {
-    /// <summary>Loads the view of <paramref name="waveId"/>, or <c>null</c> when there is no such wave.</summary>
+    private Dictionary<string, int>? _positions;
+
+    /// <summary>Loads the view of <paramref name="waveId"/> (a wave, or a finished wave's rollback), or <c>null</c> when there is none.</summary>
     public static async Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
         var wave = await client.GetInstanceAsync(waveId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
@@ -25,22 +29,24 @@ internal sealed record WaveView(
 
         var status = wave.ReadCustomStatusAs<WaveStatus>();
         var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
+        // Both WaveInput and WaveRollbackInput carry the manifest; only its database names are read.
+        IReadOnlyList<string> names = wave.ReadInputAs<InputNames>()?.Manifest?.Databases?.Select(d => d.Name).ToList() ?? [];
         var databases = new Dictionary<string, DatabaseStatus>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, state) in status?.Databases ?? new Dictionary<string, DatabaseState>())
+        for (int i = 0; status is not null && i < Math.Min(names.Count, status.States.Length); i++)
         {
-            if (state is DatabaseState.Pending or DatabaseState.AwaitingDependencies or DatabaseState.Validating or DatabaseState.Skipped)
+            if (status.StateAt(i) is DatabaseState.Pending or DatabaseState.AwaitingDependencies or DatabaseState.Validating or DatabaseState.Skipped)
             {
                 continue;
             }
 
-            var child = await client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+            var child = await client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, names[i]), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
             if (child?.ReadCustomStatusAs<DatabaseStatus>() is { } live)
             {
-                databases[name] = live;
+                databases[names[i]] = live;
             }
         }
 
-        return new WaveView(wave, status, result, databases);
+        return new WaveView(wave, status, result, databases, names);
     }
 
     /// <summary>Gets the state of a database: the live one while its orchestration runs, else the wave's record.</summary>
@@ -51,11 +57,33 @@ internal sealed record WaveView(
             return final.State;
         }
 
-        var recorded = Status?.Databases.TryGetValue(database, out var s) == true ? s : DatabaseState.Pending;
+        var recorded = RecordedState(database) ?? DatabaseState.Pending;
         return recorded == DatabaseState.Migrating && Databases.TryGetValue(database, out var live) ? live.State : recorded;
     }
 
-    /// <summary>Gets the database names in the wave's order.</summary>
+    /// <summary>Gets the database names in the wave's order; none before the wave published its first status.</summary>
     public IEnumerable<string> DatabaseNames =>
-        Result?.Databases.Select(d => d.Database) ?? Status?.Databases.Keys ?? Enumerable.Empty<string>();
+        Result?.Databases.Select(d => d.Database) ?? (Status is null ? Enumerable.Empty<string>() : Manifest.Take(Status.States.Length));
+
+    /// <summary>The state the wave's status records for a database, if it records one.</summary>
+    private DatabaseState? RecordedState(string database)
+    {
+        if (Status is null)
+        {
+            return null;
+        }
+
+        _positions ??= Manifest.Select((name, i) => (name, i)).DistinctBy(p => p.name, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(p => p.name, p => p.i, StringComparer.OrdinalIgnoreCase);
+        return _positions.TryGetValue(database, out int index) && index < Status.States.Length ? Status.StateAt(index) : null;
+    }
+
+    /// <summary>The part of a wave's (or a rollback's) input this view reads: the manifest's database names.</summary>
+    private sealed record InputNames(ManifestNames? Manifest);
+
+    /// <summary>A manifest's databases, names only.</summary>
+    private sealed record ManifestNames(IReadOnlyList<DatabaseName>? Databases);
+
+    /// <summary>A database's name.</summary>
+    private sealed record DatabaseName(string Name);
 }

@@ -77,6 +77,7 @@ public sealed class DmigHost : IAsyncDisposable
         services.AddSingleton<IMigrationProgressStore, InMemoryMigrationProgressStore>();
         services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
         services.AddSingleton<IAlertSink, LogAlertSink>();
+        services.AddSingleton(new TargetBackupDirectory(Path.Combine(root, "backups")));
         services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
         configure?.Invoke(services);
         return new DmigHost(services.BuildServiceProvider(), root);

@@ -90,6 +90,27 @@ public sealed class ContractSerializationTests
         Assert.Contains("\"state\":\"AwaitingApproval\"", WebConverter.Serialize(status), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void WaveStatus_IsCompact_CountsByStateName_AndOneCodePerDatabase()
+    {
+        var status = WaveStatus.Create("w", "migrating", [DatabaseState.Completed, DatabaseState.Migrating, DatabaseState.AwaitingDependencies, DatabaseState.Completed]);
+
+        Assert.Equal("""{"Wave":"w","Phase":"migrating","Counts":{"AwaitingDependencies":1,"Migrating":1,"Completed":2},"States":"CmdC"}""", JsonDataConverter.Default.Serialize(status));
+        Assert.Equal("""{"wave":"w","phase":"migrating","counts":{"AwaitingDependencies":1,"Migrating":1,"Completed":2},"states":"CmdC"}""", WebConverter.Serialize(status));
+        Assert.Equal(DatabaseState.Migrating, status.StateAt(1));
+    }
+
+    [Fact]
+    public void WaveStatus_Codes_AreDistinctAndReadBack()
+    {
+        var states = Enum.GetValues<DatabaseState>();
+        var codes = states.Select(WaveStatus.CodeOf).ToList();
+
+        Assert.Equal("pdvmsactCnrRSF", string.Concat(codes));
+        Assert.Equal(states, codes.Select(WaveStatus.StateOf));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WaveStatus.StateOf('x'));
+    }
+
     private static Dictionary<string, Sample> BuildSamples()
     {
         WaveManifest manifest = WaveManifestReader.Parse(Manifest.ManifestSamples.FullJson);
@@ -102,20 +123,28 @@ public sealed class ContractSerializationTests
         ]);
         var validation = new ValidationReport(
             [new TableValidation("accounts", 5000, 5000, "ab12", "ab12"), new TableValidation("profiles", 10, 9, null, null)],
-            ["trigger:audit_insert"]);
+            ["trigger:audit_insert"])
+        {
+            ComparedRowCounts = true,
+            ComparedChecksums = true,
+            ComparedTables = 2,
+        };
+        var finalSync = new ChangeSyncResult(12, 10, 2, [new TableSyncResult("accounts", 11, false), new TableSyncResult("notes", 1, true)], TimeSpan.FromMilliseconds(42), Final: true, FullCopy: false);
         var completed = new DatabaseMigrationResult("users", DatabaseState.Completed)
         {
             Steps = [new StepTiming(MigrationStep.Migrate, At, At.AddMinutes(3), true), new StepTiming(MigrationStep.Cutover, At.AddMinutes(3), At.AddMinutes(4), true)],
             Rows = 5000,
             Bytes = 262_144,
             Validation = validation,
+            FinalSync = finalSync,
+            WriteBlocked = TimeSpan.FromSeconds(1.5),
             Registered = [Compensation.DropTarget, Compensation.MakeSourceWritable, Compensation.SwitchConsumersBack],
         };
         var rolledBack = new DatabaseMigrationResult("orders", DatabaseState.RolledBack)
         {
             FailedStep = MigrationStep.PostValidate,
             Error = "DrillFailureException: Drill: failure injected",
-            CompensationsRun = [new CompensationRecord(Compensation.MakeSourceWritable, true, null), new CompensationRecord(Compensation.DropTarget, false, "DatabaseProviderException: locked")],
+            CompensationsRun = [new CompensationRecord(Compensation.SwitchConsumersBack, false, "rollback refused") { Refused = true }, new CompensationRecord(Compensation.MakeSourceWritable, true, null), new CompensationRecord(Compensation.DropTarget, false, "DatabaseProviderException: locked")],
         };
         var waveResult = new WaveResult(manifest.Wave, WaveOutcome.PartiallyCompleted, [completed, rolledBack], [assessment], ["orders"]);
 
@@ -126,6 +155,7 @@ public sealed class ContractSerializationTests
             ["WaveInput without drill"] = new(new WaveInput(manifest), true),
             ["DatabaseMigrationInput"] = new(new DatabaseMigrationInput(manifest.Wave, users, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, MigrationStep.Monitor, TimeSpan.FromSeconds(2)), true),
             ["WaveRollbackInput"] = new(new WaveRollbackInput(manifest, waveResult), true),
+            ["WaveRollbackInput with copy-back"] = new(new WaveRollbackInput(manifest, waveResult, TargetWrites.CopyBack), true),
             ["WaveResult"] = new(waveResult, true),
             ["DatabaseMigrationResult"] = new(rolledBack, true),
 
@@ -140,6 +170,10 @@ public sealed class ContractSerializationTests
             ["CopyProgress"] = new(progress, false),
             ["DataCopyResult"] = new(new DataCopyResult([new TableCopyResult("accounts", 4990), new TableCopyResult("profiles", 10)], 5000, 262_144), true),
             ["ValidationReport"] = new(validation, true),
+            ["ChangeSyncResult"] = new(finalSync, true),
+            ["TargetBaseline"] = new(new TargetBaseline(true, "b-1", new DateTimeOffset(At, TimeSpan.Zero), 3, 5000, false), false),
+            ["TargetChanges"] = new(new TargetChanges(TargetChangeState.Changed, 50, [new TargetTableChanges("accounts", 50, false)], null), true),
+            ["backup path"] = new("/data/.dmig/backups/users-20261130T120000Z.db", false),
             ["ConnectionEntry"] = new(new ConnectionEntry("users", "sqlite", "env:USERS_TARGET", At), false),
             ["window opening"] = new(At.AddHours(1), false),
 
@@ -147,7 +181,7 @@ public sealed class ContractSerializationTests
             ["event payload"] = new("approved by ops", false),
 
             // Custom status.
-            ["WaveStatus"] = new(new WaveStatus(manifest.Wave, "migrating", new Dictionary<string, DatabaseState>(StringComparer.OrdinalIgnoreCase) { ["users"] = DatabaseState.Migrating, ["orders"] = DatabaseState.AwaitingDependencies }), true),
+            ["WaveStatus"] = new(WaveStatus.Create(manifest.Wave, "migrating", [DatabaseState.Migrating, DatabaseState.AwaitingDependencies, DatabaseState.Completed, DatabaseState.Completed]), true),
             ["DatabaseStatus"] = new(new DatabaseStatus("users", DatabaseState.Migrating, progress, "copying data"), false),
             ["DatabaseStatus without progress"] = new(new DatabaseStatus("users", DatabaseState.NeedsAttention, null, null), false),
         };

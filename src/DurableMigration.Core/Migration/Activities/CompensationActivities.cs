@@ -73,3 +73,53 @@ public sealed class NextCutoverWindowActivity : TaskActivity<WindowQuery, DateTi
 /// <param name="Window">The window.</param>
 /// <param name="UtcNow">The orchestration's current time (UTC).</param>
 public sealed record WindowQuery(Manifest.MaintenanceWindow Window, DateTime UtcNow);
+
+/// <summary>Records the target's state at cutover, before consumers move to it, so a later rollback can tell whether they wrote to it.</summary>
+public sealed class RecordTargetBaselineActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, TargetBaseline>
+{
+    /// <inheritdoc/>
+    public override async Task<TargetBaseline> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.RecordTargetBaselineAsync(endpoints, shutdown.Token).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Tells whether the target changed since cutover (consumers wrote to it), before a rollback drops it.</summary>
+public sealed class GetTargetChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, TargetChanges>
+{
+    /// <inheritdoc/>
+    public override async Task<TargetChanges> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.GetTargetChangesAsync(endpoints, shutdown.Token).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Rollback with <c>--copy-back</c>: applies the target's changes since cutover to the source (a reverse sync), leaving the target read-only.</summary>
+public sealed class CopyBackActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ChangeSyncResult>
+{
+    /// <inheritdoc/>
+    public override async Task<ChangeSyncResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.CopyBackAsync(endpoints, shutdown.Token).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Rollback with <c>--discard-target-writes</c>: makes the target read-only and keeps a backup file of it before it is dropped; returns the file's path.</summary>
+public sealed class BackupTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, TargetBackupDirectory backups, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, string?>
+{
+    /// <inheritdoc/>
+    public override async Task<string?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(backups);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        await provider.MakeTargetReadOnlyAsync(endpoints, shutdown.Token).ConfigureAwait(false);
+        return await provider.BackupTargetAsync(endpoints, backups.Path, shutdown.Token).ConfigureAwait(false);
+    }
+}

@@ -12,7 +12,7 @@ public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers,
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Validate);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
-        return await provider.AssessAsync(endpoints, shutdown.Token).ConfigureAwait(false);
+        return await provider.AssessAsync(endpoints, input.Database.Validation, shutdown.Token).ConfigureAwait(false);
     }
 }
 
@@ -70,6 +70,18 @@ public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnect
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
         await provider.MakeSourceReadOnlyAsync(endpoints, shutdown.Token).ConfigureAwait(false);
         return true;
+    }
+}
+
+/// <summary>Applies to the target exactly the source rows that changed since the copy began (the final sync, with the source read-only); <c>null</c> when the engine's provider records no changes.</summary>
+public sealed class SyncChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ChangeSyncResult?>
+{
+    /// <inheritdoc/>
+    public override async Task<ChangeSyncResult?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return provider.SupportsChangeSync ? await provider.SyncChangesAsync(endpoints, shutdown.Token).ConfigureAwait(false) : null;
     }
 }
 
