@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using System.Runtime.InteropServices;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
 using Microsoft.Data.Sqlite;
@@ -52,6 +53,10 @@ internal static class EngineBenchmark
                 + $"{plan.Events} external events; Microsoft in-process: {plan.InProcSequential} sequential, fan-out of {plan.InProcFanOut} "
                 + $"(in the first {plan.InProcFanOutRounds} rounds); warm-up passes, then median of {plan.Rounds} rounds");
 
+            // The in-process runtime's generic hosts take over Ctrl+C and SIGTERM (their console lifetime cancels the
+            // signal and stops hosts this benchmark never waits on, so the run would go on or hang): end the run here.
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Abort(context, root, 130));
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Abort(context, root, 143));
             await using var inProc = await InProcessBaseline.StartAsync();
             int file = 0;
             string NextHub(string name) => Path.Combine(root, $"{name}-{file++}.db");
@@ -141,6 +146,22 @@ internal static class EngineBenchmark
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static void Abort(PosixSignalContext context, string root, int exitCode)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine($"engine benchmark: {context.Signal}, stopping");
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the temporary directory holds task hub files only.
+        }
+
+        Environment.Exit(exitCode);
     }
 
     /// <summary>Calls a no-op activity <paramref name="n"/> times in a row.</summary>
@@ -251,7 +272,7 @@ internal static class EngineBenchmark
         return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
-    private static string RuntimeDescription() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+    private static string RuntimeDescription() => RuntimeInformation.FrameworkDescription;
 
     /// <summary>How much work each measurement does, and how many rounds.</summary>
     /// <remarks>

@@ -109,6 +109,12 @@ internal sealed class WaveConsole(IAnsiConsole console)
             }
         }
 
+        foreach (var database in result.Databases.Where(d => d.Error is { Length: > 60 }))
+        {
+            // The note column is cut to fit; the full cause, on one line, is what an operator acts on.
+            console.MarkupLine($"[red]error[/] {Markup.Escape(database.Database)}: {Markup.Escape(OneLine(database.Error!))}");
+        }
+
         foreach (var database in result.Databases)
         {
             // The latest refusal only: an earlier one may since have been settled by a rollback with a choice.
@@ -244,6 +250,8 @@ internal sealed class WaveConsole(IAnsiConsole console)
         >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):F1} KiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
     };
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }
