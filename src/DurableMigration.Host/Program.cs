@@ -16,4 +16,4 @@ if (Console.IsOutputRedirected)
 }
 
 // Ctrl+C cancels the command; give it time to stop the runtime cleanly (running activities are handed back).
-return await DmigCommandLine.Build(console).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+return await DmigCommandLine.InvokeAsync(args, console, invocation: new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -55,6 +55,31 @@ public sealed class WaveRunTests
     }
 
     [Fact]
+    public async Task ArgumentErrors_ExitWithTwo_AndSayWhatIsWrong()
+    {
+        using var workspace = new WaveWorkspace();
+
+        var (exit, output) = await workspace.DmigAsync("run", "wave.json", "--durability", "bogus");
+
+        Assert.Equal(DmigCommandLine.BadInput, exit);
+        Assert.Contains("bogus", output, StringComparison.Ordinal);
+        Assert.Contains("dmig --help", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunWithJson_PrintsStatusJsonThatParses_EvenWithLongLines()
+    {
+        using var workspace = new WaveWorkspace();
+
+        var (exit, output) = await workspace.DmigAsync("run", workspace.WriteManifest("json-wave-with-a-rather-long-name-so-lines-get-long"), "--json");
+
+        Assert.True(exit == DmigCommandLine.Success, output);
+        string json = output[output.IndexOf("{\n", StringComparison.Ordinal)..];
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("Completed", document.RootElement.GetProperty("runtimeStatus").GetString());
+    }
+
+    [Fact]
     public async Task Run_StartsADatabaseOnlyAfterEverythingItDependsOnCompleted()
     {
         using var workspace = new WaveWorkspace();

@@ -89,7 +89,7 @@ internal sealed class WaveWorkspace : IDisposable
         });
         console.Profile.Width = 200;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        int exitCode = await DmigCommandLine.Build(console, configure).Parse([.. args, "--data-dir", DataDirectory]).InvokeAsync(cancellationToken: timeout.Token);
+        int exitCode = await DmigCommandLine.InvokeAsync([.. args, "--data-dir", DataDirectory], console, output, configure, cancellationToken: timeout.Token);
         return (exitCode, output.ToString());
     }
 

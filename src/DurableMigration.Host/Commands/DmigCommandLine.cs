@@ -30,6 +30,32 @@ public static class DmigCommandLine
     /// <summary>Exit code: interrupted with Ctrl+C; the wave resumes with the same command.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>Parses and runs a command line; argument errors are written to <paramref name="errors"/> and exit with <see cref="BadInput"/>, as documented.</summary>
+    public static async Task<int> InvokeAsync(
+        string[] args,
+        IAnsiConsole? console = null,
+        TextWriter? errors = null,
+        Action<IServiceCollection>? configure = null,
+        InvocationConfiguration? invocation = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parse = Build(console, configure).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            errors ??= System.Console.Error;
+            foreach (var error in parse.Errors)
+            {
+                await errors.WriteLineAsync($"dmig: {error.Message}").ConfigureAwait(false);
+            }
+
+            await errors.WriteLineAsync("Run 'dmig --help' for the commands and their options.").ConfigureAwait(false);
+            return BadInput;
+        }
+
+        return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Builds the command tree; <paramref name="console"/> and <paramref name="configure"/> let tests capture output and replace services.</summary>
     public static RootCommand Build(IAnsiConsole? console = null, Action<IServiceCollection>? configure = null)
     {
@@ -203,7 +229,7 @@ public static class DmigCommandLine
             var view = await ui.WatchAsync(host.Client, instanceId, ct).ConfigureAwait(false);
             if (json)
             {
-                ui.Out.WriteLine(WaveConsole.StatusJson(view.Wave));
+                ui.WriteRaw(WaveConsole.StatusJson(view.Wave));
             }
             else
             {
@@ -291,7 +317,7 @@ public static class DmigCommandLine
 
         if (json)
         {
-            ui.Out.WriteLine(WaveConsole.StatusJson(view.Wave));
+            ui.WriteRaw(WaveConsole.StatusJson(view.Wave));
         }
         else
         {

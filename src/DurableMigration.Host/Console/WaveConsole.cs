@@ -15,6 +15,13 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
     public IAnsiConsole Out => console;
 
+    /// <summary>Writes machine-readable output (JSON) straight to the console's stream: never through the renderer, which wraps long lines.</summary>
+    public void WriteRaw(string text)
+    {
+        console.Profile.Out.Writer.WriteLine(text);
+        console.Profile.Out.Writer.Flush();
+    }
+
     /// <summary>Watches a wave until it finishes, showing per-database state and progress; returns the finished wave.</summary>
     public async Task<WaveView> WatchAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
