@@ -19,10 +19,10 @@ namespace DurableMigration.Bench;
 /// synchronous=NORMAL, wal_autocheckpoint=8000), measured in the same run on the same disk. Microsoft's in-process
 /// runtime (<see cref="InProcessBaseline"/>) runs the same sequential and fan-out orchestrations in the same run.
 /// <para>
-/// Every measurement runs once as a warm-up (JIT tiering, file system, thread pool; not reported), then the run goes
-/// through several rounds, each measuring everything once, one after another; each figure is the median over the
-/// rounds. Interleaving puts every figure and its baselines in the same stretch of time, so load from other
-/// processes shifts them together. Quick and full runs use the same amount of work per measurement (so they measure
+/// A run first warms up (every measurement at a quarter of its size, repeated until the JIT has settled; not
+/// reported), then goes through several rounds, each measuring everything once, one after another; each figure is the
+/// median over the rounds. Interleaving puts every figure and its baselines in the same stretch of time, so load from
+/// other processes shifts them together. Quick and full runs give each measurement the same work (so they measure
 /// the same thing); quick runs fewer rounds.
 /// </para>
 /// </remarks>
@@ -50,11 +50,11 @@ internal static class EngineBenchmark
         {
             Console.WriteLine($"engine benchmark ({(quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, {RuntimeDescription()}");
             Console.WriteLine($"work per round: {plan.Sequential} sequential activities, {plan.SequentialFull} with durability Full, fan-out/fan-in of {plan.FanOut}, "
-                + $"{plan.Events} external events; Microsoft in-process: {plan.InProcSequential} sequential, fan-out of {plan.InProcFanOut} "
+                + $"{plan.Events} external events; Microsoft in-process: {plan.InProcSequentialRuns} x {plan.InProcSequential} sequential, fan-out of {plan.InProcFanOut} "
                 + $"(in the first {plan.InProcFanOutRounds} rounds); warm-up passes, then median of {plan.Rounds} rounds");
 
             // The in-process runtime's generic hosts take over Ctrl+C and SIGTERM (their console lifetime cancels the
-            // signal and stops hosts this benchmark never waits on, so the run would go on or hang): end the run here.
+            // default exit and only stops those hosts; a SIGTERM left the run hanging): end the run here instead.
             using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Abort(context, root, 130));
             using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Abort(context, root, 143));
             await using var inProc = await InProcessBaseline.StartAsync();
@@ -62,10 +62,10 @@ internal static class EngineBenchmark
             string NextHub(string name) => Path.Combine(root, $"{name}-{file++}.db");
 
             // Warm-up, not reported: passes of every measurement at a quarter of its size (Microsoft's fan-out, which runs
-            // at a near-constant few activities/s whatever its size, with 3 activities), until a pass spends under a tenth
-            // of its time in the JIT. Tiered compilation promotes hot code in stages (tier 0, instrumented, optimized),
-            // each after a quiet spell following the previous one: here the first three passes are mostly compilation
-            // (seconds each on two cores), and without them the first measured rounds pay for it.
+            // at a near-constant few activities/s whatever its size, with 3 activities), until a pass compiles few new
+            // methods. Tiered compilation promotes hot code in stages (tier 0, instrumented, optimized), each after a
+            // quiet spell following the previous one: here the first four or five passes each compile thousands of
+            // methods (seconds on two cores), and after a single warm-up the first measured round still paid for it.
             for (int pass = 1; ; pass++)
             {
                 var elapsed = Stopwatch.StartNew();
@@ -95,7 +95,7 @@ internal static class EngineBenchmark
                 double sequentialFull = await MeasureSequentialAsync(NextHub("seq-full"), plan.SequentialFull, TaskHubDurability.Full);
                 var (fanOut, fanIn) = await MeasureFanOutFanInAsync(NextHub("fan"), plan.FanOut);
                 double events = await MeasureEventsAsync(NextHub("events"), plan.Events);
-                double inProcSequential = await inProc.MeasureSequentialAsync(plan.InProcSequential);
+                double inProcSequential = await inProc.MeasureSequentialAsync(plan.InProcSequential, plan.InProcSequentialRuns);
                 double? inProcFanOut = i <= plan.InProcFanOutRounds ? await inProc.MeasureFanOutAsync(plan.InProcFanOut) : null;
                 var round = new Round(sqlite, sequential, sequentialFull, fanOut, fanIn, events, inProcSequential, inProcFanOut);
                 rounds.Add(round);
@@ -276,27 +276,29 @@ internal static class EngineBenchmark
 
     /// <summary>How much work each measurement does, and how many rounds.</summary>
     /// <remarks>
-    /// Quick and full runs give every measurement the same work, each lasting about a second or more here (a shorter
-    /// one is mostly start-up, tiering and scheduling noise); quick runs fewer rounds. Microsoft's in-process runtime
-    /// gets smaller counts: it replays the whole history on every turn (its sequential rate falls as the history
-    /// grows) and its fan-out runs at a few activities per second; compare rates, not counts.
+    /// Quick and full runs give every measurement the same work, each of the engine's lasting a second or more here (a
+    /// shorter one is mostly start-up, tiering and scheduling noise); quick runs fewer rounds. Microsoft's in-process
+    /// runtime gets smaller counts: it replays the whole history on every turn (its sequential rate falls as the
+    /// history grows: about 550/s at 100 activities, 350/s at 500 here) and its fan-out runs at about 4 activities/s
+    /// whatever its size; compare rates, not counts.
     /// </remarks>
     /// <param name="Rounds">Measured rounds after the warm-up; each figure is the median over them.</param>
     /// <param name="Sequential">Activities one orchestration calls in a row, durability Normal.</param>
     /// <param name="SequentialFull">The same with durability Full (every commit flushed: slower, so fewer).</param>
     /// <param name="FanOut">Activities one orchestration schedules at once.</param>
     /// <param name="Events">External events one orchestration waits for.</param>
-    /// <param name="InProcSequential">Sequential activities on Microsoft's in-process runtime.</param>
+    /// <param name="InProcSequential">Sequential activities per orchestration on Microsoft's in-process runtime.</param>
+    /// <param name="InProcSequentialRuns">Such orchestrations per measurement, one after another (one alone lasts a fraction of a second).</param>
     /// <param name="InProcFanOut">Fan-out size on Microsoft's in-process runtime.</param>
     /// <param name="InProcFanOutRounds">Rounds that include Microsoft's fan-out (about 12 s each; its rate varies little).</param>
     /// <param name="CeilingDuration">How long each SQLite ceiling measurement runs.</param>
     private sealed record Plan(
         int Rounds, int Sequential, int SequentialFull, int FanOut, int Events,
-        int InProcSequential, int InProcFanOut, int InProcFanOutRounds, TimeSpan CeilingDuration)
+        int InProcSequential, int InProcSequentialRuns, int InProcFanOut, int InProcFanOutRounds, TimeSpan CeilingDuration)
     {
-        public static Plan Quick { get; } = new(5, 2000, 500, 5000, 3000, 200, 50, 3, TimeSpan.FromSeconds(0.5));
+        public static Plan Quick { get; } = new(5, 2000, 500, 5000, 3000, 200, 3, 50, 3, TimeSpan.FromSeconds(1));
 
-        public static Plan Full { get; } = new(9, 2000, 500, 5000, 3000, 200, 50, 5, TimeSpan.FromSeconds(2));
+        public static Plan Full { get; } = new(9, 2000, 500, 5000, 3000, 200, 3, 50, 5, TimeSpan.FromSeconds(1));
     }
 
     private sealed record Round(

@@ -1,12 +1,12 @@
 // DurableMigration benchmarks. Usage:
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
-//   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick]
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick] [--no-copy | --no-wave]
 // Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
 using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick] [--no-copy]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick] [--no-copy | --no-wave]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -17,7 +17,15 @@ switch (args[0])
         await EngineBenchmark.RunAsync(quick);
         return 0;
     case "wave":
-        await WaveBenchmark.RunAsync(quick, skipCopy: args.Contains("--no-copy"));
+        if (args.Contains("--no-wave"))
+        {
+            await WaveBenchmark.RunCopyAsync(quick);
+        }
+        else
+        {
+            await WaveBenchmark.RunAsync(quick, skipCopy: args.Contains("--no-copy"));
+        }
+
         return 0;
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave");

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace DurableMigration.Providers;
@@ -14,24 +16,28 @@ namespace DurableMigration.Providers;
 /// prefixes keep column boundaries unambiguous, so <c>('ab','c')</c> and <c>('a','bc')</c> differ.
 /// </para>
 /// <para>
-/// A row's hash is 64-bit FNV-1a over its values' encodings in column order, passed through the MurmurHash3 64-bit
-/// finalizer so every input bit reaches every output bit. Rows combine by a wrapping 64-bit sum and a 64-bit xor;
-/// the checksum is the sum then the xor as 32 lower-case hex digits. Both combinations ignore row order; the sum
-/// changes when a row is duplicated (the xor alone would not notice a row added twice), and both change when a row
-/// is missing or a value changes. Storage classes count: integer <c>1</c>, real <c>1.0</c> and text <c>'1'</c> differ.
+/// A row's hash is XXH3-64 (seed 0, <see cref="XxHash3"/>) of its values' encodings concatenated in column order: the
+/// encodings are collected in a buffer and hashed once per row (rows longer than the buffer are hashed incrementally,
+/// which gives the same hash). Rows combine by a wrapping 64-bit sum and a 64-bit xor; the checksum is the sum then
+/// the xor as 32 lower-case hex digits. Both combinations ignore row order; the sum changes when a row is duplicated
+/// (the xor alone would not notice a row added twice), and both change when a row is missing or a value changes.
+/// Storage classes count: integer <c>1</c>, real <c>1.0</c>, text <c>'1'</c> and blob <c>x'31'</c> differ, and so do
+/// null, empty text and an empty blob.
 /// </para>
 /// </remarks>
 public sealed class TableChecksum
 {
-    private const ulong FnvOffsetBasis = 14695981039346656037UL;
-    private const ulong FnvPrime = 1099511628211UL;
+    private const int BufferSize = 16 * 1024;
     private const byte NullTag = 0;
     private const byte IntegerTag = 1;
     private const byte RealTag = 2;
     private const byte TextTag = 3;
     private const byte BlobTag = 4;
 
-    private ulong _row = FnvOffsetBasis;
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private int _length;
+    private XxHash3? _long; // the current row's hash so far, once the row outgrew the buffer
+    private bool _streaming;
     private ulong _sum;
     private ulong _xor;
 
@@ -42,20 +48,25 @@ public sealed class TableChecksum
     public string Value => _sum.ToString("x16", CultureInfo.InvariantCulture) + _xor.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>Adds a null value to the current row.</summary>
-    public void AddNull() => MixByte(NullTag);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddNull() => Reserve(1)[0] = NullTag;
 
     /// <summary>Adds an integer value to the current row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddInteger(long value)
     {
-        MixByte(IntegerTag);
-        MixInt64(value);
+        var bytes = Reserve(9);
+        bytes[0] = IntegerTag;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[1..], value);
     }
 
     /// <summary>Adds a real value to the current row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddReal(double value)
     {
-        MixByte(RealTag);
-        MixInt64(BitConverter.DoubleToInt64Bits(value));
+        var bytes = Reserve(9);
+        bytes[0] = RealTag;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[1..], BitConverter.DoubleToInt64Bits(value));
     }
 
     /// <summary>Adds a text value to the current row.</summary>
@@ -79,69 +90,92 @@ public sealed class TableChecksum
     }
 
     /// <summary>Adds a text value, already encoded as UTF-8, to the current row.</summary>
-    public void AddTextUtf8(ReadOnlySpan<byte> utf8)
-    {
-        MixByte(TextTag);
-        MixInt32(utf8.Length);
-        MixBytes(utf8);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddTextUtf8(ReadOnlySpan<byte> utf8) => AddBytes(TextTag, utf8);
 
     /// <summary>Adds a blob value to the current row.</summary>
-    public void AddBlob(ReadOnlySpan<byte> value)
-    {
-        MixByte(BlobTag);
-        MixInt32(value.Length);
-        MixBytes(value);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddBlob(ReadOnlySpan<byte> value) => AddBytes(BlobTag, value);
 
     /// <summary>Ends the current row: folds its hash into the checksum and starts the next row.</summary>
     public void EndRow()
     {
-        ulong hash = Finalize(_row);
+        ulong hash;
+        if (_streaming)
+        {
+            _long!.Append(_buffer.AsSpan(0, _length));
+            hash = _long.GetCurrentHashAsUInt64();
+            _long.Reset();
+            _streaming = false;
+        }
+        else
+        {
+            hash = XxHash3.HashToUInt64(_buffer.AsSpan(0, _length));
+        }
+
+        _length = 0;
         _sum = unchecked(_sum + hash);
         _xor ^= hash;
-        _row = FnvOffsetBasis;
         Rows++;
     }
 
     /// <inheritdoc/>
     public override string ToString() => Value;
 
-    // MurmurHash3's fmix64: FNV-1a's last bytes only reach the low bits; this spreads them over all 64.
-    private static ulong Finalize(ulong h)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddBytes(byte tag, ReadOnlySpan<byte> bytes)
     {
-        h ^= h >> 33;
-        h = unchecked(h * 0xff51afd7ed558ccdUL);
-        h ^= h >> 33;
-        h = unchecked(h * 0xc4ceb9fe1a85ec53UL);
-        h ^= h >> 33;
-        return h;
-    }
-
-    private void MixByte(byte value) => _row = unchecked((_row ^ value) * FnvPrime);
-
-    private void MixInt32(int value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
-        MixBytes(bytes);
-    }
-
-    private void MixInt64(long value)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
-        MixBytes(bytes);
-    }
-
-    private void MixBytes(ReadOnlySpan<byte> bytes)
-    {
-        ulong h = _row;
-        foreach (byte b in bytes)
+        if (bytes.Length > _buffer.Length - _length - 5)
         {
-            h = unchecked((h ^ b) * FnvPrime);
+            AddLongBytes(tag, bytes);
+            return;
         }
 
-        _row = h;
+        var target = _buffer.AsSpan(_length, bytes.Length + 5);
+        target[0] = tag;
+        BinaryPrimitives.WriteInt32LittleEndian(target[1..], bytes.Length);
+        bytes.CopyTo(target[5..]);
+        _length += target.Length;
+    }
+
+    private void AddLongBytes(byte tag, ReadOnlySpan<byte> bytes)
+    {
+        var head = Reserve(5);
+        head[0] = tag;
+        BinaryPrimitives.WriteInt32LittleEndian(head[1..], bytes.Length);
+        if (bytes.Length > _buffer.Length - _length)
+        {
+            Flush();
+            if (bytes.Length > _buffer.Length)
+            {
+                _long!.Append(bytes);
+                return;
+            }
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>Returns the next <paramref name="count"/> bytes of the current row's encoding, to be filled in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Reserve(int count)
+    {
+        if (count > _buffer.Length - _length)
+        {
+            Flush();
+        }
+
+        var bytes = _buffer.AsSpan(_length, count);
+        _length += count;
+        return bytes;
+    }
+
+    /// <summary>Moves the buffer into the incremental hash: the row is longer than the buffer.</summary>
+    private void Flush()
+    {
+        (_long ??= new XxHash3()).Append(_buffer.AsSpan(0, _length));
+        _streaming = true;
+        _length = 0;
     }
 }

@@ -36,6 +36,67 @@ public sealed class SqliteValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task ValidateAsync_ValuesSwappedBetweenRowsInTheTarget_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, """
+            UPDATE posts SET body = CASE id WHEN 1 THEN (SELECT body FROM posts WHERE id = 2) ELSE (SELECT body FROM posts WHERE id = 1) END
+            WHERE id IN (1, 2)
+            """);
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("posts", mismatch.Table);
+        Assert.Equal(mismatch.SourceRows, mismatch.TargetRows);
+    }
+
+    [Theory]
+    [InlineData("users", "UPDATE users SET email = '' WHERE id = 5")] // NULL in the source
+    [InlineData("posts", "UPDATE posts SET attachment = x'' WHERE id = 1")] // NULL in the source
+    [InlineData("comments", "UPDATE comments SET body = NULL WHERE id = 1")]
+    public async Task ValidateAsync_NullAndEmptyValuesSwappedInTheTarget_ReportsTheTable(string table, string sql)
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, sql);
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.Equal(table, Assert.Single(report.Tables, t => !t.Matches).Table);
+    }
+
+    [Theory]
+    [InlineData(16)] // the fixture's avatars
+    [InlineData(100_000)] // longer than the checksum's row buffer
+    public async Task ValidateAsync_OneBlobByteChangedInTheTarget_ReportsTheTable(int length)
+    {
+        _scenario.BuildSource(new SocialMediaSource().With($"UPDATE users SET avatar = randomblob({length}) WHERE id = 4"));
+        await _scenario.MigrateAsync();
+        Assert.True((await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything)).Passed);
+        var avatar = (byte[])Db.Scalar(_scenario.TargetPath, "SELECT avatar FROM users WHERE id = 4")!;
+        avatar[length / 2] ^= 0x40;
+        Db.Execute(_scenario.TargetPath, $"UPDATE users SET avatar = x'{Convert.ToHexString(avatar)}' WHERE id = 4");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.Equal("users", Assert.Single(report.Tables, t => !t.Matches).Table);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_Utf16Database_PassesAndCatchesAChangedCharacter()
+    {
+        Db.Execute(_scenario.SourcePath, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE scratch (x); DROP TABLE scratch;");
+        await MigratedAsync();
+        Assert.Equal("UTF-16le", Db.Scalar(_scenario.TargetPath, "PRAGMA encoding"));
+        Assert.True((await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything)).Passed);
+        Db.Execute(_scenario.TargetPath, "UPDATE posts SET body = replace(body, 'about', 'aböut') WHERE id = 3");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.Equal("posts", Assert.Single(report.Tables, t => !t.Matches).Table);
+    }
+
+    [Fact]
     public async Task ValidateAsync_DeletedRowInTheTarget_ReportsTheTable()
     {
         await MigratedAsync();
