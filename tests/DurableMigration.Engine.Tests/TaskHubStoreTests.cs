@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Engine.Tests;
 
-/// <summary>The task hub file itself: leases, schema versions, where inputs live.</summary>
+/// <summary>The task hub file itself: leases, schema versions, where payloads live.</summary>
 public sealed class TaskHubStoreTests
 {
     [Fact]
@@ -88,7 +88,7 @@ public sealed class TaskHubStoreTests
 
         // Each embedded script once, the newest being this build's schema.
         Assert.Equal(recorded.Distinct(), recorded);
-        Assert.Equal(["1.0.0", "1.1.0", "1.2.0"], recorded);
+        Assert.Equal(["1.0.0", "1.1.0", "1.2.0", "1.3.0"], recorded);
         Assert.Equal(TaskHubStore.SchemaVersion, recorded[^1]);
     }
 
@@ -124,12 +124,12 @@ public sealed class TaskHubStoreTests
         query.CommandText = "SELECT (SELECT group_concat(SchemaVersion) FROM (SELECT SchemaVersion FROM Versions ORDER BY SchemaVersion)), (SELECT COUNT(*) FROM pragma_table_info('Instances') WHERE name = 'ParentExecutionId')";
         await using var result = await query.ExecuteReaderAsync();
         Assert.True(await result.ReadAsync());
-        Assert.Equal("1.0.0,1.1.0,1.2.0", result.GetString(0));
+        Assert.Equal("1.0.0,1.1.0,1.2.0,1.3.0", result.GetString(0));
         Assert.Equal(1L, result.GetInt64(1));
     }
 
     [Fact]
-    public async Task TaskHub_AtSchema110_KeepsTheInputsOfItsInstancesWhenUpgraded()
+    public async Task TaskHub_AtSchema110_KeepsThePayloadsOfItsInstancesWhenUpgraded()
     {
         string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
         await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -140,7 +140,7 @@ public sealed class TaskHubStoreTests
                 + await SchemaScriptAsync("1.0.0") + ";" + await SchemaScriptAsync("1.1.0")
                 + """
                 ; INSERT INTO Versions VALUES ('1.0.0', 'then'), ('1.1.0', 'then');
-                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, CreatedTime, LastUpdatedTime) VALUES ('old', 'e1', 'Wave', 'Running', '{"big":true}', 1, 1);
+                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, Output, CustomStatus, CreatedTime, LastUpdatedTime) VALUES ('old', 'e1', 'Wave', 'Completed', '{"big":true}', '"done"', '"status"', 1, 1);
                 INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime) VALUES ('none', 'e2', 'Wave', 'Running', 1, 1);
                 """;
             await command.ExecuteNonQueryAsync();
@@ -148,47 +148,58 @@ public sealed class TaskHubStoreTests
 
         await using (var store = new TaskHubStore(path))
         {
-            Assert.Equal("{\"big\":true}", (await store.GetInstanceAsync("old", withPayloads: true, CancellationToken.None))?.Input);
-            Assert.Null((await store.GetInstanceAsync("none", withPayloads: true, CancellationToken.None))?.Input);
+            var old = await store.GetInstanceAsync("old", withPayloads: true, CancellationToken.None);
+            Assert.Equal(("{\"big\":true}", "\"done\"", "\"status\""), (old?.Input, old?.Output, old?.CustomStatus));
+            var none = await store.GetInstanceAsync("none", withPayloads: true, CancellationToken.None);
+            Assert.Equal((null, null, null), (none?.Input, none?.Output, none?.CustomStatus));
         }
 
         await using var check = new SqliteConnection($"Data Source={path};Pooling=False");
         await check.OpenAsync();
         await using var query = check.CreateCommand();
-        query.CommandText = "SELECT (SELECT COUNT(*) FROM Instances WHERE Input IS NOT NULL), (SELECT group_concat(InstanceId) FROM InstanceInputs)";
+        query.CommandText = """
+            SELECT (SELECT COUNT(*) FROM Instances WHERE Input IS NOT NULL OR Output IS NOT NULL OR CustomStatus IS NOT NULL),
+                (SELECT group_concat(InstanceId) FROM InstanceInputs), (SELECT group_concat(InstanceId) FROM InstanceOutputs), (SELECT group_concat(InstanceId) FROM InstanceCustomStatus)
+            """;
         await using var result = await query.ExecuteReaderAsync();
         Assert.True(await result.ReadAsync());
         Assert.Equal(0L, result.GetInt64(0));
-        Assert.Equal("old", result.GetString(1));
+        Assert.Equal(["old", "old", "old"], new[] { result.GetString(1), result.GetString(2), result.GetString(3) });
     }
 
     [Fact]
-    public async Task Input_LivesOutsideTheInstanceRow_AndGoesWithContinueAsNewAndPurge()
+    public async Task Payloads_LiveOutsideTheInstanceRow_AndGoWithContinueAsNewAndPurge()
     {
         await using var harness = await EngineHarness.StartAsync(r => r
             .AddOrchestratorFunc<int, int>("Counter", (ctx, n) =>
             {
+                ctx.SetCustomStatus($"at {n}");
                 if (n < 2)
                 {
                     ctx.ContinueAsNew(n + 1);
                 }
 
-                return Task.FromResult(n);
+                return Task.FromResult(n * 10);
             }));
         var done = await harness.RunAsync("Counter", 0, "counter");
-        Assert.Equal("2", done.SerializedInput);
-        Assert.Equal("2", (await harness.QueryAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })).Single().SerializedInput);
+        Assert.Equal(("2", "20", "\"at 2\""), (done.SerializedInput, done.SerializedOutput, done.SerializedCustomStatus));
+        var listed = (await harness.QueryAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })).Single();
+        Assert.Equal(("2", "20", "\"at 2\""), (listed.SerializedInput, listed.SerializedOutput, listed.SerializedCustomStatus));
 
         var store = harness.GetService<TaskHubStore>();
         await using (var connection = new SqliteConnection($"Data Source={store.FilePath};Mode=ReadOnly;Pooling=False"))
         {
             await connection.OpenAsync();
             await using var query = connection.CreateCommand();
-            query.CommandText = "SELECT (SELECT Input FROM Instances WHERE InstanceId = 'counter'), (SELECT Input FROM InstanceInputs WHERE InstanceId = 'counter')";
+            query.CommandText = """
+                SELECT (SELECT COUNT(*) FROM Instances WHERE InstanceId = 'counter' AND Input IS NULL AND Output IS NULL AND CustomStatus IS NULL),
+                    (SELECT Input FROM InstanceInputs WHERE InstanceId = 'counter'), (SELECT Output FROM InstanceOutputs WHERE InstanceId = 'counter'),
+                    (SELECT CustomStatus FROM InstanceCustomStatus WHERE InstanceId = 'counter')
+                """;
             await using var row = await query.ExecuteReaderAsync();
             Assert.True(await row.ReadAsync());
-            Assert.True(row.IsDBNull(0));
-            Assert.Equal("2", row.GetString(1));
+            Assert.Equal(1L, row.GetInt64(0));
+            Assert.Equal(["2", "20", "\"at 2\""], new[] { row.GetString(1), row.GetString(2), row.GetString(3) });
         }
 
         Assert.Equal(1, (await harness.Client.PurgeInstanceAsync("counter")).PurgedInstanceCount);
@@ -196,7 +207,7 @@ public sealed class TaskHubStoreTests
         {
             await connection.OpenAsync();
             await using var query = connection.CreateCommand();
-            query.CommandText = "SELECT COUNT(*) FROM InstanceInputs";
+            query.CommandText = "SELECT (SELECT COUNT(*) FROM InstanceInputs) + (SELECT COUNT(*) FROM InstanceOutputs) + (SELECT COUNT(*) FROM InstanceCustomStatus)";
             Assert.Equal(0L, (long)(await query.ExecuteScalarAsync())!);
         }
     }

@@ -158,6 +158,8 @@ public sealed class WaveOperatorTests
             UNION ALL SELECT Payload FROM NewEvents
             UNION ALL SELECT coalesce(Input, '') || coalesce(Output, '') || coalesce(CustomStatus, '') || coalesce(FailureDetails, '') FROM Instances
             UNION ALL SELECT Input FROM InstanceInputs
+            UNION ALL SELECT Output FROM InstanceOutputs
+            UNION ALL SELECT CustomStatus FROM InstanceCustomStatus
             UNION ALL SELECT coalesce(Input, '') FROM ActivityTasks
             """;
         var all = new System.Text.StringBuilder();

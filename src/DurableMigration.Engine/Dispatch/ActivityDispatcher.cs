@@ -22,6 +22,7 @@ internal sealed class ActivityDispatcher
     private readonly ILogger _logger;
     private readonly Channel<ActivityResult> _results = Channel.CreateUnbounded<ActivityResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
+    private long _nextTablePoll = long.MinValue; // Environment.TickCount64: real time, like the idle wait, whatever the engine's clock does
 
     public ActivityDispatcher(EngineContext engine)
     {
@@ -34,13 +35,14 @@ internal sealed class ActivityDispatcher
         using var renewalStop = new CancellationTokenSource();
         Task writer = WriteResultsAsync();
         Task renewal = RenewLeasesAsync(renewalStop.Token);
+        _engine.Handoff.Open();
         try
         {
             await WorkLoop.RunAsync(
                 "activity",
                 _engine.Options.MaxConcurrentActivities,
                 _engine.Signals.ActivityWork,
-                (count, ct) => _engine.Store.LockActivitiesAsync(_engine.WorkerId, _engine.UtcNow, _engine.Options.LeaseDuration, count, ct),
+                FetchAsync,
                 ExecuteAsync,
                 _ => Task.FromResult(_engine.Options.MaxPollingInterval),
                 _logger,
@@ -48,11 +50,63 @@ internal sealed class ActivityDispatcher
         }
         finally
         {
+            // Items turns leased to this process that no worker started: hand them back so the next worker starts them at once.
+            var unstarted = _engine.Handoff.Close();
+            if (unstarted.Count > 0)
+            {
+                await _engine.Store.ReleaseActivitiesAsync(_engine.WorkerId, [.. unstarted.Select(a => a.Id)], CancellationToken.None).ConfigureAwait(false);
+            }
+
             _results.Writer.TryComplete();
             await writer.ConfigureAwait(false);
             await renewalStop.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Takes the activities turns handed to this process first; leases from the table when it may hold unleased work
+    /// (a turn scheduled more than it handed over, or a previous lease filled every free slot) and at least once per
+    /// polling interval, for work of other processes and expired leases.
+    /// </summary>
+    private async Task<IReadOnlyList<ActivityWorkItem>> FetchAsync(int count, CancellationToken stopping)
+    {
+        var items = new List<ActivityWorkItem>(count);
+        while (items.Count < count && _engine.Handoff.TryTake(out var item))
+        {
+            items.Add(item);
+        }
+
+        long tick = Environment.TickCount64;
+        if (items.Count < count && (_engine.Handoff.TakeTableMayHaveWork() || tick >= _nextTablePoll))
+        {
+            _nextTablePoll = tick + (long)_engine.Options.MaxPollingInterval.TotalMilliseconds;
+            DateTime now = _engine.UtcNow;
+            int wanted = count - items.Count;
+            IReadOnlyList<ActivityWorkItem> leased;
+            try
+            {
+                // Items already taken must reach a worker: no cancellation then, and a store fault only postpones the table.
+                leased = await _engine.Store.LockActivitiesAsync(_engine.WorkerId, now, _engine.Options.LeaseDuration, wanted, items.Count > 0 ? CancellationToken.None : stopping).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Reported and retried at the next fetch; the items in hand run meanwhile.
+            catch (Exception ex) when (items.Count > 0)
+#pragma warning restore CA1031
+            {
+                Logs.DispatcherFailed(_logger, ex, "activity");
+                _engine.Handoff.MarkTableMayHaveWork();
+                return items;
+            }
+
+            if (leased.Count == wanted)
+            {
+                _engine.Handoff.MarkTableMayHaveWork();
+            }
+
+            items.AddRange(leased);
+        }
+
+        return items;
     }
 
     private async Task ExecuteAsync(ActivityWorkItem item, CancellationToken stopping)
@@ -172,7 +226,7 @@ internal sealed class ActivityDispatcher
             while (true)
             {
                 await Task.Delay(period, stop).ConfigureAwait(false);
-                if (_running.IsEmpty)
+                if (_running.IsEmpty && _engine.Handoff.IsEmpty)
                 {
                     continue;
                 }

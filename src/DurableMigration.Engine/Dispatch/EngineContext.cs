@@ -29,6 +29,9 @@ internal sealed class EngineContext(
 
     public DurableEngineOptions Options { get; } = options;
 
+    /// <summary>Gets the activities turns lease straight to this process's activity workers.</summary>
+    public ActivityHandoff Handoff { get; } = new(options.MaxConcurrentActivities);
+
     /// <summary>Gets this process's worker id: machine, process id and start time, so a later process can tell the owner is gone.</summary>
     public string WorkerId { get; } = WorkerIdentity.Create();
 

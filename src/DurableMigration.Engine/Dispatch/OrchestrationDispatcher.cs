@@ -244,21 +244,45 @@ internal sealed class OrchestrationDispatcher
 
     private async Task CommitAsync(InstanceRecord instance, TurnCommit commit, OrchestrationExecutor? executor, CancellationToken cancellationToken)
     {
-        bool committed;
+        // New activities go straight to this process's activity workers, leased in the commit, while they have room.
+        int handedOver = _engine.Handoff.Reserve(commit.NewActivities.Count);
+        if (handedOver > 0)
+        {
+            commit = commit with { LeaseActivities = new ActivityLease(_engine.UtcNow + _engine.Options.LeaseDuration, handedOver) };
+        }
+
+        IReadOnlyList<ActivityWorkItem>? leased;
         try
         {
-            committed = await _engine.Store.CommitTurnAsync(commit, cancellationToken).ConfigureAwait(false);
+            leased = await _engine.Store.CommitTurnAsync(commit, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            _engine.Handoff.Cancel(handedOver);
             _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
             throw;
         }
 
-        if (!committed)
+        if (leased is null)
         {
+            _engine.Handoff.Cancel(handedOver);
             Logs.TurnLockLost(_logger, instance.InstanceId);
             return;
+        }
+
+        if (leased.Count > 0 && !_engine.Handoff.Deliver(leased, handedOver))
+        {
+            // The activity workers stopped meanwhile: give the items back to the table for the next worker.
+            await _engine.Store.ReleaseActivitiesAsync(_engine.WorkerId, [.. leased.Select(a => a.Id)], CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (leased.Count == 0)
+        {
+            _engine.Handoff.Cancel(handedOver);
+        }
+
+        if (commit.NewActivities.Count > leased.Count)
+        {
+            _engine.Handoff.MarkTableMayHaveWork();
         }
 
         bool terminal = commit.Update.Status.IsTerminal();

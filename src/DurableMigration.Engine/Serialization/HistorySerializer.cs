@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DurableMigration.Engine.History;
@@ -6,6 +7,8 @@ using Microsoft.DurableTask;
 namespace DurableMigration.Engine.Serialization;
 
 /// <summary>Stores history events and failure details as JSON in the task hub (payloads inside are already serialized by the host's <see cref="DataConverter"/>).</summary>
+/// <remarks>The JSON is stored, never embedded in HTML, so it is written with minimal escaping: a payload's quotes become
+/// <c>\"</c>, not <c>\u0022</c>, which keeps the nested JSON of inputs and results small and quick to write.</remarks>
 internal static class HistorySerializer
 {
     private static readonly JsonSerializerOptions Options = CreateOptions();
@@ -24,6 +27,7 @@ internal static class HistorySerializer
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         return options;

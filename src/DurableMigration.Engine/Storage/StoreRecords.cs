@@ -1,5 +1,6 @@
 using DurableMigration.Engine.Execution;
 using DurableMigration.Engine.History;
+using DurableMigration.Engine.Serialization;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -48,7 +49,11 @@ internal sealed record OrchestrationWorkItem(InstanceRecord Instance, IReadOnlyL
 /// <param name="VisibleAt">When it may be consumed (a timer's fire time).</param>
 /// <param name="Event">The message.</param>
 /// <param name="OnlyIfInstanceExists">Drop it when there is no such instance (events sent by orchestrations), rather than keep an orphan.</param>
-internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event, bool OnlyIfInstanceExists = false);
+internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event, bool OnlyIfInstanceExists = false)
+{
+    /// <summary>Gets the message as stored, serialized when the message is made: before the store's write transaction, not inside it.</summary>
+    public string Payload { get; } = HistorySerializer.Serialize(Event);
+}
 
 /// <summary>An activity the turn schedules.</summary>
 internal sealed record ActivitySpec(int TaskId, string Name, string? Input);
@@ -78,7 +83,15 @@ internal sealed record TurnCommit(
 {
     /// <summary>Gets the execution that starts over in place of this one, when the orchestration continued as new.</summary>
     public NextExecution? NextExecution { get; init; }
+
+    /// <summary>Gets the lease under which the first <see cref="ActivityLease.Count"/> new activities are stored, already leased to the committing worker.</summary>
+    public ActivityLease? LeaseActivities { get; init; }
 }
+
+/// <summary>New activities a turn leases to its own worker as it stores them (see <c>ActivityHandoff</c>).</summary>
+/// <param name="Until">The lease's expiry.</param>
+/// <param name="Count">How many of the turn's activities, from the first.</param>
+internal sealed record ActivityLease(DateTime Until, int Count);
 
 /// <summary>A leased activity work item.</summary>
 internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount);

@@ -19,7 +19,7 @@ namespace DurableMigration.Engine.Storage;
 /// </remarks>
 internal sealed partial class TaskHubStore : IAsyncDisposable
 {
-    internal const string SchemaVersion = "1.2.0";
+    internal const string SchemaVersion = "1.3.0";
     private const int MaxMessagesPerTurn = 5000;
 
     private readonly string _path;
@@ -115,22 +115,26 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             return history;
         }, cancellationToken);
 
-    /// <summary>Commits a turn in one transaction; returns false (and changes nothing) if the worker lost the instance's lock.</summary>
-    public Task<bool> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken) =>
-        WriteAsync(tx =>
+    /// <summary>Commits a turn in one transaction; returns <c>null</c> (and changes nothing) if the worker lost the instance's lock.</summary>
+    /// <returns>The activity work items the commit leased to its worker (<see cref="TurnCommit.LeaseActivities"/>), in order; <c>null</c> when the lock was lost.</returns>
+    public Task<IReadOnlyList<ActivityWorkItem>?> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken)
+    {
+        // Serialized before the transaction: the store's one connection is held no longer than the writes need.
+        var history = commit.NewHistory.Select(e => (Type: e.EventType.ToString(), Timestamp: ToMs(e.Timestamp), Payload: HistorySerializer.Serialize(e))).ToList();
+        string? failure = commit.Update.FailureDetails is null ? null : HistorySerializer.SerializeFailure(commit.Update.FailureDetails);
+        var childStarts = commit.NewChildren.Select(child => new OutgoingMessage(child.InstanceId, child.ExecutionId, commit.Now,
+            new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent, child.Version) { Timestamp = commit.Now })).ToList();
+        return WriteAsync<IReadOnlyList<ActivityWorkItem>?>(tx =>
         {
             long nowMs = ToMs(commit.Now);
             var update = commit.Update;
             int updated = Execute(tx, """
-                UPDATE Instances SET RuntimeStatus = $status, Output = $output, CustomStatus = CASE WHEN $customChanged = 1 THEN $custom ELSE CustomStatus END, FailureDetails = $failure,
+                UPDATE Instances SET RuntimeStatus = $status, FailureDetails = $failure,
                     LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
                 WHERE InstanceId = $id AND LockedBy = $worker AND ExecutionId = $execution AND HistoryCount = $historyStart
                 """,
                 ("$status", update.Status.ToString()),
-                ("$output", update.Output),
-                ("$custom", update.CustomStatus),
-                ("$customChanged", update.CustomStatusChanged ? 1 : 0),
-                ("$failure", update.FailureDetails is null ? null : HistorySerializer.SerializeFailure(update.FailureDetails)),
+                ("$failure", failure),
                 ("$now", nowMs),
                 ("$completed", update.Status.IsTerminal() ? nowMs : null),
                 ("$added", commit.NewHistory.Count),
@@ -141,10 +145,20 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             if (updated == 0)
             {
                 tx.Rollback();
-                return false;
+                return null;
             }
 
-            if (commit.NewHistory.Count > 0)
+            if (update.CustomStatusChanged)
+            {
+                WritePayload(tx, PayloadTable.CustomStatus, commit.InstanceId, update.CustomStatus);
+            }
+
+            if (update.Output is not null || update.Status.IsTerminal())
+            {
+                WritePayload(tx, PayloadTable.Output, commit.InstanceId, update.Output);
+            }
+
+            if (history.Count > 0)
             {
                 var insertHistory = Prepared(tx, "INSERT INTO History (InstanceId, SequenceNumber, EventType, Timestamp, Payload) VALUES ($id, $seq, $type, $ts, $payload)");
                 var seq = insertHistory.Parameters.Add("$seq", SqliteType.Integer);
@@ -153,39 +167,57 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 var payload = insertHistory.Parameters.Add("$payload", SqliteType.Text);
                 insertHistory.Parameters.AddWithValue("$id", commit.InstanceId);
                 long next = commit.HistoryStart;
-                foreach (var historyEvent in commit.NewHistory)
+                foreach (var historyEvent in history)
                 {
                     seq.Value = next++;
-                    type.Value = historyEvent.EventType.ToString();
-                    ts.Value = ToMs(historyEvent.Timestamp);
-                    payload.Value = HistorySerializer.Serialize(historyEvent);
+                    type.Value = historyEvent.Type;
+                    ts.Value = historyEvent.Timestamp;
+                    payload.Value = historyEvent.Payload;
                     insertHistory.ExecuteNonQuery();
                 }
             }
 
             DeleteMessages(tx, commit.ConsumedMessageIds);
 
+            var leased = new List<ActivityWorkItem>(commit.LeaseActivities?.Count ?? 0);
             if (commit.NewActivities.Count > 0)
             {
-                var insertTask = Prepared(tx,
-                    "INSERT INTO ActivityTasks (InstanceId, ExecutionId, TaskId, Name, Input) VALUES ($id, $execution, $taskId, $name, $input)");
+                // The first LeaseActivities.Count go to the committing worker at once, leased as LockActivitiesAsync would lease them.
+                var insertTask = Prepared(tx, """
+                    INSERT INTO ActivityTasks (InstanceId, ExecutionId, TaskId, Name, Input, LockedBy, LockExpiration, DequeueCount)
+                    VALUES ($id, $execution, $taskId, $name, $input, $lockedBy, $expiration, $dequeued) RETURNING Id
+                    """);
                 insertTask.Parameters.AddWithValue("$id", commit.InstanceId);
                 insertTask.Parameters.AddWithValue("$execution", commit.ExecutionId);
                 var taskId = insertTask.Parameters.Add("$taskId", SqliteType.Integer);
                 var name = insertTask.Parameters.Add("$name", SqliteType.Text);
                 var input = insertTask.Parameters.Add("$input", SqliteType.Text);
-                foreach (var activity in commit.NewActivities)
+                var lockedBy = insertTask.Parameters.Add("$lockedBy", SqliteType.Text);
+                var expiration = insertTask.Parameters.Add("$expiration", SqliteType.Integer);
+                var dequeued = insertTask.Parameters.Add("$dequeued", SqliteType.Integer);
+                long until = commit.LeaseActivities is { } activityLease ? ToMs(activityLease.Until) : 0;
+                for (int i = 0; i < commit.NewActivities.Count; i++)
                 {
+                    var activity = commit.NewActivities[i];
+                    bool lease = i < (commit.LeaseActivities?.Count ?? 0);
                     taskId.Value = activity.TaskId;
                     name.Value = activity.Name;
                     input.Value = (object?)activity.Input ?? DBNull.Value;
-                    insertTask.ExecuteNonQuery();
+                    lockedBy.Value = lease ? commit.WorkerId : DBNull.Value;
+                    expiration.Value = lease ? until : 0;
+                    dequeued.Value = lease ? 1 : 0;
+                    long id = (long)insertTask.ExecuteScalar()!;
+                    if (lease)
+                    {
+                        leased.Add(new ActivityWorkItem(id, commit.InstanceId, commit.ExecutionId, activity.TaskId, activity.Name, activity.Input, 1));
+                    }
                 }
             }
 
             var messages = new List<OutgoingMessage>(commit.NewMessages);
-            foreach (var child in commit.NewChildren)
+            for (int i = 0; i < commit.NewChildren.Count; i++)
             {
+                var child = commit.NewChildren[i];
                 var existing = ReadInstance(tx, child.InstanceId, withPayloads: false);
                 if (existing is not null && !existing.Status.IsTerminal())
                 {
@@ -197,8 +229,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 }
 
                 ResetInstance(tx, child.InstanceId, child.Name, child.Input, child.ExecutionId, child.Parent, commit.Now);
-                messages.Add(new OutgoingMessage(child.InstanceId, child.ExecutionId, commit.Now,
-                    new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent, child.Version) { Timestamp = commit.Now }));
+                messages.Add(childStarts[i]);
             }
 
             if (commit.NextExecution is { } nextExecution)
@@ -216,8 +247,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", commit.InstanceId));
             }
 
-            return true;
+            return leased;
         }, cancellationToken);
+    }
 
     /// <summary>Replaces the instance's execution with a fresh one (ContinueAsNew): new id, empty history, the new input, carried events.</summary>
     private static void StartNextExecution(SqliteTransaction tx, TurnCommit commit, NextExecution next, List<OutgoingMessage> messages)
@@ -230,9 +262,10 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         // Work of the old execution that no worker holds yet is withdrawn; results of running work are stale and dropped.
         Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id AND LockExpiration <= $now", ("$id", commit.InstanceId), ("$now", ToMs(commit.Now)));
         Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id AND ExecutionId IS NOT NULL", ("$id", commit.InstanceId));
-        Execute(tx, "UPDATE Instances SET ExecutionId = $execution, Output = NULL, FailureDetails = NULL, HistoryCount = 0 WHERE InstanceId = $id",
+        Execute(tx, "UPDATE Instances SET ExecutionId = $execution, FailureDetails = NULL, HistoryCount = 0 WHERE InstanceId = $id",
             ("$execution", next.ExecutionId), ("$id", commit.InstanceId));
-        WriteInput(tx, commit.InstanceId, next.Request.Input);
+        WritePayload(tx, PayloadTable.Input, commit.InstanceId, next.Request.Input);
+        WritePayload(tx, PayloadTable.Output, commit.InstanceId, null);
         messages.Add(new OutgoingMessage(commit.InstanceId, next.ExecutionId, commit.Now,
             new ExecutionStartedEvent(started.Name, next.Request.Input, next.ExecutionId, parent, next.Request.Version) { Timestamp = commit.Now }));
         foreach (var (name, input) in next.Request.CarriedEvents)
@@ -305,29 +338,32 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
     /// <summary>Records activity results as messages to their orchestrations; a result whose lease was lost is dropped.</summary>
     /// <returns>The number of results dropped because another worker holds the item now.</returns>
-    public Task<int> CompleteActivitiesAsync(string workerId, IReadOnlyList<ActivityResult> results, DateTime now, CancellationToken cancellationToken) =>
-        WriteAsync(tx =>
+    public Task<int> CompleteActivitiesAsync(string workerId, IReadOnlyList<ActivityResult> results, DateTime now, CancellationToken cancellationToken)
+    {
+        var outgoing = results.Select(result => new OutgoingMessage(result.WorkItem.InstanceId, result.WorkItem.ExecutionId, now, result.Event)).ToList();
+        return WriteAsync(tx =>
         {
             int lost = 0;
             var messages = new List<OutgoingMessage>(results.Count);
             var delete = Prepared(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $w");
             var id = delete.Parameters.Add("$id", SqliteType.Integer);
             delete.Parameters.AddWithValue("$w", workerId);
-            foreach (var result in results)
+            for (int i = 0; i < results.Count; i++)
             {
-                id.Value = result.WorkItem.Id;
+                id.Value = results[i].WorkItem.Id;
                 if (delete.ExecuteNonQuery() == 0)
                 {
                     lost++;
                     continue;
                 }
 
-                messages.Add(new OutgoingMessage(result.WorkItem.InstanceId, result.WorkItem.ExecutionId, now, result.Event));
+                messages.Add(outgoing[i]);
             }
 
             InsertMessages(tx, messages);
             return lost;
         }, cancellationToken);
+    }
 
     /// <summary>Extends the leases this worker holds on running activities.</summary>
     public Task RenewActivityLeasesAsync(string workerId, DateTime leaseUntil, CancellationToken cancellationToken) =>
@@ -580,21 +616,38 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             ("$parent", parent?.InstanceId), ("$parentTask", parent?.TaskId), ("$parentExecution", parent?.ExecutionId), ("$now", nowMs));
         if (input is not null)
         {
-            WriteInput(tx, instanceId, input);
+            WritePayload(tx, PayloadTable.Input, instanceId, input);
         }
     }
 
-    /// <summary>Stores an instance's input in <c>InstanceInputs</c>, out of the <c>Instances</c> row that every lock and turn rewrites.</summary>
-    private static void WriteInput(SqliteTransaction tx, string instanceId, string? input)
+    /// <summary>
+    /// Stores (or, for <c>null</c>, removes) an instance's input, output or custom status in its own table
+    /// (<c>InstanceInputs</c>, <c>InstanceOutputs</c>, <c>InstanceCustomStatus</c>), out of the <c>Instances</c> row:
+    /// that row is read and rewritten by every lock and every turn, and its table stays compact only while rows are small.
+    /// </summary>
+    private static void WritePayload(SqliteTransaction tx, PayloadTable table, string instanceId, string? payload)
     {
-        if (input is null)
+        if (payload is null)
         {
-            Execute(tx, "DELETE FROM InstanceInputs WHERE InstanceId = $id", ("$id", instanceId));
+            Execute(tx, table.Delete, ("$id", instanceId));
         }
         else
         {
-            Execute(tx, "INSERT OR REPLACE INTO InstanceInputs (InstanceId, Input) VALUES ($id, $input)", ("$id", instanceId), ("$input", input));
+            Execute(tx, table.Upsert, ("$id", instanceId), ("$payload", payload));
         }
+    }
+
+    /// <summary>The SQL of one payload table.</summary>
+    private sealed record PayloadTable(string Delete, string Upsert, string Select)
+    {
+        public static readonly PayloadTable Input = Of("InstanceInputs", "Input");
+        public static readonly PayloadTable Output = Of("InstanceOutputs", "Output");
+        public static readonly PayloadTable CustomStatus = Of("InstanceCustomStatus", "CustomStatus");
+
+        private static PayloadTable Of(string table, string column) => new(
+            $"DELETE FROM {table} WHERE InstanceId = $id",
+            $"INSERT OR REPLACE INTO {table} (InstanceId, {column}) VALUES ($id, $payload)",
+            $"(SELECT p.{column} FROM {table} p WHERE p.InstanceId = Instances.InstanceId)");
     }
 
     private static void DeleteInstanceData(SqliteTransaction tx, string instanceId)
@@ -602,7 +655,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         Execute(tx, "DELETE FROM History WHERE InstanceId = $id", ("$id", instanceId));
         Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", instanceId));
         Execute(tx, "DELETE FROM ActivityTasks WHERE InstanceId = $id", ("$id", instanceId));
-        Execute(tx, "DELETE FROM InstanceInputs WHERE InstanceId = $id", ("$id", instanceId));
+        Execute(tx, PayloadTable.Input.Delete, ("$id", instanceId));
+        Execute(tx, PayloadTable.Output.Delete, ("$id", instanceId));
+        Execute(tx, PayloadTable.CustomStatus.Delete, ("$id", instanceId));
     }
 
     private static void DeleteMessages(SqliteTransaction tx, IReadOnlyList<long> ids)
@@ -644,7 +699,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             // A timer is rounded up so it never shows before its fire time; everything else is visible at once.
             visible.Value = message.Event is TimerFiredEvent ? ToMsRoundedUp(message.VisibleAt) : ToMs(message.VisibleAt);
             always.Value = message.OnlyIfInstanceExists ? 0 : 1;
-            payload.Value = HistorySerializer.Serialize(message.Event);
+            payload.Value = message.Payload;
             insert.ExecuteNonQuery();
         }
     }
@@ -653,7 +708,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
     private static readonly string SelectInstanceWithPayloads = $"SELECT {InstanceColumns(withPayloads: true)} FROM Instances WHERE InstanceId = $id";
 
     private static string InstanceColumns(bool withPayloads) => withPayloads
-        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails, (SELECT Input FROM InstanceInputs n WHERE n.InstanceId = Instances.InstanceId), Output, CustomStatus"
+        ? "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails, " + PayloadTable.Input.Select + ", " + PayloadTable.Output.Select + ", " + PayloadTable.CustomStatus.Select
         : "InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount, ParentInstanceId, ParentTaskId, ParentExecutionId, FailureDetails";
 
     private static InstanceRecord? ReadInstance(SqliteTransaction tx, string instanceId, bool withPayloads) =>
