@@ -251,10 +251,10 @@ internal sealed class OrchestrationDispatcher
             commit = commit with { LeaseActivities = new ActivityLease(_engine.UtcNow + _engine.Options.LeaseDuration, handedOver) };
         }
 
-        IReadOnlyList<ActivityWorkItem>? leased;
+        CommittedTurn? committed;
         try
         {
-            leased = await _engine.Store.CommitTurnAsync(commit, cancellationToken).ConfigureAwait(false);
+            committed = await _engine.Store.CommitTurnAsync(commit, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -263,13 +263,14 @@ internal sealed class OrchestrationDispatcher
             throw;
         }
 
-        if (leased is null)
+        if (committed is null)
         {
             _engine.Handoff.Cancel(handedOver);
             Logs.TurnLockLost(_logger, instance.InstanceId);
             return;
         }
 
+        var leased = committed.LeasedActivities;
         if (leased.Count > 0 && !_engine.Handoff.Deliver(leased, handedOver))
         {
             // The activity workers stopped meanwhile: give the items back to the table for the next worker.
@@ -296,7 +297,7 @@ internal sealed class OrchestrationDispatcher
             _engine.Signals.ActivityWork.Pulse();
         }
 
-        if (commit.NewChildren.Count > 0 || commit.NextExecution is not null || commit.NewMessages.Any(m => m.VisibleAt <= commit.Now))
+        if (committed.MoreMessages || commit.NewChildren.Count > 0 || commit.NextExecution is not null || commit.NewMessages.Any(m => m.VisibleAt <= commit.Now))
         {
             _engine.Signals.OrchestrationWork.Pulse();
         }

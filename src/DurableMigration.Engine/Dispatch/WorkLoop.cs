@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace DurableMigration.Engine.Dispatch;
 
 /// <summary>The fetch loop both dispatchers share: lease as many work items as there are free slots, run each, sleep when idle.</summary>
+/// <remarks>A fetch that found less than it had room for took everything there was: the loop then sleeps until a pulse (new
+/// work in this process) or the idle delay (the next timer, other processes), like an empty fetch.</remarks>
 internal static class WorkLoop
 {
     public static async Task RunAsync<T>(
@@ -72,6 +74,13 @@ internal static class WorkLoop
                     {
                         inFlight.TryRemove(id, out _);
                     }
+                }
+
+                if (items.Count < count)
+                {
+                    // Everything there was is taken: wait for news (or the next timer) instead of asking again at once.
+                    TimeSpan delay = await idleDelay(stopping).ConfigureAwait(false);
+                    await WorkSignal.WaitAsync(pulse, delay, stopping).ConfigureAwait(false);
                 }
             }
         }

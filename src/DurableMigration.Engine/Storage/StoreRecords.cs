@@ -88,6 +88,11 @@ internal sealed record TurnCommit(
     public ActivityLease? LeaseActivities { get; init; }
 }
 
+/// <summary>What a committed turn left behind for its worker.</summary>
+/// <param name="LeasedActivities">The activity work items the commit leased to its worker (<see cref="TurnCommit.LeaseActivities"/>), in order.</param>
+/// <param name="MoreMessages">Whether messages for the instance are visible already (they arrived during the turn, or did not fit in it).</param>
+internal sealed record CommittedTurn(IReadOnlyList<ActivityWorkItem> LeasedActivities, bool MoreMessages);
+
 /// <summary>New activities a turn leases to its own worker as it stores them (see <c>ActivityHandoff</c>).</summary>
 /// <param name="Until">The lease's expiry.</param>
 /// <param name="Count">How many of the turn's activities, from the first.</param>

@@ -116,15 +116,15 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Commits a turn in one transaction; returns <c>null</c> (and changes nothing) if the worker lost the instance's lock.</summary>
-    /// <returns>The activity work items the commit leased to its worker (<see cref="TurnCommit.LeaseActivities"/>), in order; <c>null</c> when the lock was lost.</returns>
-    public Task<IReadOnlyList<ActivityWorkItem>?> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken)
+    /// <returns>What the turn left for its worker; <c>null</c> when the lock was lost.</returns>
+    public Task<CommittedTurn?> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken)
     {
         // Serialized before the transaction: the store's one connection is held no longer than the writes need.
         var history = commit.NewHistory.Select(e => (Type: e.EventType.ToString(), Timestamp: ToMs(e.Timestamp), Payload: HistorySerializer.Serialize(e))).ToList();
         string? failure = commit.Update.FailureDetails is null ? null : HistorySerializer.SerializeFailure(commit.Update.FailureDetails);
         var childStarts = commit.NewChildren.Select(child => new OutgoingMessage(child.InstanceId, child.ExecutionId, commit.Now,
             new ExecutionStartedEvent(child.Name, child.Input, child.ExecutionId, child.Parent, child.Version) { Timestamp = commit.Now })).ToList();
-        return WriteAsync<IReadOnlyList<ActivityWorkItem>?>(tx =>
+        return WriteAsync<CommittedTurn?>(tx =>
         {
             long nowMs = ToMs(commit.Now);
             var update = commit.Update;
@@ -247,7 +247,10 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 Execute(tx, "DELETE FROM NewEvents WHERE InstanceId = $id", ("$id", commit.InstanceId));
             }
 
-            return leased;
+            // Messages that arrived while the instance was locked wake the dispatcher again: nothing else would.
+            bool more = !update.Status.IsTerminal() && Prepared(tx, "SELECT EXISTS (SELECT 1 FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now)",
+                ("$id", commit.InstanceId), ("$now", nowMs)).ExecuteScalar() is 1L;
+            return new CommittedTurn(leased, more);
         }, cancellationToken);
     }
 
