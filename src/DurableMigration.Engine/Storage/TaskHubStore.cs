@@ -317,9 +317,11 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         WriteAsync<IReadOnlyList<ActivityWorkItem>>(tx =>
         {
             var items = new List<ActivityWorkItem>();
+            // Ordered as IX_ActivityTasks_Lock is, so the lease walks that index from its free end and stops at $max: ordered
+            // by Id alone it scanned the table past every leased row still in flight (a fan-out's results wait in batches).
             var command = Prepared(tx, """
                 UPDATE ActivityTasks SET LockedBy = $w, LockExpiration = $exp, DequeueCount = DequeueCount + 1
-                WHERE Id IN (SELECT Id FROM ActivityTasks WHERE LockExpiration <= $now ORDER BY Id LIMIT $max)
+                WHERE Id IN (SELECT Id FROM ActivityTasks WHERE LockExpiration <= $now ORDER BY LockExpiration, Id LIMIT $max)
                 RETURNING Id, InstanceId, ExecutionId, TaskId, Name, Input, DequeueCount
                 """, ("$w", workerId), ("$exp", ToMs(now + lease)), ("$now", ToMs(now)), ("$max", max));
             using var reader = command.ExecuteReader();
