@@ -4,16 +4,27 @@ using DurableMigration.Host.Commands;
 using Spectre.Console;
 
 // Piped or redirected output (CI logs, files) gets plain text at a readable width; a terminal gets colour and live tables.
-var console = AnsiConsole.Create(new AnsiConsoleSettings
+// stdout and stderr are judged apart: with -o json, stdout carries the result and stderr the live progress.
+static IAnsiConsole Console(TextWriter writer, bool redirected)
 {
-    Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-    ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-    Interactive = Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
-});
-if (Console.IsOutputRedirected)
-{
-    console.Profile.Width = 160;
+    var console = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+        ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+        Out = new AnsiConsoleOutput(writer),
+    });
+    if (redirected)
+    {
+        console.Profile.Width = 160;
+    }
+
+    return console;
 }
 
 // Ctrl+C cancels the command; give it time to stop the runtime cleanly (running activities are handed back).
-return await DmigCommandLine.InvokeAsync(args, console, invocation: new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+return await DmigCommandLine.InvokeAsync(
+    args,
+    Console(System.Console.Out, System.Console.IsOutputRedirected),
+    Console(System.Console.Error, System.Console.IsErrorRedirected),
+    invocation: new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

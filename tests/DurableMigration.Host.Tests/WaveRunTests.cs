@@ -71,11 +71,10 @@ public sealed class WaveRunTests
     {
         using var workspace = new WaveWorkspace();
 
-        var (exit, output) = await workspace.DmigAsync("run", workspace.WriteManifest("json-wave-with-a-rather-long-name-so-lines-get-long"), "--json");
+        var run = await workspace.DmigSplitAsync("run", workspace.WriteManifest("json-wave-with-a-rather-long-name-so-lines-get-long"), "--json");
 
-        Assert.True(exit == DmigCommandLine.Success, output);
-        string json = output[output.IndexOf("{\n", StringComparison.Ordinal)..];
-        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.True(run.ExitCode == DmigCommandLine.Success, run.ToString());
+        using var document = System.Text.Json.JsonDocument.Parse(run.Stdout);
         Assert.Equal("Completed", document.RootElement.GetProperty("runtimeStatus").GetString());
     }
 

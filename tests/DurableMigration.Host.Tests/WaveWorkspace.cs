@@ -73,24 +73,52 @@ internal sealed class WaveWorkspace : IDisposable
         return path;
     }
 
-    /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code and everything it printed.</summary>
+    /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code and everything it printed (stdout and stderr).</summary>
     public Task<(int ExitCode, string Output)> DmigAsync(params string[] args) => DmigAsync(null, args);
 
     /// <summary>Runs <c>dmig</c> in-process with services replaced by <paramref name="configure"/>.</summary>
     public async Task<(int ExitCode, string Output)> DmigAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure, params string[] args)
     {
         var output = new StringWriter();
+        int exitCode = await InvokeAsync(output, output, configure, [.. args, "--data-dir", DataDirectory]);
+        return (exitCode, output.ToString());
+    }
+
+    /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code, stdout and stderr apart.</summary>
+    public async Task<DmigRun> DmigSplitAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exitCode = await InvokeAsync(stdout, stderr, null, [.. args, "--data-dir", DataDirectory]);
+        return new DmigRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs <c>dmig</c> in-process exactly as given (no <c>--data-dir</c> added).</summary>
+    public static async Task<DmigRun> DmigRawAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exitCode = await InvokeAsync(stdout, stderr, null, args);
+        return new DmigRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    private static async Task<int> InvokeAsync(StringWriter stdout, StringWriter stderr, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure, string[] args)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        return await DmigCommandLine.InvokeAsync(args, TestConsole(stdout), TestConsole(stderr), configure, cancellationToken: timeout.Token);
+    }
+
+    private static IAnsiConsole TestConsole(StringWriter writer)
+    {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
+            Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 200;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        int exitCode = await DmigCommandLine.InvokeAsync([.. args, "--data-dir", DataDirectory], console, output, configure, cancellationToken: timeout.Token);
-        return (exitCode, output.ToString());
+        return console;
     }
 
     /// <summary>Row count and an order-independent digest of every user table of a database.</summary>
@@ -194,4 +222,10 @@ internal sealed class WaveWorkspace : IDisposable
 
         tx.Commit();
     }
+}
+
+/// <summary>One in-process <c>dmig</c> run: its exit code, stdout and stderr.</summary>
+internal sealed record DmigRun(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
 }

@@ -15,17 +15,10 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
     public IAnsiConsole Out => console;
 
-    /// <summary>Writes machine-readable output (JSON) straight to the console's stream: never through the renderer, which wraps long lines.</summary>
-    public void WriteRaw(string text)
-    {
-        console.Profile.Out.Writer.WriteLine(text);
-        console.Profile.Out.Writer.Flush();
-    }
-
     /// <summary>Watches a wave until it finishes, showing per-database state and progress; returns the finished wave.</summary>
     public async Task<WaveView> WatchAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
-        if (console.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected)
+        if (console.Profile.Capabilities.Interactive)
         {
             WaveView? last = null;
             await console.Live(new Text($"Starting wave {waveId}…")).AutoClear(false).StartAsync(async live =>
@@ -99,7 +92,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
                 new Markup(Markup.Escape(database.Database)),
                 new Markup(StateMarkup(database.State)),
                 new Text(database.Rows.ToString("N0", CultureInfo.InvariantCulture)),
-                new Text(FormatBytes(database.Bytes)),
+                new Text(Units.Bytes(database.Bytes)),
                 new Text(Duration(database.Steps)),
                 new Text(WriteBlocked(database)),
                 new Markup(ValidationMarkup(database.Validation)),
@@ -141,8 +134,8 @@ internal sealed class WaveConsole(IAnsiConsole console)
         console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {result.Outcome}[/] in {elapsed:hh\\:mm\\:ss\\.f}");
     }
 
-    /// <summary>Writes the instance in Durable Functions' status JSON shape.</summary>
-    public static string StatusJson(OrchestrationMetadata instance)
+    /// <summary>The instance in Durable Functions' status JSON shape.</summary>
+    public static JsonObject StatusNode(OrchestrationMetadata instance)
     {
         var json = new JsonObject
         {
@@ -160,7 +153,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
             json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
         }
 
-        return json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        return json;
     }
 
     /// <summary>A failure as one line, with the failures it wraps: <c>type: message ---> inner type: inner message</c>.</summary>
@@ -249,14 +242,6 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
     private static string Duration(IReadOnlyList<StepTiming> steps) =>
         steps.Count == 0 ? "-" : (steps.Max(s => s.EndedAt) - steps.Min(s => s.StartedAt)).ToString(@"hh\:mm\:ss\.f", CultureInfo.InvariantCulture);
-
-    private static string FormatBytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F1} GiB"),
-        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
-        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):F1} KiB"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
-    };
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 

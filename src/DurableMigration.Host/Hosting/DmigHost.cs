@@ -20,16 +20,22 @@ namespace DurableMigration.Host.Hosting;
 /// </remarks>
 public sealed class DmigHost : IAsyncDisposable
 {
+    /// <summary>The task hub's file name in the data directory.</summary>
+    public const string TaskHubFileName = "taskhub.db";
+
+    /// <summary>The JSON options of <see cref="DataConverter"/>, for command output in the same shape (declared first: static fields initialize in order).</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
     /// <summary>
     /// dmig's converter of inputs, outputs, events and custom status: camelCase, enums as strings, nulls left out, so
     /// <c>dmig status --json</c> shows the shape Durable Functions' isolated worker does (the SDK's default would write
     /// PascalCase and enums as numbers).
     /// </summary>
-    public static readonly JsonDataConverter DataConverter = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    });
+    public static readonly JsonDataConverter DataConverter = new(JsonOptions);
 
     private readonly ServiceProvider _services;
     private bool _engineStarted;
@@ -64,7 +70,7 @@ public sealed class DmigHost : IAsyncDisposable
         services.AddDurableEngine(
             o =>
             {
-                o.TaskHubPath = Path.Combine(root, "taskhub.db");
+                o.TaskHubPath = Path.Combine(root, TaskHubFileName);
                 o.MaxPollingInterval = TimeSpan.FromMilliseconds(250);
                 o.DataConverter = DataConverter;
                 engine?.Invoke(o);

@@ -1,0 +1,82 @@
+using DurableMigration.Host.Console;
+using DurableMigration.Host.Hosting;
+using DurableMigration.Host.Output;
+using DurableMigration.Manifest;
+using DurableMigration.Migration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary>What one <c>dmig</c> command runs with: where its state is, where its output goes, and service overrides (tests).</summary>
+/// <param name="Settings">The data directory and durability.</param>
+/// <param name="Output">Where the result, progress and errors go.</param>
+/// <param name="Configure">Replaces services of the host (tests, alternative providers).</param>
+internal sealed record CommandContext(HostSettings Settings, CommandOutput Output, Action<IServiceCollection>? Configure)
+{
+    /// <summary>Gets the wave renderer for people (stdout for tables, stderr in json/yaml mode).</summary>
+    public WaveConsole Ui => Output.Ui;
+
+    /// <summary>Creates the host, creating the data directory if needed: for commands that start work.</summary>
+    public DmigHost CreateHost() => Settings.CreateHost(Configure);
+
+    /// <summary>
+    /// Opens the host of an existing data directory, or reports where it looked and returns <c>null</c>: commands that
+    /// read or act on waves never create an empty data directory.
+    /// </summary>
+    public DmigHost? OpenExistingHost()
+    {
+        if (Settings.DataDirectoryExists)
+        {
+            return Settings.CreateHost(Configure);
+        }
+
+        Output.Fail(
+            DmigCommandLine.BadInput,
+            "No data directory",
+            $"No dmig data directory at {Settings.DataDirectory} (from {Settings.DataDirectorySource}). Run dmig where the wave was started, or name its data directory with --data-dir or {HostSettings.DataDirectoryVariable}.");
+        return null;
+    }
+
+    /// <summary>Reports that <paramref name="waveId"/> is not in the data directory; returns the exit code.</summary>
+    public int NoSuchWave(string waveId) =>
+        Output.Fail(DmigCommandLine.BadInput, "No such wave", $"No wave '{waveId}' in {Settings.DataDirectory}. 'dmig status' lists the waves there.");
+
+    /// <summary>Reads and checks a manifest; reports every error and returns <c>null</c> when it is not valid.</summary>
+    public async Task<WaveManifest?> LoadManifestAsync(FileInfo file, CancellationToken ct)
+    {
+        if (!file.Exists)
+        {
+            Output.Fail(DmigCommandLine.BadInput, "Manifest not found", $"Manifest not found: {file.FullName}");
+            return null;
+        }
+
+        try
+        {
+            return WaveManifestReader.Parse(await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false), file.Name);
+        }
+        catch (ManifestValidationException ex)
+        {
+            Output.Fail(DmigCommandLine.BadInput, "Invalid manifest", $"{file.Name}: {ex.Errors.Count} error(s)", ex.Errors.Select(e => (e.Path, e.Message)));
+            return null;
+        }
+    }
+
+    /// <summary>Hosts the runtime and shows the instance until it ends; success when it ends with <paramref name="success"/>.</summary>
+    public async Task<int> WatchToEndAsync(DmigHost host, string instanceId, CancellationToken ct, WaveOutcome success = WaveOutcome.Completed)
+    {
+        try
+        {
+            await host.StartEngineAsync(ct).ConfigureAwait(false);
+            var view = await Ui.WatchAsync(host.Client, instanceId, ct).ConfigureAwait(false);
+            Output.Result(() => WaveConsole.StatusNode(view.Wave), _ => Ui.WriteSummary(view));
+            return view.Result?.Outcome == success ? DmigCommandLine.Success : DmigCommandLine.NotCompleted;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Output.Fail(
+                DmigCommandLine.Interrupted,
+                "Interrupted",
+                $"Interrupted. The wave is saved in {host.DataDirectory}; run the same command again to continue.");
+        }
+    }
+}

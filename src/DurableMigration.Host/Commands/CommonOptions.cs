@@ -1,0 +1,53 @@
+using System.CommandLine;
+using DurableMigration.Engine;
+using DurableMigration.Host.Output;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary>The options every <c>dmig</c> command takes, and what a command needs to run: settings, output, services.</summary>
+internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Action<IServiceCollection>? configure)
+{
+    public Option<string?> DataDir { get; } = new("--data-dir")
+    {
+        Description = $"Where the task hub, connection registry, logs and demo databases live (default: ${HostSettings.DataDirectoryVariable}, else ./{HostSettings.DefaultDataDirectory})",
+        Recursive = true,
+    };
+
+    public Option<TaskHubDurability> Durability { get; } = new("--durability")
+    {
+        Description = "What a committed step survives: normal (a process crash; the default) or full (also a power loss, slower)",
+        DefaultValueFactory = _ => TaskHubDurability.Normal,
+        Recursive = true,
+    };
+
+    public Option<OutputFormat> Output { get; } = new("--output", "-o")
+    {
+        Description = "table (for people), json or yaml (the result alone on stdout; progress and errors on stderr)",
+        DefaultValueFactory = _ => OutputFormat.Table,
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Shorthand for -o json",
+        Recursive = true,
+    };
+
+    /// <summary>Adds the options to the root command.</summary>
+    public void AddTo(RootCommand root)
+    {
+        root.Options.Add(DataDir);
+        root.Options.Add(Durability);
+        root.Options.Add(Output);
+        root.Options.Add(Json);
+    }
+
+    /// <summary>What the command being invoked runs with.</summary>
+    public CommandContext For(ParseResult parse)
+    {
+        var format = parse.GetValue(Json) ? OutputFormat.Json : parse.GetValue(Output);
+        return new CommandContext(HostSettings.From(parse, DataDir, Durability), new CommandOutput(format, stdout, stderr), configure);
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using DurableMigration.Host.Demo;
+using DurableMigration.Host.Hosting;
+using DurableMigration.Manifest;
+using DurableMigration.Migration;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig demo</c>: sample databases and a sample wave over them.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var demo = new Command("demo", "Create sample social-media databases in the data directory and migrate them in a sample wave.");
+        demo.SetAction((parse, ct) => RunAsync(options.For(parse), ct));
+        return demo;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        await using var host = context.CreateHost();
+        var inFlight = await WaveQueries.FirstWaveAsync(host.Client, new OrchestrationQuery
+        {
+            InstanceIdPrefix = "demo-",
+            Statuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended],
+        }, ct).ConfigureAwait(false);
+        if (inFlight is { } resume)
+        {
+            context.Output.Notice($"Resuming demo wave [bold]{Markup.Escape(resume.InstanceId)}[/] from {Markup.Escape(host.DataDirectory)}.");
+            return await context.WatchToEndAsync(host, resume.InstanceId, ct).ConfigureAwait(false);
+        }
+
+        string demoDir = Path.Combine(host.DataDirectory, "demo");
+        context.Output.Notice($"Creating sample databases in [bold]{Markup.Escape(demoDir)}[/]…");
+        var (users, content, engagement) = await SampleDatabases.CreateAsync(Path.Combine(demoDir, "source"), ct).ConfigureAwait(false);
+        string targetDir = Path.Combine(demoDir, "target");
+        Directory.CreateDirectory(targetDir);
+        string waveId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        string manifestPath = Path.Combine(demoDir, "wave.json");
+        await File.WriteAllTextAsync(manifestPath, Manifest(waveId, users, content, engagement, targetDir), ct).ConfigureAwait(false);
+        context.Output.Notice($"users.db ({SampleDatabases.Users:N0} users), content.db ({SampleDatabases.Posts:N0} posts, {SampleDatabases.Comments:N0} comments), engagement.db ({SampleDatabases.Likes:N0} likes, {SampleDatabases.Follows:N0} follows; depends on both). Manifest: [bold]{Markup.Escape(manifestPath)}[/]");
+        var manifest = WaveManifestReader.Parse(await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false), manifestPath);
+        return await RunCommand.StartAndWatchAsync(context, host, manifest, null, ct).ConfigureAwait(false);
+    }
+
+    private static string Manifest(string waveId, string users, string content, string engagement, string targetDir)
+    {
+        string Endpoint(string path) => System.Text.Json.JsonSerializer.Serialize(new { engine = "sqlite", connection = $"Data Source={path}" });
+        return $$"""
+            {
+              "wave": "{{waveId}}",
+              "mode": "offline",
+              "maxParallel": 2,
+              "onFailure": "rollbackWave",
+              "cutover": { "approval": "auto" },
+              "alerts": { "maxDurationMinutes": 30 },
+              "databases": [
+                { "name": "users", "source": {{Endpoint(users)}}, "target": {{Endpoint(Path.Combine(targetDir, "users.db"))}}, "priority": 10 },
+                { "name": "content", "source": {{Endpoint(content)}}, "target": {{Endpoint(Path.Combine(targetDir, "content.db"))}} },
+                { "name": "engagement", "source": {{Endpoint(engagement)}}, "target": {{Endpoint(Path.Combine(targetDir, "engagement.db"))}}, "dependsOn": ["users", "content"] }
+              ]
+            }
+            """;
+    }
+}

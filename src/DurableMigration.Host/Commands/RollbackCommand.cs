@@ -1,0 +1,102 @@
+using System.CommandLine;
+using DurableMigration.Host.Console;
+using DurableMigration.Migration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig rollback &lt;wave&gt;</c>: roll back a running or finished wave, dependents first.</summary>
+internal static class RollbackCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var waveArgument = new Argument<string>("wave") { Description = "The wave id" };
+        var copyBack = new Option<bool>("--copy-back") { Description = "When consumers wrote to a target after cutover: apply those changes to the source first, then roll back" };
+        var discardTargetWrites = new Option<bool>("--discard-target-writes") { Description = "When consumers wrote to a target after cutover: keep a backup of the target in <data-dir>/backups, then roll back without those writes" };
+        var rollback = new Command("rollback", "Roll back a running or finished wave, dependents first, and wait until it is done. Refuses to drop a target consumers wrote to, unless told what to do with those writes.");
+        rollback.Arguments.Add(waveArgument);
+        rollback.Options.Add(copyBack);
+        rollback.Options.Add(discardTargetWrites);
+        rollback.Validators.Add(result =>
+        {
+            if (result.GetValue(copyBack) && result.GetValue(discardTargetWrites))
+            {
+                result.AddError("Choose one of --copy-back and --discard-target-writes.");
+            }
+        });
+        rollback.SetAction((parse, ct) => RunAsync(
+            options.For(parse),
+            parse.GetValue(waveArgument)!,
+            parse.GetValue(copyBack) ? TargetWrites.CopyBack : parse.GetValue(discardTargetWrites) ? TargetWrites.Discard : TargetWrites.Refuse,
+            ct));
+        return rollback;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, string waveId, TargetWrites targetWrites, CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        var wave = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        if (wave is null)
+        {
+            return context.NoSuchWave(waveId);
+        }
+
+        if (!wave.IsCompleted)
+        {
+            // A running wave: stop scheduling and compensate; running databases stop at their next step boundary or wait.
+            await host.Client.RaiseEventAsync(waveId, MigrationNames.RollbackEvent, "cli", ct).ConfigureAwait(false);
+            var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
+            foreach (string name in view!.Databases.Keys)
+            {
+                var child = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), cancellation: ct).ConfigureAwait(false);
+                if (child is { IsCompleted: false })
+                {
+                    await host.Client.RaiseEventAsync(child.InstanceId, MigrationNames.RollbackEvent, "cli", ct).ConfigureAwait(false);
+                }
+            }
+
+            context.Output.Notice($"Rollback of running wave [bold]{Markup.Escape(waveId)}[/] requested.");
+            return await context.WatchToEndAsync(host, waveId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
+        }
+
+        var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
+        var input = wave.ReadInputAs<WaveInput>();
+        if (result is null || input is null || !result.Databases.Any(d => d.State == DatabaseState.Completed))
+        {
+            return context.Output.Fail(
+                DmigCommandLine.NotCompleted,
+                "Nothing to roll back",
+                $"Wave '{waveId}' has no completed database to roll back ({wave.RuntimeStatus}{(result is null ? string.Empty : ", " + result.Outcome)}).");
+        }
+
+        string rollbackId = MigrationNames.RollbackInstanceId(waveId);
+        var existing = await host.Client.GetInstanceAsync(rollbackId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        // A rollback that left databases completed (refused, or a copy-back or backup that failed) runs again from where it left them.
+        var leftOver = existing?.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? existing.ReadOutputAs<WaveResult>() : null;
+        if (leftOver is not null && leftOver.Databases.Any(d => d.State == DatabaseState.Completed))
+        {
+            result = leftOver;
+            existing = null;
+        }
+
+        if (existing is null || existing.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+        {
+            await host.Client.ScheduleNewOrchestrationInstanceAsync(
+                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result, targetWrites), new StartOrchestrationOptions(rollbackId), ct).ConfigureAwait(false);
+            context.Output.Notice($"Rolling back finished wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/].");
+        }
+        else
+        {
+            context.Output.Notice($"Rollback [bold]{Markup.Escape(rollbackId)}[/] is {existing.RuntimeStatus}.");
+        }
+
+        return await context.WatchToEndAsync(host, rollbackId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
+    }
+}

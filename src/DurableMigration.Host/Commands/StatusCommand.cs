@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using DurableMigration.Host.Console;
+using DurableMigration.Migration;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig status [wave]</c>: one wave's databases, or every wave of the data directory.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var waveArgument = new Argument<string?>("wave") { Description = "The wave id; lists all waves when omitted", Arity = ArgumentArity.ZeroOrOne };
+        var status = new Command("status", "Show one wave's databases, or list all waves.");
+        status.Arguments.Add(waveArgument);
+        status.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument), ct));
+        return status;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, string? waveId, CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        if (waveId is null)
+        {
+            // The SDK's query has no name filter: list every instance without payloads, keep the waves, then read each wave in full.
+            var waves = new List<OrchestrationMetadata>();
+            await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery()).WithCancellation(ct).ConfigureAwait(false))
+            {
+                if (instance.Name == MigrationNames.WaveOrchestration
+                    && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } wave)
+                {
+                    waves.Add(wave);
+                }
+            }
+
+            context.Output.Result(
+                () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+                console =>
+                {
+                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                    foreach (var wave in waves)
+                    {
+                        string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
+                        table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                    }
+
+                    console.Write(table);
+                });
+            return DmigCommandLine.Success;
+        }
+
+        var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
+        if (view is null)
+        {
+            return context.NoSuchWave(waveId);
+        }
+
+        context.Output.Result(
+            () => WaveConsole.StatusNode(view.Wave),
+            console =>
+            {
+                console.Write(WaveConsole.LiveTable(view));
+                if (view.Wave.IsCompleted)
+                {
+                    context.Ui.WriteSummary(view);
+                }
+            });
+        return DmigCommandLine.Success;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using DurableMigration.Host.Commands;
+
+namespace DurableMigration.Host.Tests;
+
+/// <summary><c>-o json|yaml</c>: stdout holds the result alone, parsable whole; progress and errors go to stderr.</summary>
+public sealed class MachineOutputTests
+{
+    [Fact]
+    public async Task RunWithOutputJson_StdoutIsOneJsonDocument_ProgressOnStderr()
+    {
+        using var workspace = new WaveWorkspace();
+        var run = await workspace.DmigSplitAsync("run", workspace.WriteManifest("machine-run"), "-o", "json");
+
+        Assert.True(run.ExitCode == DmigCommandLine.Success, run.ToString());
+        using var document = JsonDocument.Parse(run.Stdout);
+        Assert.Equal("Completed", document.RootElement.GetProperty("runtimeStatus").GetString());
+        Assert.Contains("alpha:", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusListWithJson_IsAJsonArrayOfStatuses()
+    {
+        using var workspace = new WaveWorkspace();
+        await workspace.DmigAsync("run", workspace.WriteManifest("listed-one"));
+
+        var list = await workspace.DmigSplitAsync("status", "--json");
+
+        Assert.True(list.ExitCode == DmigCommandLine.Success, list.ToString());
+        using var document = JsonDocument.Parse(list.Stdout);
+        var wave = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal("listed-one", wave.GetProperty("instanceId").GetString());
+        Assert.Equal("Completed", wave.GetProperty("runtimeStatus").GetString());
+    }
+
+    [Fact]
+    public async Task StatusWithOutputYaml_PrintsYamlOfTheStatus()
+    {
+        using var workspace = new WaveWorkspace();
+        await workspace.DmigAsync("run", workspace.WriteManifest("yaml-wave"));
+
+        var status = await workspace.DmigSplitAsync("status", "yaml-wave", "-o", "yaml");
+
+        Assert.True(status.ExitCode == DmigCommandLine.Success, status.ToString());
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(status.Stdout);
+        Assert.Equal("yaml-wave", yaml["instanceId"]);
+        Assert.Equal("Completed", yaml["runtimeStatus"]);
+    }
+
+    [Fact]
+    public async Task InvalidManifestWithJson_WritesProblemDetailsOnStderr_AndExits2()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = Path.Combine(workspace.Root, "broken.json");
+        await File.WriteAllTextAsync(manifest, """{ "wave": "", "databases": [] }""");
+
+        var run = await workspace.DmigSplitAsync("run", manifest, "--json");
+
+        Assert.Equal(DmigCommandLine.BadInput, run.ExitCode);
+        Assert.Equal(string.Empty, run.Stdout);
+        using var problem = JsonDocument.Parse(run.Stderr);
+        Assert.Equal("urn:dmig:problem:bad-input", problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(2, problem.RootElement.GetProperty("exitCode").GetInt32());
+        Assert.NotEmpty(problem.RootElement.GetProperty("errors").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task UnknownWaveWithJson_WritesProblemDetails_AndExits2()
+    {
+        using var workspace = new WaveWorkspace();
+        await workspace.DmigAsync("run", workspace.WriteManifest("known"));
+
+        var status = await workspace.DmigSplitAsync("status", "unknown", "-o", "json");
+
+        Assert.Equal(DmigCommandLine.BadInput, status.ExitCode);
+        Assert.Equal(string.Empty, status.Stdout);
+        using var problem = JsonDocument.Parse(status.Stderr);
+        Assert.Contains("unknown", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApproveUnknownDatabase_SaysTheWaveHasNoSuchDatabase_AndExits2()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("gated", approval: "manual");
+        var running = workspace.DmigAsync("run", manifest);
+        await WaitForAsync(async () => (await workspace.DmigAsync("status", "gated")).Output.Contains("awaiting approval", StringComparison.Ordinal));
+
+        var approve = await workspace.DmigSplitAsync("approve", "gated", "zz");
+        await WaitForAsync(async () =>
+        {
+            await workspace.DmigAsync("approve", "gated"); // gamma awaits approval only after alpha and beta
+            return running.IsCompleted;
+        });
+        await running;
+
+        Assert.Equal(DmigCommandLine.BadInput, approve.ExitCode);
+        Assert.Contains("has no database 'zz'", approve.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 600 && !await condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
