@@ -90,6 +90,19 @@ public sealed class RunWithoutWaitingTests
         Assert.Contains("not a duration", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunNoWait_WhenThisProcessIsNotDmig_SaysSoAndKeepsTheWave()
+    {
+        using var workspace = new WaveWorkspace();
+
+        var start = await workspace.DmigSplitAsync("run", workspace.WriteManifest("not-relaunched"), "--no-wait", "-o", "json"); // the default launcher, in a test host
+
+        Assert.Equal(DmigCommandLine.NotCompleted, start.ExitCode);
+        Assert.Contains("not dmig", JsonDocument.Parse(start.Stderr[start.Stderr.IndexOf('{', StringComparison.Ordinal)..]).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await using var host = DmigHost.Create(workspace.DataDirectory);
+        Assert.NotNull(await host.Client.GetInstanceAsync("not-relaunched")); // saved: 'dmig run' runs it
+    }
+
     [Theory]
     [InlineData("30s", 30)]
     [InlineData("10m", 600)]

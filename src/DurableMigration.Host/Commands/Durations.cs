@@ -12,6 +12,7 @@ internal static class Durations
     {
         Description = description,
         CustomParser = Parse,
+        HelpName = "duration",
     };
 
     public static bool TryParse(string text, out TimeSpan duration)

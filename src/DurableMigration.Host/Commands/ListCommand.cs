@@ -18,11 +18,13 @@ internal static class ListCommand
         {
             Description = "Only waves with this runtime status (Pending, Running, Completed, Failed, Terminated, Suspended); repeatable",
             AllowMultipleArgumentsPerToken = true,
+            HelpName = "status",
         };
         var since = new Option<DateTimeOffset?>("--since")
         {
             Description = "Only waves created at or after this time: a date/time (2026-11-30, 2026-11-30T08:00Z) or an age (30m, 2h, 7d)",
             CustomParser = ParseSince,
+            HelpName = "time",
         };
         var list = new Command("list", "List the waves of the data directory, newest first, filtered by runtime status and creation time.");
         list.Options.Add(status);

@@ -28,11 +28,16 @@ public sealed class ProcessRunLauncher : IDetachedRunLauncher
     /// <summary>A launcher of the executable running now: the apphost (<c>dmig</c>), or <c>dotnet</c> with the entry assembly (<c>dotnet dmig.dll</c>, <c>dotnet run</c>).</summary>
     public static ProcessRunLauncher ForCurrentProcess()
     {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("The path of the running executable is unknown; start the background run yourself with 'dmig run <manifest>'.");
+        string process = Environment.ProcessPath ?? throw new InvalidOperationException("the path of the running executable is unknown");
+        var entry = Assembly.GetEntryAssembly();
+        if (entry?.GetName().Name != "dmig")
+        {
+            // Hosted by another program (a test host, a tool embedding the command line): relaunching it would not run dmig.
+            throw new InvalidOperationException($"this process is {entry?.GetName().Name ?? "unknown"}, not dmig, and cannot relaunch dmig");
+        }
+
         bool underDotnet = string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase);
-        return underDotnet && Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
-            ? new ProcessRunLauncher(process, [entry])
-            : new ProcessRunLauncher(process, []);
+        return underDotnet ? new ProcessRunLauncher(process, [entry.Location]) : new ProcessRunLauncher(process, []);
     }
 
     /// <inheritdoc/>
