@@ -85,11 +85,14 @@ internal sealed class WaveWorkspace : IDisposable
     }
 
     /// <summary>Runs <c>dmig</c> in-process with <c>--data-dir</c> set; returns the exit code, stdout and stderr apart.</summary>
-    public async Task<DmigRun> DmigSplitAsync(params string[] args)
+    public Task<DmigRun> DmigSplitAsync(params string[] args) => DmigSplitAsync(null, args);
+
+    /// <summary>Runs <c>dmig</c> in-process with services replaced by <paramref name="configure"/>; stdout and stderr apart.</summary>
+    public async Task<DmigRun> DmigSplitAsync(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int exitCode = await InvokeAsync(stdout, stderr, null, [.. args, "--data-dir", DataDirectory]);
+        int exitCode = await InvokeAsync(stdout, stderr, configure, [.. args, "--data-dir", DataDirectory]);
         return new DmigRun(exitCode, stdout.ToString(), stderr.ToString());
     }
 
@@ -108,7 +111,7 @@ internal sealed class WaveWorkspace : IDisposable
         return await DmigCommandLine.InvokeAsync(args, TestConsole(stdout), TestConsole(stderr), configure, cancellationToken: timeout.Token);
     }
 
-    private static IAnsiConsole TestConsole(StringWriter writer)
+    public static IAnsiConsole TestConsole(StringWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

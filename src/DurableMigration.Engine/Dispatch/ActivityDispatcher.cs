@@ -157,7 +157,13 @@ internal sealed class ActivityDispatcher
             {
                 object? input = item.Input is null ? null : _engine.Converter.Deserialize(item.Input, activity.InputType);
                 var context = new EmbeddedActivityContext(new TaskName(item.Name), item.InstanceId);
-                object? output = await activity.RunAsync(context, input).ConfigureAwait(false);
+                object? output;
+                // The scope names the instance on every line the activity's code logs, so a host can tell whose lines they are.
+                using (_logger.BeginScope(new ActivityLogScope(item.InstanceId, item.Name)))
+                {
+                    output = await activity.RunAsync(context, input).ConfigureAwait(false);
+                }
+
                 return new TaskCompletedEvent(item.TaskId, _engine.Converter.Serialize(output)) { Timestamp = Now() };
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

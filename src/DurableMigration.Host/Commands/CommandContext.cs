@@ -61,13 +61,35 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
         }
     }
 
-    /// <summary>Hosts the runtime and shows the instance until it ends; success when it ends with <paramref name="success"/>.</summary>
-    public async Task<int> WatchToEndAsync(DmigHost host, string instanceId, CancellationToken ct, WaveOutcome success = WaveOutcome.Completed)
+    /// <summary>
+    /// Hosts the runtime and shows the instance until it ends; success when it ends with <paramref name="success"/>. With
+    /// <paramref name="timeout"/>, stops waiting when it expires and exits <see cref="DmigCommandLine.NeedsAttention"/>:
+    /// the wave stays saved and the same command resumes it.
+    /// </summary>
+    public Task<int> WatchToEndAsync(DmigHost host, string instanceId, CancellationToken ct, WaveOutcome success = WaveOutcome.Completed, TimeSpan? timeout = null) =>
+        WatchAsync(host, instanceId, hostRuntime: true, timeout, success, ct);
+
+    /// <summary>
+    /// Shows the instance until it ends, hosting the runtime in this process when <paramref name="hostRuntime"/> is set
+    /// (else read-only: another process must host it); returns the exit code of its outcome, or
+    /// <see cref="DmigCommandLine.NeedsAttention"/> when <paramref name="timeout"/> stops the wait first.
+    /// </summary>
+    public async Task<int> WatchAsync(DmigHost host, string instanceId, bool hostRuntime, TimeSpan? timeout, WaveOutcome success, CancellationToken ct)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout is { } limit)
+        {
+            deadline.CancelAfter(limit);
+        }
+
         try
         {
-            await host.StartEngineAsync(ct).ConfigureAwait(false);
-            var view = await Ui.WatchAsync(host.Client, instanceId, ct).ConfigureAwait(false);
+            if (hostRuntime)
+            {
+                await host.StartEngineAsync(ct).ConfigureAwait(false);
+            }
+
+            var view = await Ui.WatchAsync(host.Client, instanceId, deadline.Token).ConfigureAwait(false);
             Output.Result(() => WaveConsole.StatusNode(view.Wave), _ => Ui.WriteSummary(view));
             return view.Result?.Outcome == success ? DmigCommandLine.Success : DmigCommandLine.NotCompleted;
         }
@@ -76,7 +98,35 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
             return Output.Fail(
                 DmigCommandLine.Interrupted,
                 "Interrupted",
-                $"Interrupted. The wave is saved in {host.DataDirectory}; run the same command again to continue.");
+                hostRuntime
+                    ? $"Interrupted. The wave is saved in {host.DataDirectory}; run the same command again to continue."
+                    : $"Stopped watching {instanceId}; the wave itself is unchanged.");
         }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return await TimedOutAsync(host, instanceId, timeout!.Value, hostRuntime, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The wait expired before the instance ended: print where it stands and exit with NeedsAttention.</summary>
+    private async Task<int> TimedOutAsync(DmigHost host, string instanceId, TimeSpan timeout, bool hostRuntime, CancellationToken ct)
+    {
+        var view = await WaveView.LoadAsync(host.Client, instanceId, ct).ConfigureAwait(false);
+        if (view is null)
+        {
+            return NoSuchWave(instanceId);
+        }
+
+        var waiting = view.DatabaseNames
+            .Select(name => (name, state: view.StateOf(name)))
+            .Where(d => d.state is DatabaseState.NeedsAttention or DatabaseState.AwaitingApproval)
+            .Select(d => $"{d.name} {WaveConsole.Display(d.state)}")
+            .ToList();
+        Output.Result(() => WaveConsole.StatusNode(view.Wave), console => console.Write(WaveConsole.LiveTable(view)));
+        string where = waiting.Count > 0 ? string.Join(", ", waiting) : $"the wave is {view.Wave.RuntimeStatus}";
+        return Output.Fail(
+            DmigCommandLine.NeedsAttention,
+            "Stopped waiting",
+            $"Stopped waiting for {instanceId} after {timeout}: {where}. {(hostRuntime ? "The wave is saved; run the same command again to continue it." : "The wave itself is unchanged.")}");
     }
 }

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
@@ -15,15 +17,38 @@ internal static class RunCommand
     {
         var manifestArgument = new Argument<FileInfo>("manifest") { Description = "The wave manifest (JSON or YAML)" };
         var drill = new Option<string?>("--drill") { Description = "Rehearse rollback: fail <database>:<step> (validate, migrate, monitor, cutover, postValidate, remediate)" };
+        var noWait = new Option<bool>("--no-wait")
+        {
+            Description = "Start (or resume) the wave in a background dmig process and exit at once with its instance id; follow it with 'dmig watch <wave>'",
+        };
+        var timeout = Durations.Option("--timeout", "Stop waiting after this long (30s, 10m, 2h, or 00:10:00) and exit 3; the wave stays saved and the same command resumes it");
         var run = new Command("run", "Run a wave to its end with live progress; resumes a wave that is still in flight.");
         run.Arguments.Add(manifestArgument);
         run.Options.Add(drill);
-        run.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(manifestArgument)!, parse.GetValue(drill), ct));
+        run.Options.Add(noWait);
+        run.Options.Add(timeout);
+        run.Validators.Add(result =>
+        {
+            if (result.GetValue(noWait) && result.GetValue(timeout) is not null)
+            {
+                result.AddError("Choose one of --no-wait and --timeout.");
+            }
+        });
+        run.SetAction((parse, ct) => RunAsync(
+            options.For(parse),
+            new RunRequest(parse.GetValue(manifestArgument)!, parse.GetValue(drill), parse.GetValue(noWait), parse.GetValue(timeout)),
+            ct));
         return run;
     }
 
-    /// <summary>Starts <paramref name="manifest"/>'s wave and shows it to its end.</summary>
-    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct)
+    /// <summary>Starts <paramref name="manifest"/>'s wave and shows it to its end, or until <paramref name="timeout"/>.</summary>
+    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? timeout = null)
+    {
+        await StartAsync(context, host, manifest, drill, ct).ConfigureAwait(false);
+        return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
+    }
+
+    private static async Task StartAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct)
     {
         await host.Client.ScheduleNewOrchestrationInstanceAsync(
             MigrationNames.WaveOrchestration,
@@ -31,11 +56,11 @@ internal static class RunCommand
             new StartOrchestrationOptions(manifest.Wave),
             ct).ConfigureAwait(false);
         context.Output.Notice($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(drill.ToString())}")}.");
-        return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunAsync(CommandContext context, FileInfo manifestFile, string? drillText, CancellationToken ct)
+    private static async Task<int> RunAsync(CommandContext context, RunRequest request, CancellationToken ct)
     {
+        var (manifestFile, drillText, noWait, timeout) = request;
         var manifest = await context.LoadManifestAsync(manifestFile, ct).ConfigureAwait(false);
         if (manifest is null)
         {
@@ -53,7 +78,7 @@ internal static class RunCommand
         if (existing is { IsCompleted: true })
         {
             context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({existing.RuntimeStatus}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
-            return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
+            return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
         }
 
         if (existing is not null)
@@ -63,12 +88,57 @@ internal static class RunCommand
                 context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
             }
 
+            if (noWait)
+            {
+                return await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: true, ct).ConfigureAwait(false);
+            }
+
             context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({existing.RuntimeStatus}) from {Markup.Escape(host.DataDirectory)}.");
-            return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
+            return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
         }
 
-        return await StartAndWatchAsync(context, host, manifest, drill, ct).ConfigureAwait(false);
+        if (noWait)
+        {
+            // Started here, so the id exists when this command returns; the background run finds it and resumes it.
+            await StartAsync(context, host, manifest, drill, ct).ConfigureAwait(false);
+            return await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: false, ct).ConfigureAwait(false);
+        }
+
+        return await StartAndWatchAsync(context, host, manifest, drill, ct, timeout).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Hands the wave to a background <c>dmig run</c> (same data directory and durability, output in
+    /// <c>&lt;data-dir&gt;/logs/run-&lt;wave&gt;.log</c>) and prints its instance id: nothing moves on the embedded
+    /// runtime unless a process hosts it.
+    /// </summary>
+    private static async Task<int> LaunchAsync(CommandContext context, DmigHost host, FileInfo manifestFile, string waveId, bool resuming, CancellationToken ct)
+    {
+        string outputFile = Path.Combine(host.DataDirectory, "logs", $"run-{waveId}.log");
+        string[] arguments = ["run", manifestFile.FullName, "--data-dir", host.DataDirectory, "--durability", context.Settings.Durability.ToString().ToLowerInvariant()];
+        int processId;
+        try
+        {
+            processId = await host.Services.GetRequiredService<IDetachedRunLauncher>().LaunchAsync(arguments, outputFile, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            return context.Output.Fail(
+                DmigCommandLine.NotCompleted,
+                "Background run not started",
+                $"Wave '{waveId}' is saved, but its background run could not start ({ex.Message}). 'dmig run {manifestFile.FullName}' runs it in the foreground.");
+        }
+
+        context.Output.Result(
+            () => new JsonObject { ["instanceId"] = waveId, ["processId"] = processId, ["outputFile"] = outputFile },
+            console => console.WriteLine(waveId));
+        context.Output.Notice(
+            $"[grey]{(resuming ? "Resuming" : "Started")} wave {Markup.Escape(waveId)} in background process {processId} (output: {Markup.Escape(outputFile)}). Follow it with: dmig watch {Markup.Escape(waveId)}[/]");
+        return DmigCommandLine.Success;
+    }
+
+    /// <summary>What <c>dmig run</c> was asked to do.</summary>
+    private sealed record RunRequest(FileInfo Manifest, string? Drill, bool NoWait, TimeSpan? Timeout);
 
     private static bool TryParseDrill(string text, WaveManifest manifest, out DrillSpec? drill, out string? error)
     {

@@ -85,6 +85,7 @@ public sealed class DmigHost : IAsyncDisposable
         services.AddSingleton<IAlertSink, LogAlertSink>();
         services.AddSingleton(new TargetBackupDirectory(Path.Combine(root, "backups")));
         services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
+        services.AddSingleton<IDetachedRunLauncher>(_ => ProcessRunLauncher.ForCurrentProcess());
         configure?.Invoke(services);
         return new DmigHost(services.BuildServiceProvider(), root);
     }

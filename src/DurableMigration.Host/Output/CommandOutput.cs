@@ -16,6 +16,7 @@ namespace DurableMigration.Host.Output;
 internal sealed class CommandOutput
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
 
     private readonly IAnsiConsole _stdout;
@@ -58,6 +59,30 @@ internal sealed class CommandOutput
         {
             table(_stdout);
         }
+    }
+
+    /// <summary>
+    /// Prints one item of a stream of results (<c>logs -f</c>): <paramref name="text"/> for people, else one compact JSON
+    /// object per line (JSON Lines) or one YAML document per item, so a script can read items as they come.
+    /// </summary>
+    public void Stream(string text, Func<JsonNode?> data)
+    {
+        var writer = _stdout.Profile.Out.Writer;
+        if (!IsMachine)
+        {
+            writer.WriteLine(text);
+        }
+        else if (Format == OutputFormat.Yaml)
+        {
+            writer.WriteLine("---");
+            writer.WriteLine(Serialize(data()).TrimEnd('\n'));
+        }
+        else
+        {
+            writer.WriteLine(data()?.ToJsonString(Compact) ?? "null");
+        }
+
+        writer.Flush();
     }
 
     /// <summary>

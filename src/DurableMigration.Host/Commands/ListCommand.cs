@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DurableMigration.Host.Console;
+using DurableMigration.Migration;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig list [--status s…] [--since t]</c>: the data directory's waves, filtered like Durable Functions' instance query.</summary>
+internal static class ListCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var status = new Option<OrchestrationRuntimeStatus[]>("--status")
+        {
+            Description = "Only waves with this runtime status (Pending, Running, Completed, Failed, Terminated, Suspended); repeatable",
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "status",
+        };
+        var since = new Option<DateTimeOffset?>("--since")
+        {
+            Description = "Only waves created at or after this time: a date/time (2026-11-30, 2026-11-30T08:00Z) or an age (30m, 2h, 7d)",
+            CustomParser = ParseSince,
+            HelpName = "time",
+        };
+        var list = new Command("list", "List the waves of the data directory, newest first, filtered by runtime status and creation time.");
+        list.Options.Add(status);
+        list.Options.Add(since);
+        list.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(status) ?? [], parse.GetValue(since), ct));
+        return list;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, OrchestrationRuntimeStatus[] statuses, DateTimeOffset? since, CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        var query = new OrchestrationQuery { CreatedFrom = since, Statuses = statuses.Length > 0 ? statuses : null };
+        var waves = new List<OrchestrationMetadata>();
+        await foreach (var instance in host.Client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
+        {
+            // The SDK's query has no name filter: databases and rollbacks are instances too. Only waves are read in full.
+            if (instance.Name == MigrationNames.WaveOrchestration
+                && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } wave)
+            {
+                waves.Add(wave);
+            }
+        }
+
+        waves.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
+        context.Output.Result(
+            () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+            console =>
+            {
+                if (waves.Count == 0)
+                {
+                    console.MarkupLine("No waves match.");
+                    return;
+                }
+
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("phase").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                foreach (var wave in waves)
+                {
+                    string phase = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
+                    table.AddRow(
+                        Markup.Escape(wave.InstanceId),
+                        wave.RuntimeStatus.ToString(),
+                        Markup.Escape(phase),
+                        wave.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                        wave.LastUpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                }
+
+                console.Write(table);
+            });
+        return DmigCommandLine.Success;
+    }
+
+    /// <summary>An age (<c>2h</c>: created in the last two hours) or a point in time; times without a zone are UTC.</summary>
+    private static DateTimeOffset? ParseSince(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Durations.TryParse(text, out var age) && !text.Contains(':', StringComparison.Ordinal))
+        {
+            return DateTimeOffset.UtcNow - age;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        result.AddError($"'{text}' is not a time: use an age such as 30m, 2h or 7d, or a date/time such as 2026-11-30 or 2026-11-30T08:00Z.");
+        return null;
+    }
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig resume &lt;wave&gt;</c>: resume a suspended wave and its suspended databases.</summary>
+internal static class ResumeCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var waveArgument = WaveArguments.Wave(options, "The wave id (or <wave>:rollback)");
+        var reason = new Option<string?>("--reason") { Description = "Why: recorded in the history" };
+        var resume = new Command("resume", "Resume a suspended wave and its suspended database orchestrations.");
+        resume.Arguments.Add(waveArgument);
+        resume.Options.Add(reason);
+        resume.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument)!, parse.GetValue(reason), ct));
+        return resume;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        var wave = await host.Client.GetInstanceAsync(waveId, cancellation: ct).ConfigureAwait(false);
+        if (wave is null)
+        {
+            return context.NoSuchWave(waveId);
+        }
+
+        var targets = (await WaveControl.WithDatabasesAsync(host.Client, wave, ct).ConfigureAwait(false))
+            .Where(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended).Select(i => i.InstanceId).ToList();
+        if (targets.Count == 0)
+        {
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not suspended", $"Wave '{waveId}' is {wave.RuntimeStatus}, and none of its databases is suspended; there is nothing to resume.");
+        }
+
+        foreach (string id in targets)
+        {
+            await host.Client.ResumeInstanceAsync(id, reason ?? "resumed with dmig resume", ct).ConfigureAwait(false);
+        }
+
+        var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
+        if (applied == AppliedBy.Nobody)
+        {
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("resumption", waveId));
+        }
+
+        // Resumed by this command's own runtime, which stops as it exits: the wave moves on only once a dmig run hosts it.
+        string next = applied == AppliedBy.RunningProcess
+            ? "The dmig process running it continues."
+            : "No dmig process is running it: 'dmig run <manifest>' continues it.";
+        context.Output.Result(
+            () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Running), ["resumed"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]), ["hostedElsewhere"] = applied == AppliedBy.RunningProcess },
+            console => console.MarkupLine($"Resumed [bold]{Markup.Escape(waveId)}[/] ({targets.Count} orchestration(s)). {Markup.Escape(next)}"));
+        if (context.Output.IsMachine)
+        {
+            context.Output.Notice(Markup.Escape(next));
+        }
+
+        return DmigCommandLine.Success;
+    }
+}

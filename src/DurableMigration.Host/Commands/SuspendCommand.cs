@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig suspend &lt;wave&gt;</c>: pause a wave and its running databases at their next step; <c>dmig resume</c> continues them.</summary>
+internal static class SuspendCommand
+{
+    public static Command Create(CommonOptions options)
+    {
+        var waveArgument = WaveArguments.Wave(options, "The wave id (or <wave>:rollback)");
+        var reason = new Option<string?>("--reason") { Description = "Why: recorded in the history" };
+        var suspend = new Command("suspend", "Suspend a running wave and its database orchestrations: work in flight finishes, nothing new starts until 'dmig resume'.");
+        suspend.Arguments.Add(waveArgument);
+        suspend.Options.Add(reason);
+        suspend.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument)!, parse.GetValue(reason), ct));
+        return suspend;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        var wave = await host.Client.GetInstanceAsync(waveId, cancellation: ct).ConfigureAwait(false);
+        if (wave is null)
+        {
+            return context.NoSuchWave(waveId);
+        }
+
+        if (wave.IsCompleted || wave.RuntimeStatus == OrchestrationRuntimeStatus.Suspended)
+        {
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not running", $"Wave '{waveId}' is {wave.RuntimeStatus}; only a running wave can be suspended.");
+        }
+
+        var targets = (await WaveControl.WithDatabasesAsync(host.Client, wave, ct).ConfigureAwait(false))
+            .Where(i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended).Select(i => i.InstanceId).ToList();
+        foreach (string id in targets)
+        {
+            await host.Client.SuspendInstanceAsync(id, reason ?? "suspended with dmig suspend", ct).ConfigureAwait(false);
+        }
+
+        var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
+        if (applied == AppliedBy.Nobody)
+        {
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("suspension", waveId));
+        }
+
+        context.Output.Result(
+            () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Suspended), ["suspended"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]) },
+            console => console.MarkupLine($"Suspended wave [bold]{Markup.Escape(waveId)}[/] and {targets.Count - 1} database orchestration(s). 'dmig resume {Markup.Escape(waveId)}' continues it."));
+        return DmigCommandLine.Success;
+    }
+}

@@ -1,0 +1,96 @@
+using DurableMigration.Host.Hosting;
+using DurableMigration.Migration;
+using Microsoft.DurableTask.Client;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary>What terminate, suspend and resume share: the instances a request goes to, and seeing it applied.</summary>
+/// <remarks>
+/// Requests are events in the task hub: a <c>dmig run</c> hosting the wave applies them within its polling interval.
+/// When none does, the command hosts the runtime itself until they are applied, so a request never waits unseen.
+/// </remarks>
+internal static class WaveControl
+{
+    /// <summary>How long a process already hosting the wave gets to apply a request (it polls every 250 ms).</summary>
+    private static readonly TimeSpan HostedGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long this command hosts the runtime to apply a request itself.</summary>
+    private static readonly TimeSpan SelfHostedLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The wave and its live database orchestrations (<c>&lt;wave&gt;:&lt;db&gt;</c>), which suspend and resume must
+    /// reach one by one: in the Durable Task SDK suspending an orchestration does not suspend its sub-orchestrations.
+    /// </summary>
+    public static async Task<List<OrchestrationMetadata>> WithDatabasesAsync(DurableTaskClient client, OrchestrationMetadata wave, CancellationToken ct)
+    {
+        var targets = new List<OrchestrationMetadata> { wave };
+        var query = new OrchestrationQuery { InstanceIdPrefix = wave.InstanceId + ":" };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (instance.Name == MigrationNames.DatabaseMigrationOrchestration && !instance.IsCompleted)
+            {
+                targets.Add(instance);
+            }
+        }
+
+        return targets;
+    }
+
+    /// <summary>
+    /// Waits until every one of <paramref name="instanceIds"/> satisfies <paramref name="applied"/> (or has ended), first
+    /// for a process hosting the wave, then hosting the runtime here. Returns who applied it, or that nobody did in time.
+    /// </summary>
+    public static async Task<AppliedBy> AwaitAppliedAsync(DmigHost host, IReadOnlyList<string> instanceIds, Func<OrchestrationMetadata, bool> applied, CancellationToken ct)
+    {
+        if (await PollAsync(host.Client, instanceIds, applied, HostedGrace, ct).ConfigureAwait(false))
+        {
+            return AppliedBy.RunningProcess;
+        }
+
+        await host.StartEngineAsync(ct).ConfigureAwait(false);
+        return await PollAsync(host.Client, instanceIds, applied, SelfHostedLimit, ct).ConfigureAwait(false) ? AppliedBy.ThisCommand : AppliedBy.Nobody;
+    }
+
+    /// <summary>What a command says when nobody applied its request in time (a busy or stuck task hub).</summary>
+    public static string NotAppliedYet(string request, string waveId) =>
+        $"The {request} of '{waveId}' is recorded but was not applied within {SelfHostedLimit.TotalSeconds:0} s; it applies when 'dmig run' next hosts the wave. 'dmig status {waveId}' shows when it has.";
+
+    private static async Task<bool> PollAsync(DurableTaskClient client, IReadOnlyList<string> instanceIds, Func<OrchestrationMetadata, bool> applied, TimeSpan limit, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            bool all = true;
+            foreach (string id in instanceIds)
+            {
+                var instance = await client.GetInstanceAsync(id, cancellation: ct).ConfigureAwait(false);
+                all &= instance is null || instance.IsCompleted || applied(instance);
+            }
+
+            if (all)
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Who applied a terminate, suspend or resume request.</summary>
+internal enum AppliedBy
+{
+    /// <summary>A process already hosting the wave (a running <c>dmig run</c>).</summary>
+    RunningProcess,
+
+    /// <summary>This command, hosting the runtime because no process did.</summary>
+    ThisCommand,
+
+    /// <summary>Nobody, within the time allowed.</summary>
+    Nobody,
+}
