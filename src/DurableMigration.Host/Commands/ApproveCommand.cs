@@ -70,6 +70,7 @@ internal static class ApproveCommand
                     console.MarkupLine($"Approved cutover of [bold]{Markup.Escape(name)}[/].");
                 }
             });
+        await context.WarnWhenNobodyRunsAsync(waveId, "the approval", ct).ConfigureAwait(false);
         return DmigCommandLine.Success;
     }
 }

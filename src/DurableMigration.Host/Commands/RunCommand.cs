@@ -23,11 +23,11 @@ internal static class RunCommand
     }
 
     /// <summary>Starts <paramref name="manifest"/>'s wave and shows it to its end.</summary>
-    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct)
+    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? monitorInterval = null)
     {
         await host.Client.ScheduleNewOrchestrationInstanceAsync(
             MigrationNames.WaveOrchestration,
-            new WaveInput(manifest, drill),
+            new WaveInput(manifest, drill, monitorInterval),
             new StartOrchestrationOptions(manifest.Wave),
             ct).ConfigureAwait(false);
         context.Output.Notice($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(drill.ToString())}")}.");
@@ -49,7 +49,18 @@ internal static class RunCommand
         }
 
         await using var host = context.CreateHost();
-        var existing = await host.Client.GetInstanceAsync(manifest.Wave, cancellation: ct).ConfigureAwait(false);
+        var existing = await host.Client.GetInstanceAsync(manifest.Wave, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        if (existing?.ReadInputAs<WaveInput>()?.Manifest is { } started
+            && ManifestDifference.Between(started, manifest) is { Count: > 0 } differences)
+        {
+            // The wave runs on the manifest it started with; a silently ignored edit would look applied.
+            return context.Output.Fail(
+                DmigCommandLine.BadInput,
+                "Manifest changed",
+                $"{manifestFile.Name} differs from the manifest wave {manifest.Wave} started with ({differences.Count} difference(s)); a wave keeps its manifest. Undo the change to resume the wave, or give the manifest a new wave id to start another.",
+                differences);
+        }
+
         if (existing is { IsCompleted: true })
         {
             context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({existing.RuntimeStatus}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
@@ -64,6 +75,7 @@ internal static class RunCommand
             }
 
             context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({existing.RuntimeStatus}) from {Markup.Escape(host.DataDirectory)}.");
+            await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
             return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
         }
 

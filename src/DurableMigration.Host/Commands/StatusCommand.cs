@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using DurableMigration.Host.Console;
+using DurableMigration.Host.Hosting;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
@@ -18,6 +20,15 @@ internal static class StatusCommand
         status.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument), ct));
         return status;
     }
+
+    /// <summary>The <c>runner</c> property of a wave's status JSON: the live process running it, or <c>null</c>.</summary>
+    private static JsonObject? RunnerNode(EngineRunner? runner) => runner is null ? null : new JsonObject
+    {
+        ["pid"] = runner.Pid,
+        ["host"] = runner.Host,
+        ["since"] = runner.Since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        ["command"] = runner.Command,
+    };
 
     private static async Task<int> RunAsync(CommandContext context, string? waveId, CancellationToken ct)
     {
@@ -62,14 +73,29 @@ internal static class StatusCommand
             return context.NoSuchWave(waveId);
         }
 
+        // Only an unfinished wave is run by anyone; any process hosting the engine runs every in-flight wave.
+        var runner = view.Wave.IsCompleted ? null : await context.FindRunnerAsync(ct).ConfigureAwait(false);
         context.Output.Result(
-            () => WaveConsole.StatusNode(view.Wave),
+            () =>
+            {
+                var node = WaveConsole.StatusNode(view.Wave);
+                node["runner"] = RunnerNode(runner);
+                return node;
+            },
             console =>
             {
                 console.Write(WaveConsole.LiveTable(view));
                 if (view.Wave.IsCompleted)
                 {
                     context.Ui.WriteSummary(view);
+                }
+                else if (runner is not null)
+                {
+                    console.MarkupLine($"Run by {Markup.Escape(runner.Description)}.");
+                }
+                else
+                {
+                    console.MarkupLine($"[yellow]No process is running this wave; {Markup.Escape(CommandContext.ResumeCommand(waveId))} resumes it.[/]");
                 }
             });
         return DmigCommandLine.Success;
