@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
@@ -63,7 +64,7 @@ internal static class RunCommand
 
         if (existing is { IsCompleted: true })
         {
-            context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({existing.RuntimeStatus}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
+            context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({Words.Of(existing.RuntimeStatus)}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
             return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
         }
 
@@ -74,7 +75,7 @@ internal static class RunCommand
                 context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
             }
 
-            context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({existing.RuntimeStatus}) from {Markup.Escape(host.DataDirectory)}.");
+            context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
             await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
             return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
         }

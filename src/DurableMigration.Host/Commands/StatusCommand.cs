@@ -59,7 +59,7 @@ internal static class StatusCommand
                     foreach (var wave in waves)
                     {
                         string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
-                        table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                        table.AddRow(Markup.Escape(wave.InstanceId), Words.Of(wave.RuntimeStatus), Markup.Escape(Words.Of(outcome)), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
                     }
 
                     console.Write(table);
