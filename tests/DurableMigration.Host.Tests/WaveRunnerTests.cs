@@ -56,6 +56,8 @@ public sealed class WaveRunnerTests
             Assert.Equal(DmigCommandLine.Interrupted, (await run.ResultAsync()).ExitCode);
         }
 
+        var list = await workspace.DmigSplitAsync("status");
+        Assert.Contains("No process is running the unfinished waves", list.Stdout, StringComparison.Ordinal);
         var table = await workspace.DmigSplitAsync("status", "idle");
         Assert.Contains("No process is running this wave; `dmig run <manifest>` resumes it.", table.Stdout, StringComparison.Ordinal);
         var json = await workspace.DmigSplitAsync("status", "idle", "-o", "json");
@@ -68,6 +70,46 @@ public sealed class WaveRunnerTests
         Assert.True(approve.ExitCode == DmigCommandLine.Success, approve.ToString());
         Assert.Contains("No process is running wave idle: nothing acts on the approval until `dmig run <manifest>` resumes the wave.", approve.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("No process", approve.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retry_WhenNoProcessRunsTheWave_WarnsThatNothingActsUntilItResumes()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("stuck", onFailure: "askOperator");
+        using (var run = workspace.Start(null, "run", manifest, "--drill", "beta:migrate"))
+        {
+            await WaitAsync(workspace, "stuck", v => v.StateOf("beta") == DatabaseState.NeedsAttention);
+            await run.Cancellation.CancelAsync();
+            Assert.Equal(DmigCommandLine.Interrupted, (await run.ResultAsync()).ExitCode);
+        }
+
+        var retry = await workspace.DmigSplitAsync("retry", "stuck", "beta");
+
+        Assert.True(retry.ExitCode == DmigCommandLine.Success, retry.ToString());
+        Assert.Contains("No process is running wave stuck: nothing acts on the retry until `dmig run <manifest>` resumes the wave.", retry.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadOnlyWatcher_WhenTheRunningProcessStops_TakesOverAndFinishesTheWave()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("handover", approval: "manual");
+        using var first = workspace.Start(null, "run", manifest);
+        await WaitAsync(workspace, "handover", v => v.StateOf("alpha") == DatabaseState.AwaitingApproval && v.StateOf("beta") == DatabaseState.AwaitingApproval);
+        using var second = workspace.Start(null, "run", manifest);
+        await second.WaitForStderrAsync("is being run by process");
+
+        await first.Cancellation.CancelAsync();
+        Assert.Equal(DmigCommandLine.Interrupted, (await first.ResultAsync()).ExitCode);
+        await second.WaitForStderrAsync("this process runs it now");
+        await workspace.DmigAsync("approve", "handover");
+        await WaitAsync(workspace, "handover", v => v.StateOf("gamma") == DatabaseState.AwaitingApproval);
+        var approve = await workspace.DmigSplitAsync("approve", "handover");
+
+        var secondRun = await second.ResultAsync();
+        Assert.True(secondRun.ExitCode == DmigCommandLine.Success, secondRun.ToString());
+        Assert.DoesNotContain("No process is running", approve.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -51,8 +51,14 @@ internal static class StatusCommand
                 }
             }
 
+            var engineRunner = waves.Any(w => !w.IsCompleted) ? await context.FindRunnerAsync(ct).ConfigureAwait(false) : null;
             context.Output.Result(
-                () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+                () => new JsonArray([.. waves.Select(w =>
+                {
+                    var node = WaveConsole.StatusNode(w);
+                    node["runner"] = w.IsCompleted ? null : RunnerNode(engineRunner);
+                    return (JsonNode)node;
+                })]),
                 console =>
                 {
                     var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
@@ -63,6 +69,14 @@ internal static class StatusCommand
                     }
 
                     console.Write(table);
+                    if (engineRunner is not null)
+                    {
+                        console.MarkupLine($"The unfinished waves are run by {Markup.Escape(engineRunner.Description)}.");
+                    }
+                    else if (waves.Any(w => !w.IsCompleted))
+                    {
+                        console.MarkupLine("[yellow]No process is running the unfinished waves; `dmig run <manifest>` of any of them (or `dmig demo`) resumes them all.[/]");
+                    }
                 });
             return DmigCommandLine.Success;
         }
