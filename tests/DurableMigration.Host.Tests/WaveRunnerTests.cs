@@ -42,6 +42,7 @@ public sealed class WaveRunnerTests
         Assert.Contains($"Wave twice is being run by process {Environment.ProcessId} on host {Environment.MachineName} since ", secondRun.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("No process is running", approve.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("being run by", firstRun.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resuming", secondRun.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

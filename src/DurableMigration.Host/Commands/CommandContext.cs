@@ -120,16 +120,11 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
     }
 
     /// <summary>
-    /// Before resuming a wave that no live process runs: says on stderr which databases' copies start over, because
-    /// the provider rebuilds a copy cut short from scratch (a copy is never resumed).
+    /// Before resuming a wave that no live process runs (the caller checks: a live one goes on with its copies): says
+    /// on stderr which databases' copies start over, because the provider rebuilds a copy cut short from scratch.
     /// </summary>
     public async Task WarnRestartingCopiesAsync(DmigHost host, string waveId, CancellationToken ct)
     {
-        if (await FindRunnerAsync(ct).ConfigureAwait(false) is not null)
-        {
-            return; // The live process goes on with its copies.
-        }
-
         var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
         if (view is null || view.Wave.IsCompleted)
         {

@@ -49,8 +49,12 @@ internal static class DemoCommand
         }, ct).ConfigureAwait(false);
         if (inFlight is { } resume)
         {
-            context.Output.Notice($"Resuming demo wave [bold]{Markup.Escape(resume.InstanceId)}[/] from {Markup.Escape(host.DataDirectory)}.");
-            await context.WarnRestartingCopiesAsync(host, resume.InstanceId, ct).ConfigureAwait(false);
+            if (await context.FindRunnerAsync(ct).ConfigureAwait(false) is null)
+            {
+                context.Output.Notice($"Resuming demo wave [bold]{Markup.Escape(resume.InstanceId)}[/] from {Markup.Escape(host.DataDirectory)}.");
+                await context.WarnRestartingCopiesAsync(host, resume.InstanceId, ct).ConfigureAwait(false);
+            }
+
             return await context.WatchToEndAsync(host, resume.InstanceId, ct).ConfigureAwait(false);
         }
 

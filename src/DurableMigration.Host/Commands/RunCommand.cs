@@ -75,8 +75,13 @@ internal static class RunCommand
                 context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
             }
 
-            context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
-            await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
+            // With another live process running the engine, this one only watches (WatchToEndAsync says so): nothing resumes here.
+            if (await context.FindRunnerAsync(ct).ConfigureAwait(false) is null)
+            {
+                context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
+                await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
+            }
+
             return await context.WatchToEndAsync(host, manifest.Wave, ct).ConfigureAwait(false);
         }
 
