@@ -57,7 +57,7 @@ public sealed class RunWithoutWaitingTests
         var unknown = await workspace.DmigSplitAsync("watch", "never-ran");
 
         Assert.True(completed.ExitCode == DmigCommandLine.Success, completed.ToString());
-        Assert.Contains("Completed", completed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Wave watched-ok: completed", completed.Stdout, StringComparison.Ordinal);
         Assert.True(rolledBack.ExitCode == DmigCommandLine.NotCompleted, rolledBack.ToString());
         Assert.Equal("RolledBack", JsonDocument.Parse(rolledBack.Stdout).RootElement.GetProperty("output").GetProperty("outcome").GetString());
         Assert.Equal(DmigCommandLine.BadInput, unknown.ExitCode);
@@ -131,7 +131,7 @@ public sealed class RunWithoutWaitingTests
         Assert.True(processId > 0);
         Assert.True(watch.ExitCode == DmigCommandLine.Success, watch.ToString() + "\n--- background output\n" + (File.Exists(outputFile) ? await File.ReadAllTextAsync(outputFile) : "(none)"));
         using var exited = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        while (!exited.IsCancellationRequested && !(await File.ReadAllTextAsync(outputFile, exited.Token)).Contains("Completed", StringComparison.Ordinal))
+        while (!exited.IsCancellationRequested && !(await File.ReadAllTextAsync(outputFile, exited.Token)).Contains("Wave real-background: completed", StringComparison.Ordinal))
         {
             await Task.Delay(100, exited.Token);
         }

@@ -24,9 +24,20 @@ public sealed class WaveCrashTests
         {
             // Mid-wave: alpha and beta copied and waiting for approval, gamma not started.
             await WaitAsync(workspace, view => view.StateOf("alpha") == DatabaseState.AwaitingApproval && view.StateOf("beta") == DatabaseState.AwaitingApproval, victim);
+            // The engine lock is an OS lock of another process here: status names it while it lives.
+            var running = await workspace.DmigSplitAsync("status", "crash", "-o", "json");
+            using (var json = System.Text.Json.JsonDocument.Parse(running.Stdout))
+            {
+                Assert.Equal(victim.Id, json.RootElement.GetProperty("runner").GetProperty("pid").GetInt32());
+            }
+
             victim.Kill(entireProcessTree: true);
             await victim.WaitForExitAsync();
         }
+
+        // The OS dropped the dead process's lock; its record file, left behind, does not count.
+        var orphaned = await workspace.DmigSplitAsync("status", "crash");
+        Assert.Contains("No process is running this wave", orphaned.Stdout, StringComparison.Ordinal);
 
         var resumed = workspace.DmigAsync("run", manifest);
         await WaitAsync(workspace, view => view.StateOf("alpha") == DatabaseState.AwaitingApproval, null);
@@ -37,6 +48,7 @@ public sealed class WaveCrashTests
 
         Assert.True(exit == DmigCommandLine.Success, output);
         Assert.Contains("Resuming wave crash", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("being run by", output, StringComparison.Ordinal);
         foreach (var (database, fingerprint) in sources)
         {
             Assert.Equal(fingerprint, await WaveWorkspace.FingerprintAsync(workspace.TargetPath(database)));

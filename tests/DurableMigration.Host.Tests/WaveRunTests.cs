@@ -31,7 +31,7 @@ public sealed class WaveRunTests
         var (exit, output) = await workspace.DmigAsync("run", manifest);
 
         Assert.True(exit == DmigCommandLine.Success, output);
-        Assert.Contains("Wave healthy: Completed", output, StringComparison.Ordinal);
+        Assert.Contains("Wave healthy: completed", output, StringComparison.Ordinal);
         Assert.Equal(before, await FingerprintsAsync(workspace, workspace.TargetPath));
         var result = await ResultAsync(workspace, "healthy");
         Assert.All(result.Databases, d => Assert.Equal(DatabaseState.Completed, d.State));
@@ -51,7 +51,7 @@ public sealed class WaveRunTests
         var (exit, output) = await workspace.DmigAsync("run", manifest, "--durability", "full");
 
         Assert.True(exit == DmigCommandLine.Success, output);
-        Assert.Contains("Wave flushed: Completed", output, StringComparison.Ordinal);
+        Assert.Contains("Wave flushed: completed", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class WaveRunTests
         var (exit, output) = await workspace.DmigAsync("run", workspace.WriteManifest("blocked"), "--drill", "gamma:validate");
 
         Assert.Equal(DmigCommandLine.NotCompleted, exit);
-        Assert.Contains("Blocked", output, StringComparison.Ordinal);
+        Assert.Contains("Wave blocked: blocked", output, StringComparison.Ordinal);
         var result = await ResultAsync(workspace, "blocked");
         Assert.Equal(WaveOutcome.Blocked, result.Outcome);
         Assert.All(result.Databases, d => Assert.Equal(DatabaseState.Skipped, d.State));

@@ -96,6 +96,15 @@ internal sealed class WaveWorkspace : IDisposable
         return new DmigRun(exitCode, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Starts <c>dmig</c> in-process in the background with <c>--data-dir</c> set; its output can be read while it runs, and cancelling it is Ctrl+C.</summary>
+    public BackgroundDmig Start(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure, params string[] args)
+    {
+        var run = new BackgroundDmig();
+        run.Exit = Task.Run(() => DmigCommandLine.InvokeAsync(
+            [.. args, "--data-dir", DataDirectory], TestConsole(run.Stdout), TestConsole(run.Stderr), configure, cancellationToken: run.Cancellation.Token));
+        return run;
+    }
+
     /// <summary>Runs <c>dmig</c> in-process exactly as given (no <c>--data-dir</c> added).</summary>
     public static async Task<DmigRun> DmigRawAsync(params string[] args)
     {
@@ -111,7 +120,7 @@ internal sealed class WaveWorkspace : IDisposable
         return await DmigCommandLine.InvokeAsync(args, TestConsole(stdout), TestConsole(stderr), configure, cancellationToken: timeout.Token);
     }
 
-    public static IAnsiConsole TestConsole(StringWriter writer)
+    public static IAnsiConsole TestConsole(TextWriter writer)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -231,4 +240,67 @@ internal sealed class WaveWorkspace : IDisposable
 internal sealed record DmigRun(int ExitCode, string Stdout, string Stderr)
 {
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>A <c>dmig</c> command running in-process in the background.</summary>
+internal sealed class BackgroundDmig : IDisposable
+{
+    private readonly StringWriter _stdout = new();
+    private readonly StringWriter _stderr = new();
+
+    public BackgroundDmig()
+    {
+        Stdout = TextWriter.Synchronized(_stdout);
+        Stderr = TextWriter.Synchronized(_stderr);
+    }
+
+    public TextWriter Stdout { get; }
+
+    public TextWriter Stderr { get; }
+
+    public CancellationTokenSource Cancellation { get; } = new(TimeSpan.FromMinutes(3));
+
+    public Task<int> Exit { get; set; } = Task.FromResult(-1);
+
+    /// <summary>Gets what it wrote to stderr so far (the synchronized writer locks on itself).</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (Stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Waits until stderr contains <paramref name="text"/>, failing if the command ends first.</summary>
+    public async Task WaitForStderrAsync(string text)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!StderrSoFar.Contains(text, StringComparison.Ordinal))
+        {
+            if (Exit.IsCompleted)
+            {
+                Assert.Fail($"dmig ended before writing '{text}': {await ResultAsync()}");
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    /// <summary>Waits for the command to end and returns its run.</summary>
+    public async Task<DmigRun> ResultAsync()
+    {
+        int exit = await Exit;
+        lock (Stdout)
+        {
+            lock (Stderr)
+            {
+                return new DmigRun(exit, _stdout.ToString(), _stderr.ToString());
+            }
+        }
+    }
+
+    public void Dispose() => Cancellation.Dispose();
 }

@@ -41,7 +41,7 @@ internal static class ApproveCommand
 
         if (view.Wave.IsCompleted)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Wave finished", $"Wave '{waveId}' already finished ({view.Wave.RuntimeStatus}); there is nothing to approve.");
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Wave finished", $"Wave '{waveId}' already finished ({Words.Of(view.Wave.RuntimeStatus)}); there is nothing to approve.");
         }
 
         var waiting = view.DatabaseNames.Where(n => view.StateOf(n) == DatabaseState.AwaitingApproval).ToList();
@@ -70,6 +70,7 @@ internal static class ApproveCommand
                     console.MarkupLine($"Approved cutover of [bold]{Markup.Escape(name)}[/].");
                 }
             });
+        await context.WarnWhenNobodyRunsAsync(waveId, "the approval", ct).ConfigureAwait(false);
         return DmigCommandLine.Success;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Host.Output;
@@ -13,11 +14,21 @@ namespace DurableMigration.Host.Commands;
 /// <param name="Configure">Replaces services of the host (tests, alternative providers).</param>
 internal sealed record CommandContext(HostSettings Settings, CommandOutput Output, Action<IServiceCollection>? Configure)
 {
+    /// <summary>Gets the command line as typed, recorded by the process that runs the engine (<c>dmig run wave.json</c>).</summary>
+    public string Command { get; init; } = "dmig";
+
     /// <summary>Gets the wave renderer for people (stdout for tables, stderr in json/yaml mode).</summary>
     public WaveConsole Ui => Output.Ui;
 
     /// <summary>Creates the host, creating the data directory if needed: for commands that start work.</summary>
     public DmigHost CreateHost() => Settings.CreateHost(Configure);
+
+    /// <summary>Creates the host as <see cref="CreateHost()"/> does, with <paramref name="services"/> applied before the command's overrides.</summary>
+    public DmigHost CreateHost(Action<IServiceCollection> services) => Settings.CreateHost(s =>
+    {
+        services(s);
+        Configure?.Invoke(s);
+    });
 
     /// <summary>
     /// Opens the host of an existing data directory, or reports where it looked and returns <c>null</c>: commands that
@@ -72,7 +83,9 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
     /// <summary>
     /// Shows the instance until it ends, hosting the runtime in this process when <paramref name="hostRuntime"/> is set
     /// (else read-only: another process must host it); returns the exit code of its outcome, or
-    /// <see cref="DmigCommandLine.NeedsAttention"/> when <paramref name="timeout"/> stops the wait first.
+    /// <see cref="DmigCommandLine.NeedsAttention"/> when <paramref name="timeout"/> stops the wait first. When another live
+    /// process already runs the engine on the data directory, says so and watches read-only, taking over should that
+    /// process stop first.
     /// </summary>
     public async Task<int> WatchAsync(DmigHost host, string instanceId, bool hostRuntime, TimeSpan? timeout, WaveOutcome success, CancellationToken ct)
     {
@@ -82,11 +95,14 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
             deadline.CancelAfter(limit);
         }
 
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task takeOver = Task.CompletedTask;
         try
         {
-            if (hostRuntime)
+            if (hostRuntime && await host.TryStartEngineAsync(Command, ct).ConfigureAwait(false) is { } runner)
             {
-                await host.StartEngineAsync(ct).ConfigureAwait(false);
+                Output.Warn($"Wave {instanceId} is being run by {runner.Description}; watching it read-only. This process takes over if that one stops first.");
+                takeOver = TakeOverAsync(host, instanceId, watching.Token);
             }
 
             var view = await Ui.WatchAsync(host.Client, instanceId, deadline.Token).ConfigureAwait(false);
@@ -105,6 +121,63 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             return await TimedOutAsync(host, instanceId, timeout!.Value, hostRuntime, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await watching.CancelAsync().ConfigureAwait(false);
+            await takeOver.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>The live process running the engine on the data directory, or <c>null</c> when none does.</summary>
+    public Task<EngineRunner?> FindRunnerAsync(CancellationToken ct) => EngineLock.FindLiveAsync(Settings.DataDirectory, ct);
+
+    /// <summary>Says on stderr that nothing acts on what was just asked until <c>dmig run</c> (or <c>dmig demo</c>) resumes the wave, when no live process runs it.</summary>
+    public async Task WarnWhenNobodyRunsAsync(string waveId, string what, CancellationToken ct)
+    {
+        if (await FindRunnerAsync(ct).ConfigureAwait(false) is null)
+        {
+            Output.Warn($"No process is running wave {waveId}: nothing acts on {what} until {ResumeCommand(waveId)} resumes the wave.");
+        }
+    }
+
+    /// <summary>
+    /// Before resuming a wave that no live process runs (the caller checks: a live one goes on with its copies): says
+    /// on stderr which databases' copies start over, because the provider rebuilds a copy cut short from scratch.
+    /// </summary>
+    public async Task WarnRestartingCopiesAsync(DmigHost host, string waveId, CancellationToken ct)
+    {
+        var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
+        if (view is null || view.Wave.IsCompleted)
+        {
+            return;
+        }
+
+        foreach (string name in view.DatabaseNames.Where(n => view.StateOf(n) == DatabaseState.Migrating))
+        {
+            view.Databases.TryGetValue(name, out var live);
+            string reached = live?.Progress is { RowsCopied: > 0 } p
+                ? string.Create(CultureInfo.InvariantCulture, $" (it had copied {p.RowsCopied:N0} of {p.RowsTotal:N0} rows)")
+                : string.Empty;
+            Output.Warn($"{name}: the interrupted copy starts over from the beginning{reached}; copies are not resumable, the target is rebuilt.");
+        }
+    }
+
+    /// <summary>The command that resumes <paramref name="waveId"/>: <c>dmig demo</c> for demo waves, else <c>dmig run &lt;manifest&gt;</c>.</summary>
+    public static string ResumeCommand(string waveId) =>
+        waveId.StartsWith("demo-", StringComparison.Ordinal) ? "`dmig demo`" : "`dmig run <manifest>`";
+
+    /// <summary>Polls the engine lock while watching read-only; starts the engine here once the other process let go.</summary>
+    private async Task TakeOverAsync(DmigHost host, string instanceId, CancellationToken ct)
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            if (await host.TryStartEngineAsync(Command, ct).ConfigureAwait(false) is null)
+            {
+                Output.Warn($"The process that ran wave {instanceId} stopped; this process runs it now.");
+                return;
+            }
         }
     }
 

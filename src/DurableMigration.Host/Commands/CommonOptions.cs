@@ -48,6 +48,9 @@ internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Ac
     public CommandContext For(ParseResult parse)
     {
         var format = parse.GetValue(Json) ? OutputFormat.Json : parse.GetValue(Output);
-        return new CommandContext(HostSettings.From(parse, DataDir, Durability), new CommandOutput(format, stdout, stderr), configure);
+        return new CommandContext(HostSettings.From(parse, DataDir, Durability), new CommandOutput(format, stdout, stderr), configure)
+        {
+            Command = "dmig " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
+        };
     }
 }

@@ -48,6 +48,7 @@ internal static class RetryCommand
         context.Output.Result(
             () => new JsonObject { ["wave"] = waveId, ["retried"] = database },
             console => console.MarkupLine($"Retrying [bold]{Markup.Escape(database)}[/] from its failed step."));
+        await context.WarnWhenNobodyRunsAsync(waveId, "the retry", ct).ConfigureAwait(false);
         return DmigCommandLine.Success;
     }
 }

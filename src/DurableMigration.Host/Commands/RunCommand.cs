@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
@@ -42,17 +43,17 @@ internal static class RunCommand
     }
 
     /// <summary>Starts <paramref name="manifest"/>'s wave and shows it to its end, or until <paramref name="timeout"/>.</summary>
-    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? timeout = null)
+    public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? timeout = null, TimeSpan? monitorInterval = null)
     {
-        await StartAsync(context, host, manifest, drill, ct).ConfigureAwait(false);
+        await StartAsync(context, host, manifest, drill, ct, monitorInterval).ConfigureAwait(false);
         return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
     }
 
-    private static async Task StartAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct)
+    private static async Task StartAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? monitorInterval = null)
     {
         await host.Client.ScheduleNewOrchestrationInstanceAsync(
             MigrationNames.WaveOrchestration,
-            new WaveInput(manifest, drill),
+            new WaveInput(manifest, drill, monitorInterval),
             new StartOrchestrationOptions(manifest.Wave),
             ct).ConfigureAwait(false);
         context.Output.Notice($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(drill.ToString())}")}.");
@@ -74,10 +75,21 @@ internal static class RunCommand
         }
 
         await using var host = context.CreateHost();
-        var existing = await host.Client.GetInstanceAsync(manifest.Wave, cancellation: ct).ConfigureAwait(false);
+        var existing = await host.Client.GetInstanceAsync(manifest.Wave, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        if (existing?.ReadInputAs<WaveInput>()?.Manifest is { } started
+            && ManifestDifference.Between(started, manifest) is { Count: > 0 } differences)
+        {
+            // The wave runs on the manifest it started with; a silently ignored edit would look applied.
+            return context.Output.Fail(
+                DmigCommandLine.BadInput,
+                "Manifest changed",
+                $"{manifestFile.Name} differs from the manifest wave {manifest.Wave} started with ({differences.Count} difference(s)); a wave keeps its manifest. Undo the change to resume the wave, or give the manifest a new wave id to start another.",
+                differences);
+        }
+
         if (existing is { IsCompleted: true })
         {
-            context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({existing.RuntimeStatus}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
+            context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({Words.Of(existing.RuntimeStatus)}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
             return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
         }
 
@@ -88,12 +100,28 @@ internal static class RunCommand
                 context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
             }
 
+            // With another live process running the engine, this one only watches (WatchToEndAsync says so): nothing resumes here.
+            bool runElsewhere = await context.FindRunnerAsync(ct).ConfigureAwait(false) is not null;
             if (noWait)
             {
+                if (runElsewhere)
+                {
+                    context.Output.Result(
+                        () => new JsonObject { ["instanceId"] = manifest.Wave },
+                        console => console.WriteLine(manifest.Wave));
+                    context.Output.Notice($"[grey]Wave {Markup.Escape(manifest.Wave)} is already run by a live process; no background run started. Follow it with: dmig watch {Markup.Escape(manifest.Wave)}[/]");
+                    return DmigCommandLine.Success;
+                }
+
                 return await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: true, ct).ConfigureAwait(false);
             }
 
-            context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({existing.RuntimeStatus}) from {Markup.Escape(host.DataDirectory)}.");
+            if (!runElsewhere)
+            {
+                context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
+                await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
+            }
+
             return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
         }
 

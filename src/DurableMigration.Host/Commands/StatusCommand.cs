@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using DurableMigration.Host.Console;
+using DurableMigration.Host.Hosting;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
@@ -18,6 +20,15 @@ internal static class StatusCommand
         status.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument), ct));
         return status;
     }
+
+    /// <summary>The <c>runner</c> property of a wave's status JSON: the live process running it, or <c>null</c>.</summary>
+    private static JsonObject? RunnerNode(EngineRunner? runner) => runner is null ? null : new JsonObject
+    {
+        ["pid"] = runner.Pid,
+        ["host"] = runner.Host,
+        ["since"] = runner.Since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        ["command"] = runner.Command,
+    };
 
     private static async Task<int> RunAsync(CommandContext context, string? waveId, CancellationToken ct)
     {
@@ -40,18 +51,32 @@ internal static class StatusCommand
                 }
             }
 
+            var engineRunner = waves.Any(w => !w.IsCompleted) ? await context.FindRunnerAsync(ct).ConfigureAwait(false) : null;
             context.Output.Result(
-                () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+                () => new JsonArray([.. waves.Select(w =>
+                {
+                    var node = WaveConsole.StatusNode(w);
+                    node["runner"] = w.IsCompleted ? null : RunnerNode(engineRunner);
+                    return (JsonNode)node;
+                })]),
                 console =>
                 {
                     var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
                     foreach (var wave in waves)
                     {
                         string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
-                        table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                        table.AddRow(Markup.Escape(wave.InstanceId), Words.Of(wave.RuntimeStatus), Markup.Escape(Words.Of(outcome)), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
                     }
 
                     console.Write(table);
+                    if (engineRunner is not null)
+                    {
+                        console.MarkupLine($"The unfinished waves are run by {Markup.Escape(engineRunner.Description)}.");
+                    }
+                    else if (waves.Any(w => !w.IsCompleted))
+                    {
+                        console.MarkupLine("[yellow]No process is running the unfinished waves; `dmig run <manifest>` of any of them (or `dmig demo`) resumes them all.[/]");
+                    }
                 });
             return DmigCommandLine.Success;
         }
@@ -62,14 +87,29 @@ internal static class StatusCommand
             return context.NoSuchWave(waveId);
         }
 
+        // Only an unfinished wave is run by anyone; any process hosting the engine runs every in-flight wave.
+        var runner = view.Wave.IsCompleted ? null : await context.FindRunnerAsync(ct).ConfigureAwait(false);
         context.Output.Result(
-            () => WaveConsole.StatusNode(view.Wave),
+            () =>
+            {
+                var node = WaveConsole.StatusNode(view.Wave);
+                node["runner"] = RunnerNode(runner);
+                return node;
+            },
             console =>
             {
                 console.Write(WaveConsole.LiveTable(view));
                 if (view.Wave.IsCompleted)
                 {
                     context.Ui.WriteSummary(view);
+                }
+                else if (runner is not null)
+                {
+                    console.MarkupLine($"Run by {Markup.Escape(runner.Description)}.");
+                }
+                else
+                {
+                    console.MarkupLine($"[yellow]No process is running this wave; {Markup.Escape(CommandContext.ResumeCommand(waveId))} resumes it.[/]");
                 }
             });
         return DmigCommandLine.Success;

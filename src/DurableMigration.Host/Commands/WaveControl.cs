@@ -47,8 +47,11 @@ internal static class WaveControl
             return AppliedBy.RunningProcess;
         }
 
-        await host.StartEngineAsync(ct).ConfigureAwait(false);
-        return await PollAsync(host.Client, instanceIds, applied, SelfHostedLimit, ct).ConfigureAwait(false) ? AppliedBy.ThisCommand : AppliedBy.Nobody;
+        // A live process holding the engine lock applies it in its own time; else this command hosts the runtime.
+        bool hostedHere = await host.TryStartEngineAsync("dmig control", ct).ConfigureAwait(false) is null;
+        return await PollAsync(host.Client, instanceIds, applied, SelfHostedLimit, ct).ConfigureAwait(false)
+            ? hostedHere ? AppliedBy.ThisCommand : AppliedBy.RunningProcess
+            : AppliedBy.Nobody;
     }
 
     /// <summary>What a command says when nobody applied its request in time (a busy or stuck task hub).</summary>

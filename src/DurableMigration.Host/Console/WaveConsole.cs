@@ -57,7 +57,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
     public static Table LiveTable(WaveView view)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString())}")
+            .Title($"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(Words.Of(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString()))}")
             .AddColumn("database").AddColumn("state").AddColumn("progress").AddColumn("detail");
         foreach (string name in view.DatabaseNames)
         {
@@ -79,7 +79,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
         if (view.Result is not { } result)
         {
             var failure = view.Wave.FailureDetails;
-            console.MarkupLine($"[red]Wave {Markup.Escape(view.Wave.InstanceId)} ended {view.Wave.RuntimeStatus}[/]{(failure is null ? string.Empty : ": " + Markup.Escape(Describe(failure)))}");
+            console.MarkupLine($"[red]Wave {Markup.Escape(view.Wave.InstanceId)} ended {Words.Of(view.Wave.RuntimeStatus)}[/]{(failure is null ? string.Empty : ": " + Markup.Escape(Describe(failure)))}");
             return;
         }
 
@@ -131,7 +131,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
         string color = result.Outcome == WaveOutcome.Completed ? "green" : "red";
         TimeSpan elapsed = view.Wave.LastUpdatedAt - view.Wave.CreatedAt;
-        console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {result.Outcome}[/] in {elapsed:hh\\:mm\\:ss\\.f}");
+        console.MarkupLine($"[{color}]Wave {Markup.Escape(result.Wave)}: {Words.Of(result.Outcome)}[/] in {Units.Duration(elapsed)}");
     }
 
     /// <summary>The instance in Durable Functions' status JSON shape.</summary>
@@ -187,7 +187,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
         DatabaseState.NeedsAttention => "needs attention",
         DatabaseState.RollingBack => "rolling back",
         DatabaseState.RolledBack => "rolled back",
-        _ => state.ToString().ToLowerInvariant(),
+        _ => Words.Of(state),
     };
 
     private static string StateMarkup(DatabaseState state)
@@ -227,7 +227,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
     /// <summary>How long the source refused writes before consumers moved, and how many changed rows the final sync applied.</summary>
     private static string WriteBlocked(DatabaseMigrationResult database) => database.WriteBlocked is { } blocked
-        ? string.Create(CultureInfo.InvariantCulture, $"{blocked.TotalSeconds:0.0} s{(database.FinalSync is { } sync ? $", {sync.ChangedRows:N0} changed" : string.Empty)}")
+        ? string.Create(CultureInfo.InvariantCulture, $"{Units.Duration(blocked)}{(database.FinalSync is { } sync ? $", {sync.ChangedRows:N0} changed" : string.Empty)}")
         : "-";
 
     private static string Compensations(DatabaseMigrationResult database)
@@ -237,11 +237,11 @@ internal sealed class WaveConsole(IAnsiConsole console)
             return "-";
         }
 
-        return string.Join(", ", database.CompensationsRun.Select(c => c.Refused ? "REFUSED" : c.Succeeded ? c.Compensation.ToString() : $"{c.Compensation} FAILED"));
+        return string.Join(", ", database.CompensationsRun.Select(c => c.Refused ? $"{Words.Of(c.Compensation)} refused" : c.Succeeded ? Words.Of(c.Compensation) : $"{Words.Of(c.Compensation)} failed"));
     }
 
     private static string Duration(IReadOnlyList<StepTiming> steps) =>
-        steps.Count == 0 ? "-" : (steps.Max(s => s.EndedAt) - steps.Min(s => s.StartedAt)).ToString(@"hh\:mm\:ss\.f", CultureInfo.InvariantCulture);
+        steps.Count == 0 ? "-" : Units.Duration(steps.Max(s => s.EndedAt) - steps.Min(s => s.StartedAt));
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 

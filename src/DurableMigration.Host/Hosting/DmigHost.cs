@@ -16,7 +16,8 @@ namespace DurableMigration.Host.Hosting;
 /// <summary>Everything one <c>dmig</c> process needs, rooted in a data directory: task hub, connection registry, logs.</summary>
 /// <remarks>
 /// Layout of the data directory: <c>taskhub.db</c> (orchestration state), <c>registry.db</c> (where consumers look up
-/// each database), <c>logs/</c>, and <c>demo/</c> for <c>dmig demo</c>.
+/// each database), <c>logs/</c>, <c>demo/</c> for <c>dmig demo</c>, and <c>engine.lock</c> with <c>engine.json</c>, held
+/// and written by the process that runs the engine there (<see cref="EngineLock"/>).
 /// </remarks>
 public sealed class DmigHost : IAsyncDisposable
 {
@@ -38,6 +39,8 @@ public sealed class DmigHost : IAsyncDisposable
     public static readonly JsonDataConverter DataConverter = new(JsonOptions);
 
     private readonly ServiceProvider _services;
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private EngineLock? _lock;
     private bool _engineStarted;
 
     private DmigHost(ServiceProvider services, string dataDirectory)
@@ -90,13 +93,56 @@ public sealed class DmigHost : IAsyncDisposable
         return new DmigHost(services.BuildServiceProvider(), root);
     }
 
-    /// <summary>Starts the embedded runtime in this process (once).</summary>
+    /// <summary>Gets a value indicating whether this process runs the engine (it holds the data directory's engine lock).</summary>
+    public bool EngineStarted => _engineStarted;
+
+    /// <summary>Starts the embedded runtime in this process (once); throws when another live process runs it on this data directory.</summary>
     public async Task StartEngineAsync(CancellationToken cancellationToken = default)
     {
-        if (!_engineStarted)
+        if (await TryStartEngineAsync("dmig", cancellationToken).ConfigureAwait(false) is { } holder)
         {
-            await Engine.StartAsync(cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"The engine on {DataDirectory} is run by {holder.Description}.");
+        }
+    }
+
+    /// <summary>
+    /// Starts the embedded runtime in this process (once) under the data directory's engine lock, recording
+    /// <paramref name="command"/>; returns <c>null</c> when it runs here, or the live process that already runs it.
+    /// </summary>
+    internal async Task<EngineRunner?> TryStartEngineAsync(string command, CancellationToken cancellationToken = default)
+    {
+        await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_engineStarted)
+            {
+                return null;
+            }
+
+            // One engine per data directory: a second would run every in-flight instance beside the first.
+            var (engineLock, holder) = await EngineLock.TryAcquireAsync(DataDirectory, command, cancellationToken).ConfigureAwait(false);
+            if (engineLock is null)
+            {
+                return holder;
+            }
+
+            try
+            {
+                await Engine.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                engineLock.Dispose();
+                throw;
+            }
+
+            _lock = engineLock;
             _engineStarted = true;
+            return null;
+        }
+        finally
+        {
+            _starting.Release();
         }
     }
 
@@ -108,6 +154,9 @@ public sealed class DmigHost : IAsyncDisposable
             await Engine.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        // After the engine stopped: the lock says a live process runs the waves.
+        _lock?.Dispose();
+        _starting.Dispose();
         await _services.DisposeAsync().ConfigureAwait(false);
     }
 }

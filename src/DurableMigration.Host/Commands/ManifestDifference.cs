@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DurableMigration.Host.Hosting;
+using DurableMigration.Manifest;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary>Where a manifest differs from the one a wave started with, as paths and values (<c>databases[1].target.connection: "a" → "b"</c>).</summary>
+/// <remarks>
+/// Compares the checked models, not the files, so formatting, key order, YAML against JSON and spelled-out defaults
+/// do not count. Connections are compared as written (references such as <c>env:NAME</c> or literals without
+/// credentials, which the manifest rules require); nothing is resolved, so no secret can be printed.
+/// </remarks>
+internal static class ManifestDifference
+{
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The differences from <paramref name="started"/> (stored in the wave's input) to <paramref name="given"/>; empty when they are the same.</summary>
+    public static IReadOnlyList<(string Path, string Message)> Between(WaveManifest started, WaveManifest given)
+    {
+        var differences = new List<(string, string)>();
+        Compare(string.Empty, JsonSerializer.SerializeToNode(started, DmigHost.JsonOptions), JsonSerializer.SerializeToNode(given, DmigHost.JsonOptions), differences);
+        return differences;
+    }
+
+    private static void Compare(string path, JsonNode? before, JsonNode? after, List<(string, string)> differences)
+    {
+        switch (before, after)
+        {
+            case (JsonObject a, JsonObject b):
+                foreach (string key in a.Select(p => p.Key).Union(b.Select(p => p.Key), StringComparer.Ordinal))
+                {
+                    Compare(path.Length == 0 ? key : $"{path}.{key}", a[key], b[key], differences);
+                }
+
+                break;
+            case (JsonArray a, JsonArray b):
+                for (int i = 0; i < Math.Max(a.Count, b.Count); i++)
+                {
+                    Compare(string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), i < a.Count ? a[i] : null, i < b.Count ? b[i] : null, differences);
+                }
+
+                break;
+            default:
+                if (!JsonNode.DeepEquals(before, after))
+                {
+                    differences.Add((path, $"{Show(before)} → {Show(after)}"));
+                }
+
+                break;
+        }
+    }
+
+    private static string Show(JsonNode? node) => node is null ? "(none)" : node.ToJsonString(Compact);
+}
