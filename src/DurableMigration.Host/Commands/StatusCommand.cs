@@ -29,26 +29,52 @@ internal static class StatusCommand
 
         if (waveId is null)
         {
-            // The SDK's query has no name filter: list every instance without payloads, keep the waves, then read each wave in full.
+            // The SDK's query has no name filter: list every instance without payloads, keep the waves and their rollbacks, then read each in full.
             var waves = new List<OrchestrationMetadata>();
+            var rollbacks = new Dictionary<string, OrchestrationMetadata>(StringComparer.Ordinal);
             await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery()).WithCancellation(ct).ConfigureAwait(false))
             {
-                if (instance.Name == MigrationNames.WaveOrchestration
-                    && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } wave)
+                if (instance.Name is MigrationNames.WaveOrchestration or MigrationNames.WaveRollbackOrchestration
+                    && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } found)
                 {
-                    waves.Add(wave);
+                    if (found.Name == MigrationNames.WaveOrchestration)
+                    {
+                        waves.Add(found);
+                    }
+                    else
+                    {
+                        rollbacks[found.InstanceId] = found;
+                    }
                 }
             }
 
+            // Each wave, followed by its rollback: a wave rolled back after it finished shows the rollback's outcome.
+            var rows = new List<(OrchestrationMetadata Instance, OrchestrationMetadata? Rollback)>();
+            foreach (var wave in waves)
+            {
+                rollbacks.Remove(MigrationNames.RollbackInstanceId(wave.InstanceId), out var rollback);
+                rows.Add((wave, rollback));
+                if (rollback is not null)
+                {
+                    rows.Add((rollback, null));
+                }
+            }
+
+            rows.AddRange(rollbacks.Values.Select(r => (r, (OrchestrationMetadata?)null)));
             context.Output.Result(
-                () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+                () => new JsonArray([.. rows.Select(r => (JsonNode)StatusNode(r.Instance, r.Rollback))]),
                 console =>
                 {
-                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
-                    foreach (var wave in waves)
+                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("rolled back by").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                    foreach (var (instance, rollback) in rows)
                     {
-                        string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
-                        table.AddRow(Markup.Escape(wave.InstanceId), wave.RuntimeStatus.ToString(), Markup.Escape(outcome), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                        table.AddRow(
+                            Markup.Escape(instance.InstanceId),
+                            instance.RuntimeStatus.ToString(),
+                            Markup.Escape(Outcome(rollback ?? instance)),
+                            Markup.Escape(rollback?.InstanceId ?? "-"),
+                            $"{instance.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}",
+                            $"{instance.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
                     }
 
                     console.Write(table);
@@ -63,15 +89,36 @@ internal static class StatusCommand
         }
 
         context.Output.Result(
-            () => WaveConsole.StatusNode(view.Wave),
+            () => StatusNode(view.Wave, view.Rollback?.Wave),
             console =>
             {
                 console.Write(WaveConsole.LiveTable(view));
-                if (view.Wave.IsCompleted)
+                if (view.Rollback is { } rollback)
+                {
+                    console.MarkupLine($"Wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] ended {Markup.Escape(Outcome(view.Wave))}, then was rolled back by [bold]{Markup.Escape(rollback.Wave.InstanceId)}[/] ({Markup.Escape(Outcome(rollback.Wave))}); the rollback's summary:");
+                    context.Ui.WriteSummary(rollback);
+                }
+                else if (view.Wave.IsCompleted)
                 {
                     context.Ui.WriteSummary(view);
                 }
             });
         return DmigCommandLine.Success;
     }
+
+    /// <summary>Durable Functions' status object; a wave rolled back after it finished carries its rollback's under <c>rollback</c>.</summary>
+    private static JsonObject StatusNode(OrchestrationMetadata instance, OrchestrationMetadata? rollback)
+    {
+        var node = WaveConsole.StatusNode(instance);
+        if (rollback is not null)
+        {
+            node["rollback"] = WaveConsole.StatusNode(rollback);
+        }
+
+        return node;
+    }
+
+    /// <summary>How a wave (or a rollback) ended, or its phase while it runs.</summary>
+    private static string Outcome(OrchestrationMetadata instance) =>
+        instance.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? instance.ReadCustomStatusAs<WaveStatus>()?.Phase ?? instance.RuntimeStatus.ToString();
 }
