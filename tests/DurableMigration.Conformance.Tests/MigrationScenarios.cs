@@ -190,6 +190,17 @@ public sealed class MigrationScenarios : ConformanceScenario
         // `dmig approve <wave> customers`: the event goes to the database's sub-orchestration.
         OrchestrationMetadata waiting = await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.AwaitingApproval);
         Assert.Contains($"dmig approve {manifest.Wave} customers", waiting.ReadCustomStatusAs<DatabaseStatus>()!.Message, StringComparison.Ordinal);
+
+        // The database told its wave (SendEvent to its parent): the wave's own status shows the gate and the command.
+        OrchestrationMetadata gated = await WaitUntilAsync(
+            host.Client,
+            manifest.Wave,
+            m => m.SerializedCustomStatus is not null && m.ReadCustomStatusAs<WaveStatus>()?.Attention is { Count: > 0 },
+            "the wave's status listing a database awaiting approval");
+        WaveStatus waveStatus = gated.ReadCustomStatusAs<WaveStatus>()!;
+        Assert.Equal(WaveStatus.CodeOf(DatabaseState.AwaitingApproval), waveStatus.States[0]);
+        WaveAttention attention = Assert.Single(waveStatus.Attention!);
+        Assert.Equal(new WaveAttention("customers", DatabaseState.AwaitingApproval, $"dmig approve {manifest.Wave} customers", null), attention);
         Assert.False(File.Exists(workspace.TargetPath("orders"))); // orders waits for customers
         await host.Client.RaiseEventAsync(customersId, MigrationNames.ApproveCutoverEvent, "operator");
 

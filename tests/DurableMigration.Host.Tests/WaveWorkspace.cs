@@ -47,13 +47,14 @@ internal sealed class WaveWorkspace : IDisposable
         int operatorTimeoutMinutes = 60,
         string? webhook = null,
         int? maxDurationMinutes = null,
-        (bool RowCounts, bool Checksums)? validation = null)
+        (bool RowCounts, bool Checksums)? validation = null,
+        Func<string, string?>? targetConnection = null)
     {
         object Database(string name, params string[] dependsOn) => new
         {
             name,
             source = new { engine = "sqlite", connection = sourceConnection?.Invoke(name) ?? $"Data Source={SourcePath(name)}" },
-            target = new { engine = "sqlite", connection = $"Data Source={TargetPath(name)}" },
+            target = new { engine = "sqlite", connection = targetConnection?.Invoke(name) ?? $"Data Source={TargetPath(name)}" },
             dependsOn,
             validation = validation is { } v ? new { rowCounts = v.RowCounts, checksums = v.Checksums } : null,
         };

@@ -6,7 +6,15 @@ using Microsoft.DurableTask;
 namespace DurableMigration.Migration;
 
 /// <summary>Runs a database's registered compensations in reverse order, recording each outcome: used by every orchestration that rolls back.</summary>
-/// <remarks>A failed compensation is recorded, alerted and the rest still run: a partial rollback is better than none, and nothing is swallowed.</remarks>
+/// <remarks>
+/// <para>A failed compensation is recorded, alerted and the rest still run: a partial rollback is better than none, and
+/// nothing is swallowed. A failed compensation stays registered (<see cref="StillRegistered"/>), so
+/// <c>dmig rollback &lt;wave&gt; --retry</c> can run it again once its cause is fixed.</para>
+/// <para>Before compensating, the connection references are resolved (without connecting): a reference that cannot be
+/// resolved is named in the record. While consumers still use the target, nothing is undone then (their writes could
+/// neither be checked nor moved); otherwise the source is made writable whenever its own connection resolves, so an
+/// unresolvable target never leaves the source read-only.</para>
+/// </remarks>
 internal static class CompensationRunner
 {
     /// <summary>Three attempts, 2 s then 4 s apart (at most 30 s); a failure marked <see cref="INonRetriableException"/> is not retried.</summary>
@@ -31,7 +39,30 @@ internal static class CompensationRunner
     {
         var records = new List<CompensationRecord>();
         var step = new DatabaseStepInput(waveId, database);
+        if (registered.Count == 0)
+        {
+            return records;
+        }
+
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
+        ConnectionCheck connections;
+        try
+        {
+            connections = await context.CallActivityAsync<ConnectionCheck>(MigrationActivityNames.ResolveConnections, step, ActivityRetry);
+        }
+        catch (TaskFailedException)
+        {
+            // The check itself broke: each compensation resolves its connections anyway and records its own failure.
+            connections = new ConnectionCheck(null, null);
+        }
+
+        if (registered.Contains(Compensation.SwitchConsumersBack) && !connections.Resolved)
+        {
+            string refusal = $"rollback refused: {connections.Describe()}; consumers stay on the target";
+            await AlertAsync(context, waveId, database.Name, "compensationFailed", $"Rollback of '{database.Name}' not started: {connections.Describe()}.", webhook);
+            return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true }];
+        }
+
         if (registered.Contains(Compensation.SwitchConsumersBack))
         {
             // Consumers have been using the target: a rollback must not silently drop what they wrote.
@@ -81,9 +112,23 @@ internal static class CompensationRunner
                 Compensation.MakeSourceWritable => MigrationActivityNames.MakeSourceWritable,
                 _ => MigrationActivityNames.SwitchConsumersBack,
             };
+            // Making the source writable needs only the source; dropping the target needs both (the provider checks it is not the source).
+            string? unresolved = compensation switch
+            {
+                Compensation.MakeSourceWritable => connections.Source,
+                Compensation.DropTarget => connections.Target ?? connections.Source,
+                _ => null,
+            };
             try
             {
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
+                if (unresolved is not null)
+                {
+                    records.Add(new CompensationRecord(compensation, false, unresolved));
+                    await AlertAsync(context, waveId, database.Name, "compensationFailed", $"Compensation {compensation} of '{database.Name}' not run: {unresolved}", webhook);
+                    continue;
+                }
+
                 await context.CallActivityAsync<object?>(activity, new DatabaseStepInput(waveId, database), ActivityRetry);
                 records.Add(new CompensationRecord(compensation, true, null));
             }
@@ -98,6 +143,10 @@ internal static class CompensationRunner
 
         return records;
     }
+
+    /// <summary>The compensations still to undo after <paramref name="records"/> ran: those that did not succeed, in registration order.</summary>
+    public static IReadOnlyList<Compensation> StillRegistered(IReadOnlyList<Compensation> registered, IReadOnlyList<CompensationRecord> records) =>
+        [.. registered.Where(c => !records.Any(r => r.Compensation == c && r.Succeeded))];
 
     public static async Task AlertAsync(TaskOrchestrationContext context, string waveId, string? database, string kind, string message, Uri? webhook)
     {

@@ -97,7 +97,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 }
             }
 
-            _state = DatabaseState.Completed;
+            SetState(DatabaseState.Completed);
             Publish("completed");
             return Result(null, null, []);
         }
@@ -112,7 +112,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
         private async Task MigrateAndMonitorAsync()
         {
-            _state = DatabaseState.Migrating;
+            SetState(DatabaseState.Migrating);
             Publish("copying schema");
             Register(Compensation.DropTarget);
             await CallAsync<SchemaCopyResult>(MigrationStep.Migrate, MigrationActivityNames.MigrateSchema, Inject(MigrationStep.Migrate));
@@ -187,7 +187,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private async Task CutoverAsync()
         {
             await CutoverGateAsync();
-            _state = DatabaseState.CuttingOver;
+            SetState(DatabaseState.CuttingOver);
             Publish("making the source read-only");
             Register(Compensation.MakeSourceWritable);
             _writesBlockedAt ??= context.CurrentUtcDateTime;
@@ -204,8 +204,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         {
             if (input.Cutover.Approval == CutoverApproval.Manual)
             {
-                _state = DatabaseState.AwaitingApproval;
-                Publish($"waiting for approval: dmig approve {Wave} {_database.Name}");
+                string approve = MigrationNames.ApproveCommand(Wave, _database.Name);
+                SetState(DatabaseState.AwaitingApproval, approve);
+                Publish($"waiting for approval: {approve}");
                 Task<string?> approval = context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent);
                 if (await WaitWithDurationAlertAsync(approval) != approval)
                 {
@@ -218,7 +219,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 DateTime? opening = await CallAsync<DateTime?>(MigrationStep.Cutover, MigrationActivityNames.NextCutoverWindow, false, new WindowQuery(window, context.CurrentUtcDateTime));
                 if (opening is { } at)
                 {
-                    _state = DatabaseState.AwaitingApproval;
+                    SetState(DatabaseState.AwaitingApproval);
                     Publish($"waiting for the maintenance window at {at:yyyy-MM-dd HH:mm} UTC");
                     using var timerCancellation = new CancellationTokenSource();
                     Task windowOpens = context.CreateTimer(at, timerCancellation.Token);
@@ -235,16 +236,16 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
         private async Task PostValidateAsync()
         {
-            _state = DatabaseState.ValidatingTarget;
+            SetState(DatabaseState.ValidatingTarget);
             Publish("comparing source and target");
             _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, Inject(MigrationStep.PostValidate));
             if (!_validation.Passed && _finalSync is null)
             {
                 // No change record: writes that reached the source during the copy are moved now that it is read-only; then compare again.
-                _state = DatabaseState.CuttingOver;
+                SetState(DatabaseState.CuttingOver);
                 Publish("final sync: the source changed during the copy");
                 _copied = await CopyWithMonitoringAsync();
-                _state = DatabaseState.ValidatingTarget;
+                SetState(DatabaseState.ValidatingTarget);
                 Publish("comparing source and target after the final sync");
                 _validation = await CallAsync<ValidationReport>(MigrationStep.PostValidate, MigrationActivityNames.PostValidate, false);
             }
@@ -268,12 +269,14 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         /// <summary>Waits for the operator; true to retry, false to roll back.</summary>
         private async Task<bool> AskOperatorAsync(MigrationStep step, string error)
         {
-            _state = DatabaseState.NeedsAttention;
-            Publish($"failed at {step}: {error}. Waiting for dmig retry {Wave} {_database.Name} or dmig rollback {Wave}");
+            DateTime deadline = context.CurrentUtcDateTime.Add(input.OnFailure.OperatorTimeout);
+            string retryCommand = MigrationNames.RetryCommand(Wave, _database.Name);
+            SetState(DatabaseState.NeedsAttention, retryCommand, deadline);
+            Publish($"failed at {step}: {error}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
             await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {step}.", Webhook);
             using var timeoutCancellation = new CancellationTokenSource();
             Task<string?> retry = context.WaitForExternalEvent<string?>(MigrationNames.RetryEvent);
-            Task timeout = context.CreateTimer(context.CurrentUtcDateTime.Add(input.OnFailure.OperatorTimeout), timeoutCancellation.Token);
+            Task timeout = context.CreateTimer(deadline, timeoutCancellation.Token);
             Task winner = await Task.WhenAny(retry, _rollbackRequested!, timeout);
             if (winner != timeout)
             {
@@ -287,12 +290,15 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
         private async Task<DatabaseMigrationResult> RollBackAsync(MigrationStep? failedStep, string? error)
         {
-            _state = DatabaseState.RollingBack;
+            SetState(DatabaseState.RollingBack);
             Publish(error is null ? "rolling back" : $"rolling back after: {error}");
             var records = await CompensationRunner.RunAsync(context, Wave, _database, _registered, Webhook);
-            _state = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack;
-            Publish(_state == DatabaseState.Failed ? "rollback incomplete: see compensation failures" : "rolled back");
+            SetState(records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack);
+            Publish(_state == DatabaseState.Failed ? $"rollback incomplete: see compensation failures; fix their cause, then {MigrationNames.RetryRollbackCommand(Wave)}" : "rolled back");
+            // A failed compensation stays registered, so `dmig rollback <wave> --retry` can run it again.
+            var remaining = CompensationRunner.StillRegistered(_registered, records);
             _registered.Clear();
+            _registered.AddRange(remaining);
             return Result(failedStep, error, records);
         }
 
@@ -365,6 +371,26 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             await CheckDurationAsync();
             return await Task.WhenAny(task, _rollbackRequested!);
         }
+
+        /// <summary>
+        /// Sets the state; when it enters or leaves a state an operator watches for (awaiting approval, needs attention,
+        /// syncing, cutting over), tells the wave, whose compact status would otherwise say only that the database runs.
+        /// </summary>
+        private void SetState(DatabaseState state, string? next = null, DateTime? timeoutAt = null)
+        {
+            DatabaseState previous = _state;
+            _state = state;
+            bool watched = IsWatched(previous) || IsWatched(state);
+            bool final = state is DatabaseState.Completed or DatabaseState.RolledBack or DatabaseState.Failed;
+            // Final states reach the wave as this orchestration's result; an event would only race it.
+            if (watched && !final && (previous != state || next is not null) && context.Parent?.InstanceId is { } wave)
+            {
+                context.SendEvent(wave, MigrationNames.DatabaseStateEvent, new DatabaseStateChange(_database.Name, state, next, timeoutAt));
+            }
+        }
+
+        private static bool IsWatched(DatabaseState state) =>
+            state is DatabaseState.AwaitingApproval or DatabaseState.NeedsAttention or DatabaseState.Syncing or DatabaseState.CuttingOver;
 
         private void Publish(string message) => context.SetCustomStatus(new DatabaseStatus(_database.Name, _state, _progress, message));
 

@@ -39,6 +39,9 @@ public static class MigrationActivityNames
     /// <summary>Consumers switched to the target.</summary>
     public const string Remediate = "RemediateActivity";
 
+    /// <summary>Before compensating: resolve the connection references without connecting.</summary>
+    public const string ResolveConnections = "ResolveConnectionsActivity";
+
     /// <summary>Compensation: drop the target.</summary>
     public const string DropTarget = "DropTargetActivity";
 

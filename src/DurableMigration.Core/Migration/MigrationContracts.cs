@@ -174,6 +174,20 @@ public sealed record CompensationRecord(Compensation Compensation, bool Succeede
     public bool Refused { get; init; }
 }
 
+/// <summary>Which connection references of a database cannot be resolved, checked without connecting before compensations run.</summary>
+/// <param name="Source">Why the source connection cannot be resolved (naming the reference, never a value), or <c>null</c>.</param>
+/// <param name="Target">Why the target connection cannot be resolved, or <c>null</c>.</param>
+public sealed record ConnectionCheck(string? Source, string? Target)
+{
+    /// <summary>Gets a value indicating whether both references resolve.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Resolved => Source is null && Target is null;
+
+    /// <summary>Describes what cannot be resolved, e.g. <c>target connection env:SALES_TARGET is not set</c>.</summary>
+    /// <returns>One clause per reference that cannot be resolved.</returns>
+    public string Describe() => string.Join("; ", new[] { Source, Target }.Where(e => e is not null));
+}
+
 /// <summary>What happened to one database.</summary>
 /// <param name="Database">The database.</param>
 /// <param name="State">Its final state.</param>
@@ -252,7 +266,9 @@ public sealed record WaveResult(
 /// per-database JSON. Database names are not repeated: they are the wave's input manifest's databases, in order
 /// (<c>input.manifest.databases[i].name</c> for character <c>i</c> of <see cref="States"/>). A running database's
 /// details (step, progress, message) are in its own orchestration's <see cref="DatabaseStatus"/>, instance id
-/// <see cref="MigrationNames.DatabaseInstanceId"/>.</para>
+/// <see cref="MigrationNames.DatabaseInstanceId"/>. That orchestration tells the wave when it enters or leaves a state
+/// operators watch for (awaiting approval, needs attention, syncing, cutting over), so the codes are real states, and
+/// <see cref="Attention"/> lists who waits for an operator.</para>
 /// <para>State codes (<see cref="CodeOf"/>): lower case while the database is on its way, upper case for where the wave
 /// left it. <c>p</c> Pending, <c>d</c> AwaitingDependencies, <c>v</c> Validating, <c>m</c> Migrating, <c>s</c> Syncing,
 /// <c>a</c> AwaitingApproval, <c>c</c> CuttingOver, <c>t</c> ValidatingTarget, <c>n</c> NeedsAttention, <c>r</c>
@@ -264,6 +280,10 @@ public sealed record WaveResult(
 /// <param name="States">One state code per database, in manifest order (see <see cref="CodeOf"/>).</param>
 public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<DatabaseState, int> Counts, string States)
 {
+    /// <summary>Gets the databases waiting for an operator (awaiting approval, needing attention), with the command to run; <c>null</c> when none waits, so the status stays small.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<WaveAttention>? Attention { get; init; }
+
     /// <summary>The state codes, indexed by <see cref="DatabaseState"/> value.</summary>
     private const string Codes = "pdvmsactCnrRSF";
 
@@ -271,8 +291,9 @@ public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<D
     /// <param name="wave">The wave id.</param>
     /// <param name="phase">The wave's phase.</param>
     /// <param name="states">Each database's state, in manifest order.</param>
+    /// <param name="attention">The databases waiting for an operator, if any.</param>
     /// <returns>The status, with <see cref="Counts"/> in <see cref="DatabaseState"/> order.</returns>
-    public static WaveStatus Create(string wave, string phase, IReadOnlyList<DatabaseState> states)
+    public static WaveStatus Create(string wave, string phase, IReadOnlyList<DatabaseState> states, IReadOnlyList<WaveAttention>? attention = null)
     {
         ArgumentNullException.ThrowIfNull(states);
         var counts = new int[Codes.Length];
@@ -292,7 +313,7 @@ public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<D
             }
         }
 
-        return new WaveStatus(wave, phase, byState, new string(codes));
+        return new WaveStatus(wave, phase, byState, new string(codes)) { Attention = attention is { Count: > 0 } ? attention : null };
     }
 
     /// <summary>Gets the one-character code of a state.</summary>
@@ -315,6 +336,20 @@ public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<D
     /// <returns>Its state.</returns>
     public DatabaseState StateAt(int index) => StateOf(States[index]);
 }
+
+/// <summary>A database of a running wave that waits for an operator: what it waits for, the command that moves it on, and until when.</summary>
+/// <param name="Database">The database.</param>
+/// <param name="State"><see cref="DatabaseState.AwaitingApproval"/> or <see cref="DatabaseState.NeedsAttention"/>.</param>
+/// <param name="Next">The command to run: <c>dmig approve &lt;wave&gt; &lt;db&gt;</c>, or <c>dmig retry &lt;wave&gt; &lt;db&gt;</c> (the alternative being <c>dmig rollback &lt;wave&gt;</c>).</param>
+/// <param name="TimeoutAt">When the operator timeout expires and the database is rolled back (UTC); <c>null</c> when the wait has no limit (manual approval).</param>
+public sealed record WaveAttention(string Database, DatabaseState State, string Next, DateTime? TimeoutAt);
+
+/// <summary>What a database orchestration tells its wave (event <see cref="MigrationNames.DatabaseStateEvent"/>) when it enters or leaves a state an operator watches for.</summary>
+/// <param name="Database">The database.</param>
+/// <param name="State">Its new state.</param>
+/// <param name="Next">The command an operator runs to move it on, when it waits for one.</param>
+/// <param name="TimeoutAt">When the wait ends without the operator (UTC), if it has a limit.</param>
+public sealed record DatabaseStateChange(string Database, DatabaseState State, string? Next = null, DateTime? TimeoutAt = null);
 
 /// <summary>The live status a database orchestration publishes as custom status.</summary>
 /// <param name="Database">The database.</param>
@@ -343,6 +378,21 @@ public static class MigrationNames
 
     /// <summary>Event: roll back (to a wave, or a database instance).</summary>
     public const string RollbackEvent = "Rollback";
+
+    /// <summary>Event: a database's state changed (from a database instance to its wave; payload <see cref="DatabaseStateChange"/>).</summary>
+    public const string DatabaseStateEvent = "DatabaseState";
+
+    /// <summary>The command that approves a database's cutover.</summary>
+    public static string ApproveCommand(string waveId, string database) => $"dmig approve {waveId} {database}";
+
+    /// <summary>The command that re-runs a database that needs attention.</summary>
+    public static string RetryCommand(string waveId, string database) => $"dmig retry {waveId} {database}";
+
+    /// <summary>The command that rolls a wave back.</summary>
+    public static string RollbackCommand(string waveId) => $"dmig rollback {waveId}";
+
+    /// <summary>The command that re-runs a wave's failed compensations once their cause is fixed.</summary>
+    public static string RetryRollbackCommand(string waveId) => $"dmig rollback {waveId} --retry";
 
     /// <summary>The instance id of a database's orchestration within a wave.</summary>
     public static string DatabaseInstanceId(string waveId, string database) => $"{waveId}:{database}";

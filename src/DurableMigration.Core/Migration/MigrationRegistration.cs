@@ -33,6 +33,7 @@ public static class MigrationRegistration
             .AddActivity<CopyBackActivity>(MigrationActivityNames.CopyBack)
             .AddActivity<BackupTargetActivity>(MigrationActivityNames.BackupTarget)
             .AddActivity<RemediateActivity>(MigrationActivityNames.Remediate)
+            .AddActivity<ResolveConnectionsActivity>(MigrationActivityNames.ResolveConnections)
             .AddActivity<DropTargetActivity>(MigrationActivityNames.DropTarget)
             .AddActivity<MakeSourceWritableActivity>(MigrationActivityNames.MakeSourceWritable)
             .AddActivity<SwitchConsumersBackActivity>(MigrationActivityNames.SwitchConsumersBack)

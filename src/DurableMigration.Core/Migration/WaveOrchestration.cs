@@ -10,6 +10,10 @@ namespace DurableMigration.Migration;
 /// Among databases whose dependencies have completed, higher priority starts first, then manifest order.
 /// Progress is published as a compact <see cref="WaveStatus"/> (counts per state and one state code per database), and
 /// only when a database's state or the phase changed.</para>
+/// <para>A database's own orchestration runs its steps; it tells the wave (a <c>DatabaseState</c> event) when it
+/// enters or leaves awaiting approval, needs attention, syncing or cutting over, so the wave's status says where each
+/// database really is and lists those that wait for an operator, with the command to run
+/// (<see cref="WaveStatus.Attention"/>).</para>
 /// <para>When a database ends rolled back: <see cref="FailureAction.RollbackWave"/> stops scheduling, waits for the
 /// running databases, and compensates every completed database in reverse dependency order;
 /// <see cref="FailureAction.RollbackDatabase"/> and <see cref="FailureAction.AskOperator"/> skip its dependents and
@@ -75,6 +79,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
 
         states.Publish("migrating");
         Task<string?> rollbackRequested = context.WaitForExternalEvent<string?>(MigrationNames.RollbackEvent);
+        Task<DatabaseStateChange> stateChanged = WaitForStateChange(context);
         var results = new DatabaseMigrationResult?[databases.Count];
         var running = new Dictionary<Task<DatabaseMigrationResult>, int>();
         bool rollBackWave = false;
@@ -96,8 +101,26 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                 break;
             }
 
-            var waitOn = rollBackWave ? running.Keys.Cast<Task>() : running.Keys.Cast<Task>().Append(rollbackRequested);
-            Task finished = await Task.WhenAny(waitOn);
+            var waitOn = running.Keys.Cast<Task>().Append(stateChanged);
+            Task finished = await Task.WhenAny(rollBackWave ? waitOn : waitOn.Append(rollbackRequested));
+            if (finished == stateChanged)
+            {
+                // A running database entered or left a state operators watch for (awaiting approval, needs attention, ...).
+                var change = await stateChanged;
+                stateChanged = WaitForStateChange(context);
+                if (plan.TryIndexOf(change.Database, out int changed) && results[changed] is null && running.ContainsValue(changed))
+                {
+                    states.Set(changed, change.State, change.Next is null ? null : new WaveAttention(databases[changed].Name, change.State, change.Next, change.TimeoutAt));
+                }
+
+                if (rollBackWave)
+                {
+                    states.Publish("rollingBack");
+                }
+
+                continue;
+            }
+
             if (finished == rollbackRequested && !rollBackWave)
             {
                 // Requested: stop scheduling, let the running databases end, then compensate.
@@ -165,7 +188,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                 }
 
                 var state = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack;
-                results[index] = completed with { State = state, Registered = [], CompensationsRun = records };
+                results[index] = completed with { State = state, Registered = CompensationRunner.StillRegistered(completed.Registered, records), CompensationsRun = records };
                 states.Set(index, state);
                 rollbackOrder.Add(database.Name);
             }
@@ -176,6 +199,10 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         var ordered = results.Select(r => r!).ToList();
         return new WaveResult(manifest.Wave, Outcome(ordered, rollBackWave), ordered, assessment, rollbackOrder);
     }
+
+    /// <summary>The next state change a database reports; a few per database, so the wave's history stays bounded by its databases.</summary>
+    private static Task<DatabaseStateChange> WaitForStateChange(TaskOrchestrationContext context) =>
+        context.WaitForExternalEvent<DatabaseStateChange>(MigrationNames.DatabaseStateEvent);
 
     private static WaveOutcome Outcome(IReadOnlyList<DatabaseMigrationResult> results, bool rolledBack)
     {
@@ -293,6 +320,8 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
 
         public int IndexOf(string name) => _index[name];
 
+        public bool TryIndexOf(string name, out int index) => _index.TryGetValue(name, out index);
+
         /// <summary>Takes the next database to start, if one is ready.</summary>
         public bool TryTakeReady(out int index)
         {
@@ -350,19 +379,31 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         public IEnumerable<int> Waiting() => Enumerable.Range(0, _databases.Count).Where(i => _waiting[i]);
     }
 
-    /// <summary>Each database's state, published as a compact <see cref="WaveStatus"/> only when something changed.</summary>
+    /// <summary>Each database's state, and who waits for an operator, published as a compact <see cref="WaveStatus"/> only when something changed.</summary>
     private sealed class WaveStates(TaskOrchestrationContext context, string wave, int count)
     {
         private readonly DatabaseState[] _states = new DatabaseState[count];
+        private readonly SortedDictionary<int, WaveAttention> _attention = [];
         private string? _published;
         private bool _changed = true;
 
-        public void Set(int index, DatabaseState state)
+        /// <summary>Sets a database's state; <paramref name="attention"/> says what it waits for, and a new state without one clears it.</summary>
+        public void Set(int index, DatabaseState state, WaveAttention? attention = null)
         {
             if (_states[index] != state)
             {
                 _states[index] = state;
                 _changed = true;
+            }
+
+            if (attention is not null)
+            {
+                _changed |= !_attention.TryGetValue(index, out var previous) || previous != attention;
+                _attention[index] = attention;
+            }
+            else
+            {
+                _changed |= _attention.Remove(index);
             }
         }
 
@@ -381,7 +422,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                 return;
             }
 
-            context.SetCustomStatus(WaveStatus.Create(wave, phase, _states));
+            context.SetCustomStatus(WaveStatus.Create(wave, phase, _states, _attention.Count == 0 ? null : [.. _attention.Values]));
             _published = phase;
             _changed = false;
         }

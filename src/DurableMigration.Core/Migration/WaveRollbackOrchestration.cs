@@ -7,11 +7,14 @@ namespace DurableMigration.Migration;
 /// <param name="Manifest">The wave's manifest.</param>
 /// <param name="Previous">The wave's result, whose completed databases carry their registered compensations.</param>
 /// <param name="TargetWrites">What to do with writes consumers made to a target after cutover; refuse by default.</param>
-public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse);
+/// <param name="RetryFailed">Also re-run the compensations that failed before (databases <see cref="DatabaseState.Failed"/> with compensations still registered): <c>dmig rollback --retry</c>.</param>
+public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse, bool RetryFailed = false);
 
 /// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
 /// <remarks>
-/// <para>Started by <c>dmig rollback</c> for a wave that already ended, under the id <c>{wave}:rollback</c>.</para>
+/// <para>Started by <c>dmig rollback</c> for a wave that already ended, under the id <c>{wave}:rollback</c>. With
+/// <see cref="WaveRollbackInput.RetryFailed"/> (<c>dmig rollback --retry</c>) it also re-runs the compensations that
+/// failed before, from the previous rollback's result (or the wave's, when the wave rolled back while running).</para>
 /// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
 /// </remarks>
 public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInput, WaveResult>
@@ -26,7 +29,7 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
         var order = new List<string>();
         foreach (string name in DependencyGraph.TopologicalOrder(manifest.Databases).Reverse())
         {
-            if (!results.TryGetValue(name, out var previous) || previous.State != DatabaseState.Completed)
+            if (!results.TryGetValue(name, out var previous) || !IsToRollBack(previous, input.RetryFailed))
             {
                 continue;
             }
@@ -46,7 +49,7 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
             results[name] = previous with
             {
                 State = records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack,
-                Registered = [],
+                Registered = CompensationRunner.StillRegistered(previous.Registered, records),
                 CompensationsRun = [.. previous.CompensationsRun, .. records],
             };
             order.Add(name);
@@ -59,6 +62,10 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
             : WaveOutcome.RolledBack;
         return new WaveResult(manifest.Wave, outcome, ordered, input.Previous.Assessment, order);
     }
+
+    /// <summary>Completed databases are rolled back; failed ones whose compensations failed, when retrying.</summary>
+    private static bool IsToRollBack(DatabaseMigrationResult database, bool retryFailed) =>
+        database.State == DatabaseState.Completed || (retryFailed && database.State == DatabaseState.Failed && database.Registered.Count > 0);
 
     /// <summary>The wave's status: each database's state in manifest order.</summary>
     private static WaveStatus Status(WaveManifest manifest, string phase, Dictionary<string, DatabaseMigrationResult> results) =>

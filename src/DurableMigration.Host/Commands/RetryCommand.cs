@@ -39,9 +39,14 @@ internal static class RetryCommand
             return context.Output.Fail(DmigCommandLine.BadInput, "No such database", $"Wave '{waveId}' has no database '{database}'; its databases: {string.Join(", ", view.Manifest)}.");
         }
 
-        if (view.StateOf(database) != DatabaseState.NeedsAttention)
+        var state = view.StateOf(database);
+        if (state != DatabaseState.NeedsAttention)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Does not need attention", $"Database '{database}' does not need attention (it is {WaveConsole.Display(view.StateOf(database))}).");
+            // A database whose compensations failed is finished by the rollback, not by retrying its migration.
+            string hint = state == DatabaseState.Failed
+                ? $" Its rollback did not finish: fix the cause the summary names, then run {MigrationNames.RetryRollbackCommand(waveId)}."
+                : string.Empty;
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Does not need attention", $"Database '{database}' does not need attention (it is {WaveConsole.Display(state)}).{hint}");
         }
 
         await host.Client.RaiseEventAsync(MigrationNames.DatabaseInstanceId(waveId, database), MigrationNames.RetryEvent, "cli", ct).ConfigureAwait(false);

@@ -40,32 +40,59 @@ internal static class StatusCommand
 
         if (waveId is null)
         {
-            // The SDK's query has no name filter: list every instance without payloads, keep the waves, then read each wave in full.
+            // The SDK's query has no name filter: list every instance without payloads, keep the waves and their rollbacks, then read each in full.
             var waves = new List<OrchestrationMetadata>();
+            var rollbacks = new Dictionary<string, OrchestrationMetadata>(StringComparer.Ordinal);
             await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery()).WithCancellation(ct).ConfigureAwait(false))
             {
-                if (instance.Name == MigrationNames.WaveOrchestration
-                    && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } wave)
+                if (instance.Name is MigrationNames.WaveOrchestration or MigrationNames.WaveRollbackOrchestration
+                    && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } found)
                 {
-                    waves.Add(wave);
+                    if (found.Name == MigrationNames.WaveOrchestration)
+                    {
+                        waves.Add(found);
+                    }
+                    else
+                    {
+                        rollbacks[found.InstanceId] = found;
+                    }
                 }
             }
 
             var engineRunner = waves.Any(w => !w.IsCompleted) ? await context.FindRunnerAsync(ct).ConfigureAwait(false) : null;
-            context.Output.Result(
-                () => new JsonArray([.. waves.Select(w =>
+
+            // Each wave, followed by its rollback: a wave rolled back after it finished shows the rollback's outcome.
+            var rows = new List<(OrchestrationMetadata Instance, OrchestrationMetadata? Rollback)>();
+            foreach (var wave in waves)
+            {
+                rollbacks.Remove(MigrationNames.RollbackInstanceId(wave.InstanceId), out var rollback);
+                rows.Add((wave, rollback));
+                if (rollback is not null)
                 {
-                    var node = WaveConsole.StatusNode(w);
-                    node["runner"] = w.IsCompleted ? null : RunnerNode(engineRunner);
+                    rows.Add((rollback, null));
+                }
+            }
+
+            rows.AddRange(rollbacks.Values.Select(r => (r, (OrchestrationMetadata?)null)));
+            context.Output.Result(
+                () => new JsonArray([.. rows.Select(r =>
+                {
+                    var node = StatusNode(r.Instance, r.Rollback);
+                    node["runner"] = r.Instance.IsCompleted ? null : RunnerNode(engineRunner);
                     return (JsonNode)node;
                 })]),
                 console =>
                 {
-                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("created (UTC)").AddColumn("updated (UTC)");
-                    foreach (var wave in waves)
+                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("rolled back by").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                    foreach (var (instance, rollback) in rows)
                     {
-                        string outcome = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
-                        table.AddRow(Markup.Escape(wave.InstanceId), Words.Of(wave.RuntimeStatus), Markup.Escape(Words.Of(outcome)), $"{wave.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}", $"{wave.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                        table.AddRow(
+                            Markup.Escape(instance.InstanceId),
+                            Words.Of(instance.RuntimeStatus),
+                            Markup.Escape(Words.Of(Outcome(rollback ?? instance))),
+                            Markup.Escape(rollback?.InstanceId ?? "-"),
+                            $"{instance.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}",
+                            $"{instance.LastUpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
                     }
 
                     console.Write(table);
@@ -92,14 +119,19 @@ internal static class StatusCommand
         context.Output.Result(
             () =>
             {
-                var node = WaveConsole.StatusNode(view.Wave);
+                var node = StatusNode(view.Wave, view.Rollback?.Wave);
                 node["runner"] = RunnerNode(runner);
                 return node;
             },
             console =>
             {
                 console.Write(WaveConsole.LiveTable(view));
-                if (view.Wave.IsCompleted)
+                if (view.Rollback is { } rollback)
+                {
+                    console.MarkupLine($"Wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] ended {Markup.Escape(Words.Of(Outcome(view.Wave)))}, then was rolled back by [bold]{Markup.Escape(rollback.Wave.InstanceId)}[/] ({Markup.Escape(Words.Of(Outcome(rollback.Wave)))}); the rollback's summary:");
+                    context.Ui.WriteSummary(rollback);
+                }
+                else if (view.Wave.IsCompleted)
                 {
                     context.Ui.WriteSummary(view);
                 }
@@ -114,4 +146,20 @@ internal static class StatusCommand
             });
         return DmigCommandLine.Success;
     }
+
+    /// <summary>Durable Functions' status object; a wave rolled back after it finished carries its rollback's under <c>rollback</c>.</summary>
+    private static JsonObject StatusNode(OrchestrationMetadata instance, OrchestrationMetadata? rollback)
+    {
+        var node = WaveConsole.StatusNode(instance);
+        if (rollback is not null)
+        {
+            node["rollback"] = WaveConsole.StatusNode(rollback);
+        }
+
+        return node;
+    }
+
+    /// <summary>How a wave (or a rollback) ended, or its phase while it runs.</summary>
+    private static string Outcome(OrchestrationMetadata instance) =>
+        instance.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? instance.ReadCustomStatusAs<WaveStatus>()?.Phase ?? instance.RuntimeStatus.ToString();
 }

@@ -56,21 +56,69 @@ internal sealed class WaveConsole(IAnsiConsole console)
     /// <summary>The live table: one row per database with state, progress bar and what it is doing.</summary>
     public static Table LiveTable(WaveView view)
     {
-        var table = new Table().Border(TableBorder.Rounded)
-            .Title($"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(Words.Of(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString()))}")
+        string title = $"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(Words.Of(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString()))}";
+        if (view.Rollback is { } rollback)
+        {
+            title += $" · rolled back by [bold]{Markup.Escape(rollback.Wave.InstanceId)}[/]: {Markup.Escape(Words.Of(RollbackOutcome(rollback)))}";
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title(title)
             .AddColumn("database").AddColumn("state").AddColumn("progress").AddColumn("detail");
         foreach (string name in view.DatabaseNames)
         {
             var state = view.StateOf(name);
             view.Databases.TryGetValue(name, out var live);
+            string detail = Truncate(view.Rollback is { } rb ? RollbackNote(rb, name) : live?.Message ?? string.Empty, 70);
+            string? next = NextStep(view, name, state);
             table.AddRow(
                 new Markup(Markup.Escape(name)),
-                new Markup(StateMarkup(state)),
-                new Markup(ProgressBar(live?.Progress, state)),
-                new Markup(Markup.Escape(Truncate(live?.Message ?? string.Empty, 70))));
+                new Markup(view.Rollback is not null && state == DatabaseState.Completed ? "[red]completed, not rolled back[/]" : StateMarkup(state)),
+                new Markup(view.Rollback is null ? ProgressBar(live?.Progress, state) : string.Empty),
+                new Markup(Markup.Escape(detail) + (next is null ? string.Empty : $"\n[bold]{Markup.Escape(next)}[/]")));
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// What an operator runs next for a database that waits for one, and until when it waits: the command from the
+    /// wave's status, or the retry command before the wave heard of the failure; <c>null</c> when none is needed.
+    /// </summary>
+    public static string? NextStep(WaveView view, string database, DatabaseState state)
+    {
+        if (view.Wave.IsCompleted || state is not (DatabaseState.AwaitingApproval or DatabaseState.NeedsAttention))
+        {
+            return null;
+        }
+
+        string wave = view.Wave.InstanceId;
+        var attention = view.AttentionOf(database);
+        if (state == DatabaseState.NeedsAttention)
+        {
+            string timeout = attention?.TimeoutAt is { } at
+                ? $"operator timeout {at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, then it rolls back"
+                : "operator timeout: operatorTimeoutMinutes after the failure, then it rolls back";
+            return $"next: {attention?.Next ?? MigrationNames.RetryCommand(wave, database)} or {MigrationNames.RollbackCommand(wave)} · {timeout}";
+        }
+
+        // Awaiting approval without an entry waits for its maintenance window: nothing to run.
+        return attention is null ? null : $"next: {attention.Next} · no operator timeout";
+    }
+
+    /// <summary>How a rollback ended, or where it is.</summary>
+    private static string RollbackOutcome(WaveView rollback) =>
+        rollback.Result?.Outcome.ToString() ?? rollback.Status?.Phase ?? rollback.Wave.RuntimeStatus.ToString();
+
+    /// <summary>Why a database was not (fully) rolled back: its latest refusal or failed compensation.</summary>
+    private static string RollbackNote(WaveView rollback, string database)
+    {
+        var result = rollback.Result?.Databases.FirstOrDefault(d => string.Equals(d.Database, database, StringComparison.OrdinalIgnoreCase));
+        if (result is null || result.State is DatabaseState.RolledBack)
+        {
+            return string.Empty;
+        }
+
+        return result.CompensationsRun.LastOrDefault(c => !c.Succeeded)?.Error ?? result.Error ?? string.Empty;
     }
 
     /// <summary>The end-of-wave summary: per database the outcome, volumes, timings, validation and compensations.</summary>
@@ -117,10 +165,32 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
         foreach (var database in result.Databases)
         {
+            // The latest attempt of each compensation: an earlier failure may since have been fixed by a retry.
+            foreach (var failed in database.CompensationsRun.Where(c => !c.Refused).GroupBy(c => c.Compensation).Select(g => g.Last()).Where(c => !c.Succeeded))
+            {
+                console.MarkupLine($"[red]compensation failed[/] {Markup.Escape(database.Database)}: {failed.Compensation}: {Markup.Escape(OneLine(failed.Error ?? "unknown error"))}");
+            }
+        }
+
+        foreach (var database in result.Databases.Where(d => d.State == DatabaseState.Failed && d.Registered.Count > 0))
+        {
+            // Never a dead end: say what is left undone, and the command that finishes it once the cause is fixed.
+            string readOnly = database.Registered.Contains(Compensation.MakeSourceWritable) ? "its source is still read-only, and " : string.Empty;
+            console.MarkupLine($"[red]not finished[/] {Markup.Escape(database.Database)}: {readOnly}{string.Join(", ", database.Registered)} left to run");
+            console.MarkupLine($"  fix the cause above, then run [bold]{Markup.Escape(MigrationNames.RetryRollbackCommand(result.Wave))}[/]");
+        }
+
+        foreach (var database in result.Databases)
+        {
             // The latest refusal only: an earlier one may since have been settled by a rollback with a choice.
             if (database.State == DatabaseState.Completed && database.CompensationsRun.LastOrDefault(c => c.Refused) is { } refusal)
             {
                 console.MarkupLine($"[red]not rolled back[/] {Markup.Escape(database.Database)}: {Markup.Escape(refusal.Error ?? "refused")}");
+                if (refusal.Error?.Contains("--copy-back", StringComparison.Ordinal) != true)
+                {
+                    // Not a choice about the target's writes (the refusal names those options): a cause to fix, then a retry.
+                    console.MarkupLine($"  fix the cause above, then run [bold]{Markup.Escape(MigrationNames.RetryRollbackCommand(result.Wave))}[/]");
+                }
             }
         }
 
@@ -167,7 +237,8 @@ internal sealed class WaveConsole(IAnsiConsole console)
             var state = view.StateOf(name);
             view.Databases.TryGetValue(name, out var live);
             string progress = live?.Progress is { } p ? $" {p.RowsCopied:N0}/{p.RowsTotal:N0} rows" : string.Empty;
-            string line = $"{name}: {Display(state)}{(live?.Message is { } m ? " - " + m : string.Empty)}{progress}";
+            string? next = NextStep(view, name, state);
+            string line = $"{name}: {Display(state)}{(live?.Message is { } m ? " - " + m : string.Empty)}{progress}{(next is null ? string.Empty : " · " + next)}";
             if (!_lastLines.TryGetValue(name, out var previous) || previous != line)
             {
                 _lastLines[name] = line;

@@ -18,6 +18,9 @@ internal sealed record WaveView(
 {
     private Dictionary<string, int>? _positions;
 
+    /// <summary>Gets the rollback of this finished wave (<c>&lt;wave&gt;:rollback</c>), if one was started: after it, each database's state is the rollback's.</summary>
+    public WaveView? Rollback { get; init; }
+
     /// <summary>Loads the view of <paramref name="waveId"/> (a wave, or a finished wave's rollback), or <c>null</c> when there is none.</summary>
     public static async Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
     {
@@ -32,7 +35,9 @@ internal sealed record WaveView(
         // Both WaveInput and WaveRollbackInput carry the manifest; only its database names are read.
         IReadOnlyList<string> names = wave.ReadInputAs<InputNames>()?.Manifest?.Databases?.Select(d => d.Name).ToList() ?? [];
         var databases = new Dictionary<string, DatabaseStatus>(StringComparer.OrdinalIgnoreCase);
-        for (int i = 0; status is not null && i < Math.Min(names.Count, status.States.Length); i++)
+        // A rollback instance has no database instances of its own.
+        bool isWave = wave.Name == MigrationNames.WaveOrchestration;
+        for (int i = 0; isWave && status is not null && i < Math.Min(names.Count, status.States.Length); i++)
         {
             if (status.StateAt(i) is DatabaseState.Pending or DatabaseState.AwaitingDependencies or DatabaseState.Validating or DatabaseState.Skipped)
             {
@@ -46,24 +51,40 @@ internal sealed record WaveView(
             }
         }
 
-        return new WaveView(wave, status, result, databases, names);
+        WaveView? rollback = isWave && wave.IsCompleted
+            ? await LoadAsync(client, MigrationNames.RollbackInstanceId(waveId), cancellationToken).ConfigureAwait(false)
+            : null;
+        return new WaveView(wave, status, result, databases, names) { Rollback = rollback };
     }
 
-    /// <summary>Gets the state of a database: the live one while its orchestration runs, else the wave's record.</summary>
+    /// <summary>Gets the state of a database: the rollback's once the finished wave was rolled back, else the live one while its orchestration runs, else the wave's record.</summary>
     public DatabaseState StateOf(string database)
     {
+        if (Rollback is { } rollback && (rollback.Result is not null || rollback.Status is not null))
+        {
+            return rollback.StateOf(database);
+        }
+
         if (Result?.Databases.FirstOrDefault(d => string.Equals(d.Database, database, StringComparison.OrdinalIgnoreCase)) is { } final)
         {
             return final.State;
         }
 
         var recorded = RecordedState(database) ?? DatabaseState.Pending;
-        return recorded == DatabaseState.Migrating && Databases.TryGetValue(database, out var live) ? live.State : recorded;
+        // The database's own status is fresher while it runs; the wave records only the states operators watch for.
+        return IsRunning(recorded) && Databases.TryGetValue(database, out var live) ? live.State : recorded;
     }
 
     /// <summary>Gets the database names in the wave's order; none before the wave published its first status.</summary>
     public IEnumerable<string> DatabaseNames =>
         Result?.Databases.Select(d => d.Database) ?? (Status is null ? Enumerable.Empty<string>() : Manifest.Take(Status.States.Length));
+
+    /// <summary>Gets what a database waits for, as the wave's status lists it, if it waits for an operator.</summary>
+    public WaveAttention? AttentionOf(string database) =>
+        Result is null ? Status?.Attention?.FirstOrDefault(a => string.Equals(a.Database, database, StringComparison.OrdinalIgnoreCase)) : null;
+
+    private static bool IsRunning(DatabaseState state) => state is DatabaseState.Migrating or DatabaseState.Syncing or DatabaseState.AwaitingApproval
+        or DatabaseState.CuttingOver or DatabaseState.ValidatingTarget or DatabaseState.NeedsAttention or DatabaseState.RollingBack;
 
     /// <summary>The state the wave's status records for a database, if it records one.</summary>
     private DatabaseState? RecordedState(string database)

@@ -101,6 +101,18 @@ public sealed class ContractSerializationTests
     }
 
     [Fact]
+    public void WaveStatus_WithDatabasesWaitingForAnOperator_ListsThemWithTheNextCommand()
+    {
+        var status = WaveStatus.Create("w", "migrating", [DatabaseState.AwaitingApproval, DatabaseState.Migrating],
+            [new WaveAttention("a", DatabaseState.AwaitingApproval, "dmig approve w a", null)]);
+
+        Assert.Equal(
+            """{"wave":"w","phase":"migrating","counts":{"Migrating":1,"AwaitingApproval":1},"states":"am","attention":[{"database":"a","state":"AwaitingApproval","next":"dmig approve w a"}]}""",
+            WebConverter.Serialize(status));
+        Assert.Null(WaveStatus.Create("w", "migrating", [DatabaseState.Migrating], []).Attention);
+    }
+
+    [Fact]
     public void WaveStatus_Codes_AreDistinctAndReadBack()
     {
         var states = Enum.GetValues<DatabaseState>();
@@ -156,6 +168,7 @@ public sealed class ContractSerializationTests
             ["DatabaseMigrationInput"] = new(new DatabaseMigrationInput(manifest.Wave, users, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, MigrationStep.Monitor, TimeSpan.FromSeconds(2)), true),
             ["WaveRollbackInput"] = new(new WaveRollbackInput(manifest, waveResult), true),
             ["WaveRollbackInput with copy-back"] = new(new WaveRollbackInput(manifest, waveResult, TargetWrites.CopyBack), true),
+            ["WaveRollbackInput retrying failed compensations"] = new(new WaveRollbackInput(manifest, waveResult, RetryFailed: true), true),
             ["WaveResult"] = new(waveResult, true),
             ["DatabaseMigrationResult"] = new(rolledBack, true),
 
@@ -176,12 +189,20 @@ public sealed class ContractSerializationTests
             ["backup path"] = new("/data/.dmig/backups/users-20261130T120000Z.db", false),
             ["ConnectionEntry"] = new(new ConnectionEntry("users", "sqlite", "env:USERS_TARGET", At), false),
             ["window opening"] = new(At.AddHours(1), false),
+            ["ConnectionCheck"] = new(new ConnectionCheck(null, "target connection env:USERS_TARGET is not set"), false),
+            ["ConnectionCheck resolved"] = new(new ConnectionCheck(null, null), false),
 
             // Event payloads (Rollback, Retry, ApproveCutover carry an optional reason).
             ["event payload"] = new("approved by ops", false),
+            ["DatabaseStateChange"] = new(new DatabaseStateChange("users", DatabaseState.NeedsAttention, "dmig retry w users", At.AddHours(1)), false),
+            ["DatabaseStateChange without command"] = new(new DatabaseStateChange("users", DatabaseState.CuttingOver), false),
 
             // Custom status.
             ["WaveStatus"] = new(WaveStatus.Create(manifest.Wave, "migrating", [DatabaseState.Migrating, DatabaseState.AwaitingDependencies, DatabaseState.Completed, DatabaseState.Completed]), true),
+            ["WaveStatus with attention"] = new(
+                WaveStatus.Create(manifest.Wave, "migrating", [DatabaseState.NeedsAttention, DatabaseState.AwaitingApproval],
+                    [new WaveAttention("users", DatabaseState.NeedsAttention, "dmig retry w users", At), new WaveAttention("orders", DatabaseState.AwaitingApproval, "dmig approve w orders", null)]),
+                true),
             ["DatabaseStatus"] = new(new DatabaseStatus("users", DatabaseState.Migrating, progress, "copying data"), false),
             ["DatabaseStatus without progress"] = new(new DatabaseStatus("users", DatabaseState.NeedsAttention, null, null), false),
         };

@@ -16,16 +16,45 @@ public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConn
     }
 }
 
-/// <summary>Compensation of cutover: makes the source writable again.</summary>
+/// <summary>Compensation of cutover: makes the source writable again; needs only the source's connection.</summary>
 public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
 {
     /// <inheritdoc/>
     public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        var (provider, endpoints) = await EndpointResolution.ResolveSourceAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
         await provider.MakeSourceWritableAsync(endpoints, shutdown.Token).ConfigureAwait(false);
         return true;
+    }
+}
+
+/// <summary>Before compensating: resolves a database's connection references without connecting, and names those that cannot be resolved.</summary>
+public sealed class ResolveConnectionsActivity(IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionCheck>
+{
+    /// <inheritdoc/>
+    public override async Task<ConnectionCheck> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string? source = await TryResolveAsync("source", input.Database.Source.Connection).ConfigureAwait(false);
+        string? target = await TryResolveAsync("target", input.Database.Target.Connection).ConfigureAwait(false);
+        return new ConnectionCheck(source, target);
+    }
+
+    /// <summary>Null when <paramref name="reference"/> resolves; else why not. Only the resolver's non-retriable errors are answers: others fail the activity, to be retried.</summary>
+    private async Task<string?> TryResolveAsync(string role, string reference)
+    {
+        try
+        {
+            await resolver.ResolveAsync(reference, shutdown.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is INonRetriableException)
+        {
+            return reference.StartsWith("env:", StringComparison.Ordinal)
+                ? $"{role} connection {reference} is not set"
+                : $"{role} connection {reference} cannot be resolved: {ex.Message}";
+        }
     }
 }
 

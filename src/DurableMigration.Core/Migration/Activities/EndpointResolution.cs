@@ -17,4 +17,27 @@ internal static class EndpointResolution
         string target = await resolver.ResolveAsync(database.Target.Connection, cancellationToken).ConfigureAwait(false);
         return (provider, new MigrationEndpoints(database.Name, source, target, database.Tables));
     }
+
+    /// <summary>Like <see cref="ResolveAsync"/>, for work on the source alone: a target that cannot be resolved is passed as an empty connection, which providers treat as no target.</summary>
+    public static async Task<(IDatabaseProvider Provider, MigrationEndpoints Endpoints)> ResolveSourceAsync(
+        IDatabaseProviderCatalog providers,
+        IConnectionResolver resolver,
+        DatabaseSpec database,
+        CancellationToken cancellationToken)
+    {
+        var provider = providers.Get(database.Source.Engine);
+        string source = await resolver.ResolveAsync(database.Source.Connection, cancellationToken).ConfigureAwait(false);
+        string target;
+        try
+        {
+            target = await resolver.ResolveAsync(database.Target.Connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is INonRetriableException)
+        {
+            // An unset target variable must not keep the source read-only.
+            target = string.Empty;
+        }
+
+        return (provider, new MigrationEndpoints(database.Name, source, target, database.Tables));
+    }
 }
