@@ -19,6 +19,37 @@ public sealed class MachineOutputTests
     }
 
     [Fact]
+    public async Task EveryCommandWithOutputJsonOrYaml_PrintsOneParsableDocumentOnStdout()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("every-output");
+        Assert.Equal(DmigCommandLine.Success, (await workspace.DmigAsync("run", manifest)).ExitCode);
+        string[][] commands =
+        [
+            ["assess", manifest], ["run", manifest], ["status"], ["status", "every-output"], ["list"], ["history", "every-output"],
+            ["history", "every-output", "alpha"], ["logs", "every-output"], ["watch", "every-output"], ["rollback", "every-output"],
+            ["status", "every-output:rollback"],
+        ];
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build();
+
+        foreach (string[] command in commands)
+        {
+            var asJson = await workspace.DmigSplitAsync([.. command, "-o", "json"]);
+            var asYaml = await workspace.DmigSplitAsync([.. command, "-o", "yaml"]);
+
+            Assert.True(asJson.ExitCode is DmigCommandLine.Success or DmigCommandLine.NotCompleted, string.Join(' ', command) + "\n" + asJson);
+            using var document = JsonDocument.Parse(asJson.Stdout);
+            Assert.NotEqual(JsonValueKind.Undefined, document.RootElement.ValueKind);
+            Assert.NotNull(yaml.Deserialize<object>(asYaml.Stdout));
+        }
+
+        var purge = await workspace.DmigSplitAsync("purge", "every-output", "-o", "json");
+        Assert.True(purge.ExitCode == DmigCommandLine.Success, purge.ToString());
+        using var purged = JsonDocument.Parse(purge.Stdout);
+        Assert.True(purged.RootElement.GetProperty("purgedInstanceCount").GetInt32() > 0);
+    }
+
+    [Fact]
     public async Task StatusListWithJson_IsAJsonArrayOfStatuses()
     {
         using var workspace = new WaveWorkspace();
