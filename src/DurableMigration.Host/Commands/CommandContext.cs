@@ -48,6 +48,28 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
         return null;
     }
 
+    /// <summary>
+    /// Opens the existing data directory's host and reads <paramref name="waveId"/>; on failure reports why (no data
+    /// directory, no such wave) and returns no host with the exit code. The caller disposes the host.
+    /// </summary>
+    public async Task<(OpenedWave? Opened, int ExitCode)> OpenWaveAsync(string waveId, bool getInputsAndOutputs, CancellationToken ct)
+    {
+        var host = OpenExistingHost();
+        if (host is null)
+        {
+            return (null, DmigCommandLine.BadInput);
+        }
+
+        var wave = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs, ct).ConfigureAwait(false);
+        if (wave is null)
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            return (null, NoSuchWave(waveId));
+        }
+
+        return (new OpenedWave(host, wave), DmigCommandLine.Success);
+    }
+
     /// <summary>Reports that <paramref name="waveId"/> is not in the data directory; returns the exit code.</summary>
     public int NoSuchWave(string waveId) =>
         Output.Fail(DmigCommandLine.BadInput, "No such wave", $"No wave '{waveId}' in {Settings.DataDirectory}. 'dmig status' lists the waves there.");
@@ -203,3 +225,8 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
             $"Stopped waiting for {instanceId} after {timeout}: {where}. {(hostRuntime ? "The wave is saved; run the same command again to continue it." : "The wave itself is unchanged.")}");
     }
 }
+
+/// <summary>A wave (or any instance) of an existing data directory, with the host it was read through.</summary>
+/// <param name="Host">The host over the data directory; the command disposes it.</param>
+/// <param name="Wave">The instance as read.</param>
+internal sealed record OpenedWave(DmigHost Host, Microsoft.DurableTask.Client.OrchestrationMetadata Wave);

@@ -21,17 +21,14 @@ internal static class PurgeCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, CancellationToken ct)
     {
-        await using var host = context.OpenExistingHost();
-        if (host is null)
+        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: false, ct).ConfigureAwait(false);
+        if (opened is null)
         {
-            return DmigCommandLine.BadInput;
+            return exitCode;
         }
 
-        var wave = await host.Client.GetInstanceAsync(waveId, cancellation: ct).ConfigureAwait(false);
-        if (wave is null)
-        {
-            return context.NoSuchWave(waveId);
-        }
+        await using var host = opened.Host;
+        var wave = opened.Wave;
 
         // Everything named <wave>:… belongs to the wave: its databases, its rollback and the rollback's own children.
         var related = new List<OrchestrationMetadata>();

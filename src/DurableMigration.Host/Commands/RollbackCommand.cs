@@ -40,17 +40,14 @@ internal static class RollbackCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, TargetWrites targetWrites, bool retry, CancellationToken ct)
     {
-        await using var host = context.OpenExistingHost();
-        if (host is null)
+        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+        if (opened is null)
         {
-            return DmigCommandLine.BadInput;
+            return exitCode;
         }
 
-        var wave = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-        if (wave is null)
-        {
-            return context.NoSuchWave(waveId);
-        }
+        await using var host = opened.Host;
+        var wave = opened.Wave;
 
         if (!wave.IsCompleted && retry)
         {
