@@ -61,19 +61,26 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         WriteAsync<IReadOnlyList<OrchestrationWorkItem>>(tx =>
         {
             long nowMs = ToMs(now);
-            var ids = new List<string>();
+            // Instances in the order of their oldest deliverable message. The messages are read oldest first and the read
+            // stops at the last instance wanted: grouping every deliverable message to sort the groups cost a scan of the
+            // whole queue per lease, the largest part of the runtime's own time in a wave of a thousand databases.
+            var ids = new List<string>(maxInstances);
             using (var reader = Prepared(tx, """
-                SELECT e.InstanceId FROM NewEvents e JOIN Instances i ON i.InstanceId = e.InstanceId
+                SELECT e.InstanceId FROM NewEvents e NOT INDEXED JOIN Instances i ON i.InstanceId = e.InstanceId
                 WHERE e.VisibleTime <= $now AND i.LockExpiration <= $now
                   AND (i.RuntimeStatus NOT IN ('Pending', 'Suspended')
                        OR e.EventType IN ('ExecutionStarted', 'ExecutionTerminated')
                        OR (i.RuntimeStatus = 'Suspended' AND e.EventType = 'ExecutionResumed'))
-                GROUP BY e.InstanceId ORDER BY MIN(e.Id) LIMIT $max
-                """, ("$now", nowMs), ("$max", maxInstances)).ExecuteReader())
+                ORDER BY e.Id
+                """, ("$now", nowMs)).ExecuteReader())
             {
-                while (reader.Read())
+                while (ids.Count < maxInstances && reader.Read())
                 {
-                    ids.Add(reader.GetString(0));
+                    string id = reader.GetString(0);
+                    if (!ids.Contains(id, StringComparer.Ordinal))
+                    {
+                        ids.Add(id);
+                    }
                 }
             }
 
