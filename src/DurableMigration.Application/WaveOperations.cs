@@ -1,5 +1,6 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
+using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -64,11 +65,20 @@ public sealed class WaveOperations(DurableTaskClient client)
                 $"Wave {waveId} is already {Words.Of(existing.RuntimeStatus)}; it keeps its manifest and goes on. Give the manifest a new wave id to start another."));
         }
 
-        await Client.ScheduleNewOrchestrationInstanceAsync(
-            MigrationNames.WaveOrchestration,
-            new WaveInput(manifest, drill, monitorInterval),
-            new StartOrchestrationOptions(waveId),
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Client.ScheduleNewOrchestrationInstanceAsync(
+                MigrationNames.WaveOrchestration,
+                new WaveInput(manifest, drill, monitorInterval),
+                new StartOrchestrationOptions(waveId),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            // Another request started the same id between the check and the start: decide again against that wave.
+            return await StartAsync(manifest, sourceName, drill, monitorInterval, cancellationToken).ConfigureAwait(false);
+        }
+
         return new StartResult(StartOutcome.Started, waveId, manifest, null, null);
     }
 

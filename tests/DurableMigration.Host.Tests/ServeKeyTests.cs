@@ -33,7 +33,12 @@ public sealed class ServeKeyTests
 
             Assert.Equal(HttpStatusCode.Unauthorized, (await server.SendAsync(HttpMethod.Get, "api/waves", key: old)).Response.StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Get, "api/waves", key: fresh)).Response.StatusCode);
-            Assert.DoesNotContain(fresh, await ReadLogsAsync(server.Workspace.DataDirectory), StringComparison.Ordinal);
+            await server.SendAsync(HttpMethod.Get, $"api/waves?code={fresh}", key: string.Empty);
+            string logs = await ReadLogsAsync(server.Workspace.DataDirectory);
+            Assert.Contains("HTTP GET /api/waves/ wave -: 401", logs, StringComparison.Ordinal);
+            Assert.Contains("HTTP GET /api/waves/ wave -: 200", logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(fresh, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(old, logs, StringComparison.Ordinal);
         }
         finally
         {

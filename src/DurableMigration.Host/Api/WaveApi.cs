@@ -30,7 +30,7 @@ internal static class WaveApi
     {
         app.MapGet("/api/health", () => TypedResults.Ok(new JsonObject { ["status"] = "healthy" }));
 
-        var waves = app.MapGroup("/api/waves").AddEndpointFilter<ApiKeyFilter>();
+        var waves = app.MapGroup("/api/waves").AddEndpointFilter<RequestLogFilter>().AddEndpointFilter<ApiKeyFilter>();
         waves.MapPost("/", StartAsync);
         waves.MapGet("/", ListAsync);
         waves.MapGet("/{id}", GetAsync);

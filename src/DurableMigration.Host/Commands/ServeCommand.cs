@@ -68,10 +68,11 @@ internal static class ServeCommand
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxRequestBodySize);
-        // The framework's request lines carry query strings (a ?code= key): only its warnings go to the log file.
+        // The framework's request lines carry query strings (a ?code= key): only its warnings go to the log file; ours name the route pattern.
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(host.DataDirectory, "logs")));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("DurableMigration", LogLevel.Information);
         builder.Services.AddSingleton(new WaveOperations(host.Client));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(new WaveApiOptions(maxRequestBodySize));
