@@ -1,3 +1,4 @@
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DurableMigration.Application;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;

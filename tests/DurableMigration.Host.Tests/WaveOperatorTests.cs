@@ -1,3 +1,4 @@
+using DurableMigration.Application;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;

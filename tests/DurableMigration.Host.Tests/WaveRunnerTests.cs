@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DurableMigration.Application;
 using DurableMigration.Host.Commands;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;

@@ -275,6 +275,39 @@ internal sealed class BackgroundDmig : IDisposable
         }
     }
 
+    /// <summary>Gets what it wrote to stdout so far.</summary>
+    public string StdoutSoFar
+    {
+        get
+        {
+            lock (Stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    /// <summary>Waits until stdout matches <paramref name="pattern"/> and returns the match, failing if the command ends first.</summary>
+    public async Task<System.Text.RegularExpressions.Match> WaitForStdoutAsync(string pattern)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(StdoutSoFar, pattern);
+            if (match.Success)
+            {
+                return match;
+            }
+
+            if (Exit.IsCompleted)
+            {
+                Assert.Fail($"dmig ended before writing '{pattern}': {await ResultAsync()}");
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     /// <summary>Waits until stderr contains <paramref name="text"/>, failing if the command ends first.</summary>
     public async Task WaitForStderrAsync(string text)
     {

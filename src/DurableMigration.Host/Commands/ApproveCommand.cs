@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using DurableMigration.Host.Console;
-using DurableMigration.Migration;
+using DurableMigration.Application;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
@@ -28,39 +27,13 @@ internal static class ApproveCommand
             return DmigCommandLine.BadInput;
         }
 
-        var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
-        if (view is null)
+        var result = await new WaveOperations(host.Client).ApproveAsync(waveId, database, "cli", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.NoSuchWave(waveId);
+            return context.Refuse(refusal, waveId);
         }
 
-        if (database is not null && !view.Manifest.Contains(database, StringComparer.OrdinalIgnoreCase))
-        {
-            return context.Output.Fail(DmigCommandLine.BadInput, "No such database", $"Wave '{waveId}' has no database '{database}'; its databases: {string.Join(", ", view.Manifest)}.");
-        }
-
-        if (view.Wave.IsCompleted)
-        {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Wave finished", $"Wave '{waveId}' already finished ({Words.Of(view.Wave.RuntimeStatus)}); there is nothing to approve.");
-        }
-
-        var waiting = view.DatabaseNames.Where(n => view.StateOf(n) == DatabaseState.AwaitingApproval).ToList();
-        var targets = database is null ? waiting : waiting.Where(n => string.Equals(n, database, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (targets.Count == 0)
-        {
-            return context.Output.Fail(
-                DmigCommandLine.NotCompleted,
-                "Not awaiting approval",
-                database is null
-                    ? $"No database of wave '{waveId}' is awaiting approval."
-                    : $"Database '{database}' of wave '{waveId}' is not awaiting approval (it is {WaveConsole.Display(view.StateOf(database))}).");
-        }
-
-        foreach (string name in targets)
-        {
-            await host.Client.RaiseEventAsync(MigrationNames.DatabaseInstanceId(waveId, name), MigrationNames.ApproveCutoverEvent, "cli", ct).ConfigureAwait(false);
-        }
-
+        var targets = result.Databases;
         context.Output.Result(
             () => new JsonObject { ["wave"] = waveId, ["approved"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]) },
             console =>

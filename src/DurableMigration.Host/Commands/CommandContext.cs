@@ -1,4 +1,5 @@
 using System.Globalization;
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Host.Output;
@@ -73,6 +74,18 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
     /// <summary>Reports that <paramref name="waveId"/> is not in the data directory; returns the exit code.</summary>
     public int NoSuchWave(string waveId) =>
         Output.Fail(DmigCommandLine.BadInput, "No such wave", $"No wave '{waveId}' in {Settings.DataDirectory}. 'dmig status' lists the waves there.");
+
+    /// <summary>
+    /// Reports a refusal of the application layer about <paramref name="waveId"/> with its exit code (an unknown wave in
+    /// this command's words, naming the data directory): an unknown wave or database and bad input are
+    /// <see cref="DmigCommandLine.BadInput"/>, a request the wave's state refuses is <see cref="DmigCommandLine.NotCompleted"/>.
+    /// </summary>
+    public int Refuse(Refusal refusal, string waveId) => refusal switch
+    {
+        { Kind: RefusalKind.NotFound, Title: "No such wave" } => NoSuchWave(waveId),
+        { Kind: RefusalKind.NotFound or RefusalKind.BadInput } => Output.Fail(DmigCommandLine.BadInput, refusal.Title, refusal.Detail, refusal.Errors.Select(e => (e.Path, e.Message))),
+        _ => Output.Fail(DmigCommandLine.NotCompleted, refusal.Title, refusal.Detail, refusal.Errors.Select(e => (e.Path, e.Message))),
+    };
 
     /// <summary>Reads and checks a manifest; reports every error and returns <c>null</c> when it is not valid.</summary>
     public async Task<WaveManifest?> LoadManifestAsync(FileInfo file, CancellationToken ct)

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
 
-/// <summary>The <c>dmig</c> command line: demo, run, assess, status, approve, retry, rollback, list, history, logs, watch, terminate, suspend, resume, purge.</summary>
+/// <summary>The <c>dmig</c> command line: demo, run, assess, status, approve, retry, rollback, list, history, logs, watch, terminate, suspend, resume, purge, serve, keys.</summary>
 /// <remarks>Exit codes (docs/cli.md): 0 done; 1 the wave failed or was rolled back, or the request was refused; 2 bad
 /// arguments, manifest, wave or database; 3 the wait stopped while a database needs attention or awaits approval; 130 interrupted.</remarks>
 public static class DmigCommandLine
@@ -79,6 +79,8 @@ public static class DmigCommandLine
         root.Subcommands.Add(SuspendCommand.Create(options));
         root.Subcommands.Add(ResumeCommand.Create(options));
         root.Subcommands.Add(PurgeCommand.Create(options));
+        root.Subcommands.Add(ServeCommand.Create(options));
+        root.Subcommands.Add(KeysCommand.Create(options));
         return root;
     }
 }

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using DurableMigration.Migration;
 using Spectre.Console;
-using Core = DurableTask.Core;
 
 namespace DurableMigration.Host.Commands;
 
@@ -49,7 +48,7 @@ internal static class HistoryCommand
         }
 
         var events = await host.Client.GetOrchestrationHistoryAsync(instanceId, ct).ConfigureAwait(false);
-        var rows = Rows(events);
+        var rows = HistoryRow.From(events);
         context.Output.Result(
             () => new JsonArray([.. rows.Select(r => (JsonNode)r.ToJson())]),
             console =>
@@ -71,104 +70,5 @@ internal static class HistoryCommand
         return DmigCommandLine.Success;
     }
 
-    /// <summary>One row per event; the runtime's turn markers (OrchestratorStarted) are left out, as Durable Functions Monitor does.</summary>
-    private static List<HistoryRow> Rows(IList<Core.History.HistoryEvent> events)
-    {
-        var names = new Dictionary<int, string>();
-        var rows = new List<HistoryRow>();
-        foreach (var e in events)
-        {
-            HistoryRow? row = e switch
-            {
-                Core.History.OrchestratorStartedEvent or Core.History.OrchestratorCompletedEvent => null,
-                Core.History.ExecutionStartedEvent s => new(e, s.Name, null, s.ParentInstance is { } p ? $"sub-orchestration of {p.OrchestrationInstance?.InstanceId}" : null),
-                Core.History.TaskScheduledEvent s => new(e, Remember(names, s.EventId, s.Name ?? "activity"), s.EventId, null),
-                Core.History.TaskCompletedEvent c => new(e, names.GetValueOrDefault(c.TaskScheduledId), c.TaskScheduledId, null),
-                Core.History.TaskFailedEvent f => new(e, names.GetValueOrDefault(f.TaskScheduledId), f.TaskScheduledId, Failure(f.FailureDetails, f.Reason)),
-                Core.History.SubOrchestrationInstanceCreatedEvent s => new(e, Remember(names, s.EventId, s.InstanceId ?? s.Name ?? "sub-orchestration"), s.EventId, s.Name),
-                Core.History.SubOrchestrationInstanceCompletedEvent c => new(e, names.GetValueOrDefault(c.TaskScheduledId), c.TaskScheduledId, null),
-                Core.History.SubOrchestrationInstanceFailedEvent f => new(e, names.GetValueOrDefault(f.TaskScheduledId), f.TaskScheduledId, Failure(f.FailureDetails, f.Reason)),
-                Core.History.TimerCreatedEvent t => new(e, Remember(names, t.EventId, "timer"), t.EventId, $"fires at {t.FireAt:yyyy-MM-dd HH:mm:ss}"),
-                Core.History.TimerFiredEvent t => new(e, "timer", t.TimerId, $"fired for {t.FireAt:yyyy-MM-dd HH:mm:ss}"),
-                Core.History.EventRaisedEvent r => new(e, r.Name, null, null),
-                Core.History.EventSentEvent s => new(e, s.Name, s.EventId, $"to {s.InstanceId}"),
-                Core.History.ExecutionSuspendedEvent s => new(e, null, null, s.Reason),
-                Core.History.ExecutionResumedEvent r => new(e, null, null, r.Reason),
-                Core.History.ExecutionTerminatedEvent t => new(e, null, null, Reason(t.Input)),
-                Core.History.ExecutionCompletedEvent c => new(e, null, null, c.FailureDetails is { } f ? $"{c.OrchestrationStatus}: {Failure(f, null)}" : c.OrchestrationStatus.ToString()),
-                _ => new(e, null, null, null),
-            };
-            if (row is not null)
-            {
-                rows.Add(row);
-            }
-        }
-
-        return rows;
-    }
-
-    private static string Remember(Dictionary<int, string> names, int taskId, string name)
-    {
-        names[taskId] = name;
-        return name;
-    }
-
-    private static string? Failure(Core.FailureDetails? failure, string? reason) =>
-        failure is null ? reason : $"{failure.ErrorType}: {OneLine(failure.ErrorMessage)}";
-
-    /// <summary>A terminate reason is stored as the JSON the caller passed; show a string as text.</summary>
-    private static string? Reason(string? serialized)
-    {
-        if (string.IsNullOrEmpty(serialized))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonNode.Parse(serialized) is JsonValue value && value.TryGetValue(out string? text) ? text : serialized;
-        }
-        catch (JsonException)
-        {
-            return serialized;
-        }
-    }
-
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
-
-    /// <summary>One history event as shown: when, what, which task, and a short detail without payloads.</summary>
-    private sealed record HistoryRow(DateTime Timestamp, string EventType, string? Name, int? TaskId, string? Detail)
-    {
-        public HistoryRow(Core.History.HistoryEvent e, string? name, int? taskId, string? detail)
-            : this(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc), e.EventType.ToString(), name, taskId, detail)
-        {
-        }
-
-        public JsonObject ToJson()
-        {
-            var json = new JsonObject
-            {
-                ["timestamp"] = Timestamp.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-                ["eventType"] = EventType,
-            };
-            if (Name is not null)
-            {
-                json["name"] = Name;
-            }
-
-            if (TaskId is { } id)
-            {
-                json["taskId"] = id;
-            }
-
-            if (Detail is not null)
-            {
-                json["detail"] = Detail;
-            }
-
-            return json;
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
@@ -41,17 +42,16 @@ internal static class ListCommand
             return DmigCommandLine.BadInput;
         }
 
-        var query = new OrchestrationQuery { CreatedFrom = since, Statuses = statuses.Length > 0 ? statuses : null };
+        var operations = new WaveOperations(host.Client);
         var waves = new List<OrchestrationMetadata>();
-        await foreach (var instance in host.Client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
+        var query = new WaveListQuery(statuses, since, PageSize: 1000);
+        do
         {
-            // The SDK's query has no name filter: databases and rollbacks are instances too. Only waves are read in full.
-            if (instance.Name == MigrationNames.WaveOrchestration
-                && await host.Client.GetInstanceAsync(instance.InstanceId, getInputsAndOutputs: true, ct).ConfigureAwait(false) is { } wave)
-            {
-                waves.Add(wave);
-            }
+            var page = await operations.ListWavesAsync(query, ct).ConfigureAwait(false);
+            waves.AddRange(page.Waves);
+            query = query with { ContinuationToken = page.ContinuationToken };
         }
+        while (query.ContinuationToken is not null);
 
         waves.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
         context.Output.Result(

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Microsoft.DurableTask.Client;
+using DurableMigration.Application;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
@@ -21,37 +21,19 @@ internal static class PurgeCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, CancellationToken ct)
     {
-        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: false, ct).ConfigureAwait(false);
-        if (opened is null)
+        await using var host = context.OpenExistingHost();
+        if (host is null)
         {
-            return exitCode;
+            return DmigCommandLine.BadInput;
         }
 
-        await using var host = opened.Host;
-        var wave = opened.Wave;
-
-        // Everything named <wave>:… belongs to the wave: its databases, its rollback and the rollback's own children.
-        var related = new List<OrchestrationMetadata>();
-        await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = waveId + ":" }).WithCancellation(ct).ConfigureAwait(false))
+        var result = await new WaveOperations(host.Client).PurgeAsync(waveId, ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            related.Add(instance);
+            return context.Refuse(refusal, waveId);
         }
 
-        if ((wave.IsCompleted ? related.FirstOrDefault(i => !i.IsCompleted) : wave) is { } live)
-        {
-            return context.Output.Fail(
-                DmigCommandLine.NotCompleted,
-                "Still running",
-                $"'{live.InstanceId}' is {live.RuntimeStatus}: a running wave cannot be purged. Wait for it to end, roll it back with 'dmig rollback {waveId}', or stop it with 'dmig terminate {live.InstanceId}', then purge.");
-        }
-
-        int purged = (await host.Client.PurgeInstanceAsync(waveId, new PurgeInstanceOptions(Recursive: true), ct).ConfigureAwait(false)).PurgedInstanceCount;
-        foreach (var instance in related)
-        {
-            // Most went with the wave (they are its sub-orchestrations); the rollback and its children are separate trees.
-            purged += (await host.Client.PurgeInstanceAsync(instance.InstanceId, new PurgeInstanceOptions(Recursive: true), ct).ConfigureAwait(false)).PurgedInstanceCount;
-        }
-
+        int purged = result.PurgedInstanceCount;
         context.Output.Result(
             () => new JsonObject { ["instanceId"] = waveId, ["purgedInstanceCount"] = purged },
             console => console.MarkupLine($"Purged wave [bold]{Markup.Escape(waveId)}[/]: {purged} instance(s) with their history. The id '{Markup.Escape(waveId)}' can be run again; the databases themselves are untouched."));

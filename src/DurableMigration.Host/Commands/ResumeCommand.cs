@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
@@ -21,27 +22,19 @@ internal static class ResumeCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
     {
-        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: false, ct).ConfigureAwait(false);
-        if (opened is null)
+        await using var host = context.OpenExistingHost();
+        if (host is null)
         {
-            return exitCode;
+            return DmigCommandLine.BadInput;
         }
 
-        await using var host = opened.Host;
-        var wave = opened.Wave;
-
-        var targets = (await WaveControl.WithDatabasesAsync(host.Client, wave, ct).ConfigureAwait(false))
-            .Where(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended).Select(i => i.InstanceId).ToList();
-        if (targets.Count == 0)
+        var result = await new WaveOperations(host.Client).ResumeAsync(waveId, reason ?? "resumed with dmig resume", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not suspended", $"Wave '{waveId}' is {wave.RuntimeStatus}, and none of its databases is suspended; there is nothing to resume.");
+            return context.Refuse(refusal, waveId);
         }
 
-        foreach (string id in targets)
-        {
-            await host.Client.ResumeInstanceAsync(id, reason ?? "resumed with dmig resume", ct).ConfigureAwait(false);
-        }
-
+        var targets = result.Instances;
         var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using DurableMigration.Host.Console;
-using DurableMigration.Migration;
+using DurableMigration.Application;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
@@ -28,28 +27,12 @@ internal static class RetryCommand
             return DmigCommandLine.BadInput;
         }
 
-        var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
-        if (view is null)
+        var result = await new WaveOperations(host.Client).RetryAsync(waveId, database, "cli", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.NoSuchWave(waveId);
+            return context.Refuse(refusal, waveId);
         }
 
-        if (!view.Manifest.Contains(database, StringComparer.OrdinalIgnoreCase))
-        {
-            return context.Output.Fail(DmigCommandLine.BadInput, "No such database", $"Wave '{waveId}' has no database '{database}'; its databases: {string.Join(", ", view.Manifest)}.");
-        }
-
-        var state = view.StateOf(database);
-        if (state != DatabaseState.NeedsAttention)
-        {
-            // A database whose compensations failed is finished by the rollback, not by retrying its migration.
-            string hint = state == DatabaseState.Failed
-                ? $" Its rollback did not finish: fix the cause the summary names, then run {MigrationNames.RetryRollbackCommand(waveId)}."
-                : string.Empty;
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Does not need attention", $"Database '{database}' does not need attention (it is {WaveConsole.Display(state)}).{hint}");
-        }
-
-        await host.Client.RaiseEventAsync(MigrationNames.DatabaseInstanceId(waveId, database), MigrationNames.RetryEvent, "cli", ct).ConfigureAwait(false);
         context.Output.Result(
             () => new JsonObject { ["wave"] = waveId, ["retried"] = database },
             console => console.MarkupLine($"Retrying [bold]{Markup.Escape(database)}[/] from its failed step."));

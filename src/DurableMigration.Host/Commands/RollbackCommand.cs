@@ -1,9 +1,6 @@
 using System.CommandLine;
-using DurableMigration.Host.Console;
-using DurableMigration.Host.Hosting;
+using DurableMigration.Application;
 using DurableMigration.Migration;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
 namespace DurableMigration.Host.Commands;
@@ -40,115 +37,26 @@ internal static class RollbackCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, TargetWrites targetWrites, bool retry, CancellationToken ct)
     {
-        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-        if (opened is null)
+        await using var host = context.OpenExistingHost();
+        if (host is null)
         {
-            return exitCode;
+            return DmigCommandLine.BadInput;
         }
 
-        await using var host = opened.Host;
-        var wave = opened.Wave;
-
-        if (!wave.IsCompleted && retry)
+        var result = await new WaveOperations(host.Client).RollbackAsync(waveId, targetWrites, retry, "cli", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.Output.Fail(
-                DmigCommandLine.NotCompleted,
-                "Wave still running",
-                $"Wave '{waveId}' is still running ({wave.RuntimeStatus}); --retry re-runs the failed compensations of a finished rollback. Roll it back with {MigrationNames.RollbackCommand(waveId)}.");
+            return context.Refuse(refusal, waveId);
         }
 
-        if (!wave.IsCompleted)
+        string rollbackId = result.InstanceId;
+        context.Output.Notice(result.Outcome switch
         {
-            // A running wave: stop scheduling and compensate; running databases stop at their next step boundary or wait.
-            await host.Client.RaiseEventAsync(waveId, MigrationNames.RollbackEvent, "cli", ct).ConfigureAwait(false);
-            var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
-            foreach (string name in view!.Databases.Keys)
-            {
-                var child = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, name), cancellation: ct).ConfigureAwait(false);
-                if (child is { IsCompleted: false })
-                {
-                    await host.Client.RaiseEventAsync(child.InstanceId, MigrationNames.RollbackEvent, "cli", ct).ConfigureAwait(false);
-                }
-            }
-
-            context.Output.Notice($"Rollback of running wave [bold]{Markup.Escape(waveId)}[/] requested.");
-            return await context.WatchToEndAsync(host, waveId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
-        }
-
-        var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
-        var input = wave.ReadInputAs<WaveInput>();
-        string rollbackId = MigrationNames.RollbackInstanceId(waveId);
-        var existing = await host.Client.GetInstanceAsync(rollbackId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-        if (retry && result is not null && input is not null)
-        {
-            return await RetryAsync(context, host, input, result, existing, targetWrites, ct).ConfigureAwait(false);
-        }
-
-        if (result is null || input is null || !result.Databases.Any(d => d.State == DatabaseState.Completed))
-        {
-            bool retriable = result?.Databases.Any(IsRetriable) == true;
-            return context.Output.Fail(
-                DmigCommandLine.NotCompleted,
-                "Nothing to roll back",
-                $"Wave '{waveId}' has no completed database to roll back ({wave.RuntimeStatus}{(result is null ? string.Empty : ", " + result.Outcome)}).{(retriable ? $" Its failed compensations run again with {MigrationNames.RetryRollbackCommand(waveId)}." : string.Empty)}");
-        }
-
-        // A rollback that left databases completed (refused, or a copy-back or backup that failed) runs again from where it left them.
-        var leftOver = existing?.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? existing.ReadOutputAs<WaveResult>() : null;
-        if (leftOver is not null && leftOver.Databases.Any(d => d.State == DatabaseState.Completed))
-        {
-            result = leftOver;
-            existing = null;
-        }
-
-        if (existing is null || existing.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
-        {
-            await host.Client.ScheduleNewOrchestrationInstanceAsync(
-                MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result, targetWrites), new StartOrchestrationOptions(rollbackId), ct).ConfigureAwait(false);
-            context.Output.Notice($"Rolling back finished wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/].");
-        }
-        else
-        {
-            context.Output.Notice($"Rollback [bold]{Markup.Escape(rollbackId)}[/] is {existing.RuntimeStatus}.");
-        }
-
+            RollbackOutcome.RequestedOfRunningWave => $"Rollback of running wave [bold]{Markup.Escape(waveId)}[/] requested.",
+            RollbackOutcome.RetryStarted => $"Retrying the rollback of wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/]: {string.Join(", ", result.Databases.Select(Markup.Escape))}.",
+            RollbackOutcome.AlreadyExists => $"Rollback [bold]{Markup.Escape(rollbackId)}[/] is {result.Instance!.RuntimeStatus}.",
+            _ => $"Rolling back finished wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/].",
+        });
         return await context.WatchToEndAsync(host, rollbackId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// <c>--retry</c>: rolls back again from where the last attempt left the databases (the rollback's result, or the
-    /// wave's when the wave rolled back while running): failed compensations run again, completed databases roll back.
-    /// </summary>
-    private static async Task<int> RetryAsync(
-        CommandContext context, DmigHost host, WaveInput input, WaveResult waveResult, OrchestrationMetadata? existing, TargetWrites targetWrites, CancellationToken ct)
-    {
-        string waveId = waveResult.Wave;
-        string rollbackId = MigrationNames.RollbackInstanceId(waveId);
-        if (existing is { IsCompleted: false })
-        {
-            context.Output.Notice($"Rollback [bold]{Markup.Escape(rollbackId)}[/] is {existing.RuntimeStatus}.");
-            return await context.WatchToEndAsync(host, rollbackId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
-        }
-
-        var latest = existing?.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? existing.ReadOutputAs<WaveResult>() ?? waveResult : waveResult;
-        if (!latest.Databases.Any(IsRetriable))
-        {
-            return context.Output.Fail(
-                DmigCommandLine.NotCompleted,
-                "Nothing to retry",
-                $"No compensation of wave '{waveId}' is left to run and no database is left completed ({latest.Outcome}).");
-        }
-
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(
-            MigrationNames.WaveRollbackOrchestration,
-            new WaveRollbackInput(input.Manifest, latest, targetWrites, RetryFailed: true),
-            new StartOrchestrationOptions(rollbackId),
-            ct).ConfigureAwait(false);
-        context.Output.Notice($"Retrying the rollback of wave [bold]{Markup.Escape(waveId)}[/] as [bold]{Markup.Escape(rollbackId)}[/]: {string.Join(", ", latest.Databases.Where(IsRetriable).Select(d => Markup.Escape(d.Database)))}.");
-        return await context.WatchToEndAsync(host, rollbackId, ct, WaveOutcome.RolledBack).ConfigureAwait(false);
-    }
-
-    /// <summary>A database a retried rollback acts on: left completed, or failed with compensations still to run.</summary>
-    private static bool IsRetriable(DatabaseMigrationResult database) =>
-        database.State == DatabaseState.Completed || (database.State == DatabaseState.Failed && database.Registered.Count > 0);
 }

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -42,22 +41,20 @@ internal static class RunCommand
         return run;
     }
 
-    /// <summary>Starts <paramref name="manifest"/>'s wave and shows it to its end, or until <paramref name="timeout"/>.</summary>
+    /// <summary>Starts <paramref name="manifest"/>'s wave (or resumes it) and shows it to its end, or until <paramref name="timeout"/>.</summary>
     public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? timeout = null, TimeSpan? monitorInterval = null)
     {
-        await StartAsync(context, host, manifest, drill, ct, monitorInterval).ConfigureAwait(false);
+        var start = await new WaveOperations(host.Client).StartAsync(manifest, "manifest", drill, monitorInterval, ct).ConfigureAwait(false);
+        if (start.Outcome == StartOutcome.Started)
+        {
+            StartedNotice(context, manifest, drill);
+        }
+
         return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
     }
 
-    private static async Task StartAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? monitorInterval = null)
-    {
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(
-            MigrationNames.WaveOrchestration,
-            new WaveInput(manifest, drill, monitorInterval),
-            new StartOrchestrationOptions(manifest.Wave),
-            ct).ConfigureAwait(false);
+    private static void StartedNotice(CommandContext context, WaveManifest manifest, DrillSpec? drill) =>
         context.Output.Notice($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(drill.ToString())}")}.");
-    }
 
     private static async Task<int> RunAsync(CommandContext context, RunRequest request, CancellationToken ct)
     {
@@ -75,64 +72,58 @@ internal static class RunCommand
         }
 
         await using var host = context.CreateHost();
-        var existing = await host.Client.GetInstanceAsync(manifest.Wave, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-        if (existing?.ReadInputAs<WaveInput>()?.Manifest is { } started
-            && ManifestDifference.Between(started, manifest) is { Count: > 0 } differences)
+        var start = await new WaveOperations(host.Client).StartAsync(manifest, manifestFile.Name, drill, cancellationToken: ct).ConfigureAwait(false);
+        switch (start.Outcome)
         {
-            // The wave runs on the manifest it started with; a silently ignored edit would look applied.
-            return context.Output.Fail(
-                DmigCommandLine.BadInput,
-                "Manifest changed",
-                $"{manifestFile.Name} differs from the manifest wave {manifest.Wave} started with ({differences.Count} difference(s)); a wave keeps its manifest. Undo the change to resume the wave, or give the manifest a new wave id to start another.",
-                differences);
+            case StartOutcome.ManifestChanged:
+                // The manifest given is the bad input here: the wave runs on the one it started with.
+                return context.Output.Fail(DmigCommandLine.BadInput, start.Refusal!.Title, start.Refusal.Detail, start.Refusal.Errors.Select(e => (e.Path, e.Message)));
+            case StartOutcome.AlreadyFinished:
+                context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({Words.Of(start.Existing!.RuntimeStatus)}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
+                return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
+            case StartOutcome.AlreadyRunning:
+                return await ResumeAsync(context, host, manifestFile, start.Existing!, drill is not null, noWait, timeout, ct).ConfigureAwait(false);
+            default:
+                StartedNotice(context, manifest, drill);
+                // Started here, so the id exists when this command returns; a background run finds it and resumes it.
+                return noWait
+                    ? await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: false, ct).ConfigureAwait(false)
+                    : await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resumes a wave in flight: here, in a background run, or not at all when a live process already runs it (then it only watches).</summary>
+    private static async Task<int> ResumeAsync(CommandContext context, DmigHost host, FileInfo manifestFile, Microsoft.DurableTask.Client.OrchestrationMetadata existing, bool drill, bool noWait, TimeSpan? timeout, CancellationToken ct)
+    {
+        string waveId = existing.InstanceId;
+        if (drill)
+        {
+            context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
         }
 
-        if (existing is { IsCompleted: true })
-        {
-            context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({Words.Of(existing.RuntimeStatus)}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
-            return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
-        }
-
-        if (existing is not null)
-        {
-            if (drill is not null)
-            {
-                context.Output.Notice("[yellow]--drill applies to a new wave only; resuming without it.[/]");
-            }
-
-            // With another live process running the engine, this one only watches (WatchToEndAsync says so): nothing resumes here.
-            bool runElsewhere = await context.FindRunnerAsync(ct).ConfigureAwait(false) is not null;
-            if (noWait)
-            {
-                if (runElsewhere)
-                {
-                    context.Output.Result(
-                        () => new JsonObject { ["instanceId"] = manifest.Wave },
-                        console => console.WriteLine(manifest.Wave));
-                    context.Output.Notice($"[grey]Wave {Markup.Escape(manifest.Wave)} is already run by a live process; no background run started. Follow it with: dmig watch {Markup.Escape(manifest.Wave)}[/]");
-                    return DmigCommandLine.Success;
-                }
-
-                return await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: true, ct).ConfigureAwait(false);
-            }
-
-            if (!runElsewhere)
-            {
-                context.Output.Notice($"Resuming wave [bold]{Markup.Escape(manifest.Wave)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
-                await context.WarnRestartingCopiesAsync(host, manifest.Wave, ct).ConfigureAwait(false);
-            }
-
-            return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
-        }
-
+        // With another live process running the engine, this one only watches (WatchToEndAsync says so): nothing resumes here.
+        bool runElsewhere = await context.FindRunnerAsync(ct).ConfigureAwait(false) is not null;
         if (noWait)
         {
-            // Started here, so the id exists when this command returns; the background run finds it and resumes it.
-            await StartAsync(context, host, manifest, drill, ct).ConfigureAwait(false);
-            return await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: false, ct).ConfigureAwait(false);
+            if (runElsewhere)
+            {
+                context.Output.Result(
+                    () => new JsonObject { ["instanceId"] = waveId },
+                    console => console.WriteLine(waveId));
+                context.Output.Notice($"[grey]Wave {Markup.Escape(waveId)} is already run by a live process; no background run started. Follow it with: dmig watch {Markup.Escape(waveId)}[/]");
+                return DmigCommandLine.Success;
+            }
+
+            return await LaunchAsync(context, host, manifestFile, waveId, resuming: true, ct).ConfigureAwait(false);
         }
 
-        return await StartAndWatchAsync(context, host, manifest, drill, ct, timeout).ConfigureAwait(false);
+        if (!runElsewhere)
+        {
+            context.Output.Notice($"Resuming wave [bold]{Markup.Escape(waveId)}[/] ({Words.Of(existing.RuntimeStatus)}) from {Markup.Escape(host.DataDirectory)}.");
+            await context.WarnRestartingCopiesAsync(host, waveId, ct).ConfigureAwait(false);
+        }
+
+        return await context.WatchToEndAsync(host, waveId, ct, timeout: timeout).ConfigureAwait(false);
     }
 
     /// <summary>

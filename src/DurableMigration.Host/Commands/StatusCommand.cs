@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using DurableMigration.Host.Hosting;
 using DurableMigration.Migration;
@@ -108,8 +109,7 @@ internal static class StatusCommand
             return DmigCommandLine.Success;
         }
 
-        var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
-        if (view is null)
+        if (await new WaveOperations(host.Client).GetWaveAsync(waveId, cancellationToken: ct).ConfigureAwait(false) is not { View: var view })
         {
             return context.NoSuchWave(waveId);
         }
@@ -148,16 +148,7 @@ internal static class StatusCommand
     }
 
     /// <summary>Durable Functions' status object; a wave rolled back after it finished carries its rollback's under <c>rollback</c>.</summary>
-    private static JsonObject StatusNode(OrchestrationMetadata instance, OrchestrationMetadata? rollback)
-    {
-        var node = WaveConsole.StatusNode(instance);
-        if (rollback is not null)
-        {
-            node["rollback"] = WaveConsole.StatusNode(rollback);
-        }
-
-        return node;
-    }
+    private static JsonObject StatusNode(OrchestrationMetadata instance, OrchestrationMetadata? rollback) => WaveJson.StatusNode(instance, rollback);
 
     /// <summary>How a wave (or a rollback) ended, or its phase while it runs.</summary>
     private static string Outcome(OrchestrationMetadata instance) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
@@ -21,27 +22,19 @@ internal static class SuspendCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
     {
-        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: false, ct).ConfigureAwait(false);
-        if (opened is null)
+        await using var host = context.OpenExistingHost();
+        if (host is null)
         {
-            return exitCode;
+            return DmigCommandLine.BadInput;
         }
 
-        await using var host = opened.Host;
-        var wave = opened.Wave;
-
-        if (wave.IsCompleted || wave.RuntimeStatus == OrchestrationRuntimeStatus.Suspended)
+        var result = await new WaveOperations(host.Client).SuspendAsync(waveId, reason ?? "suspended with dmig suspend", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not running", $"Wave '{waveId}' is {wave.RuntimeStatus}; only a running wave can be suspended.");
+            return context.Refuse(refusal, waveId);
         }
 
-        var targets = (await WaveControl.WithDatabasesAsync(host.Client, wave, ct).ConfigureAwait(false))
-            .Where(i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended).Select(i => i.InstanceId).ToList();
-        foreach (string id in targets)
-        {
-            await host.Client.SuspendInstanceAsync(id, reason ?? "suspended with dmig suspend", ct).ConfigureAwait(false);
-        }
-
+        var targets = result.Instances;
         var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
@@ -23,22 +24,18 @@ internal static class TerminateCommand
 
     private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
     {
-        var (opened, exitCode) = await context.OpenWaveAsync(waveId, getInputsAndOutputs: false, ct).ConfigureAwait(false);
-        if (opened is null)
+        await using var host = context.OpenExistingHost();
+        if (host is null)
         {
-            return exitCode;
+            return DmigCommandLine.BadInput;
         }
 
-        await using var host = opened.Host;
-        var wave = opened.Wave;
-
-        if (wave.IsCompleted)
+        var result = await new WaveOperations(host.Client).TerminateAsync(waveId, reason ?? "terminated with dmig terminate", ct).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Wave finished", $"Wave '{waveId}' already finished ({wave.RuntimeStatus}); there is nothing to terminate.");
+            return context.Refuse(refusal, waveId);
         }
 
-        // Recursive, as Durable Functions' terminate is not by default: a database left running would go on to cut over.
-        await host.Client.TerminateInstanceAsync(waveId, new TerminateInstanceOptions(reason ?? "terminated with dmig terminate", Recursive: true), ct).ConfigureAwait(false);
         var applied = await WaveControl.AwaitAppliedAsync(host, [waveId], i => i.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {

@@ -1,5 +1,4 @@
 using DurableMigration.Host.Hosting;
-using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
 
 namespace DurableMigration.Host.Commands;
@@ -16,25 +15,6 @@ internal static class WaveControl
 
     /// <summary>How long this command hosts the runtime to apply a request itself.</summary>
     private static readonly TimeSpan SelfHostedLimit = TimeSpan.FromSeconds(60);
-
-    /// <summary>
-    /// The wave and its live database orchestrations (<c>&lt;wave&gt;:&lt;db&gt;</c>), which suspend and resume must
-    /// reach one by one: in the Durable Task SDK suspending an orchestration does not suspend its sub-orchestrations.
-    /// </summary>
-    public static async Task<List<OrchestrationMetadata>> WithDatabasesAsync(DurableTaskClient client, OrchestrationMetadata wave, CancellationToken ct)
-    {
-        var targets = new List<OrchestrationMetadata> { wave };
-        var query = new OrchestrationQuery { InstanceIdPrefix = wave.InstanceId + ":" };
-        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
-        {
-            if (instance.Name == MigrationNames.DatabaseMigrationOrchestration && !instance.IsCompleted)
-            {
-                targets.Add(instance);
-            }
-        }
-
-        return targets;
-    }
 
     /// <summary>
     /// Waits until every one of <paramref name="instanceIds"/> satisfies <paramref name="applied"/> (or has ended), first

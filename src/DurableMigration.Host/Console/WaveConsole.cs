@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DurableMigration.Application;
 using DurableMigration.Migration;
 using DurableMigration.Providers;
 using Microsoft.DurableTask;
@@ -205,26 +206,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
     }
 
     /// <summary>The instance in Durable Functions' status JSON shape.</summary>
-    public static JsonObject StatusNode(OrchestrationMetadata instance)
-    {
-        var json = new JsonObject
-        {
-            ["name"] = instance.Name,
-            ["instanceId"] = instance.InstanceId,
-            ["runtimeStatus"] = instance.RuntimeStatus.ToString(),
-            ["input"] = Parse(instance.SerializedInput),
-            ["customStatus"] = Parse(instance.SerializedCustomStatus),
-            ["output"] = Parse(instance.SerializedOutput),
-            ["createdTime"] = instance.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["lastUpdatedTime"] = instance.LastUpdatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        };
-        if (instance.FailureDetails is { } failure)
-        {
-            json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
-        }
-
-        return json;
-    }
+    public static JsonObject StatusNode(OrchestrationMetadata instance) => WaveJson.StatusNode(instance);
 
     /// <summary>A failure as one line, with the failures it wraps: <c>type: message ---> inner type: inner message</c>.</summary>
     public static string Describe(TaskFailureDetails failure) =>
@@ -247,19 +229,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
         }
     }
 
-    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
-
-    public static string Display(DatabaseState state) => state switch
-    {
-        DatabaseState.AwaitingDependencies => "awaiting dependencies",
-        DatabaseState.AwaitingApproval => "awaiting approval",
-        DatabaseState.CuttingOver => "cutting over",
-        DatabaseState.ValidatingTarget => "validating target",
-        DatabaseState.NeedsAttention => "needs attention",
-        DatabaseState.RollingBack => "rolling back",
-        DatabaseState.RolledBack => "rolled back",
-        _ => Words.Of(state),
-    };
+    public static string Display(DatabaseState state) => Words.Display(state);
 
     private static string StateMarkup(DatabaseState state)
     {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using DurableMigration.Application;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
 using DurableMigration.Migration;
@@ -24,19 +24,11 @@ public sealed class DmigHost : IAsyncDisposable
     /// <summary>The task hub's file name in the data directory.</summary>
     public const string TaskHubFileName = "taskhub.db";
 
-    /// <summary>The JSON options of <see cref="DataConverter"/>, for command output in the same shape (declared first: static fields initialize in order).</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    /// <summary>The JSON options of <see cref="DataConverter"/>, for command output in the same shape.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = WaveJson.Options;
 
-    /// <summary>
-    /// dmig's converter of inputs, outputs, events and custom status: camelCase, enums as strings, nulls left out, so
-    /// <c>dmig status --json</c> shows the shape Durable Functions' isolated worker does (the SDK's default would write
-    /// PascalCase and enums as numbers).
-    /// </summary>
-    public static readonly JsonDataConverter DataConverter = new(JsonOptions);
+    /// <summary>dmig's converter of inputs, outputs, events and custom status: <see cref="WaveJson.DataConverter"/>.</summary>
+    public static readonly JsonDataConverter DataConverter = WaveJson.DataConverter;
 
     private readonly ServiceProvider _services;
     private readonly SemaphoreSlim _starting = new(1, 1);

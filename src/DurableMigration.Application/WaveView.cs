@@ -1,7 +1,7 @@
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
 
-namespace DurableMigration.Host.Console;
+namespace DurableMigration.Application;
 
 /// <summary>A wave as operators see it: the wave instance, its live status or result, and each started database's live status.</summary>
 /// <param name="Wave">The wave instance.</param>
@@ -9,7 +9,7 @@ namespace DurableMigration.Host.Console;
 /// <param name="Result">The wave's output, once finished.</param>
 /// <param name="Databases">Live status of each database that has started.</param>
 /// <param name="Manifest">The database names of the wave's manifest, in order: the names of <see cref="WaveStatus.States"/>.</param>
-internal sealed record WaveView(
+public sealed record WaveView(
     OrchestrationMetadata Wave,
     WaveStatus? Status,
     WaveResult? Result,

@@ -1,9 +1,10 @@
 using System.Text;
+using DurableMigration.Migration;
 
-namespace DurableMigration.Host.Console;
+namespace DurableMigration.Application;
 
 /// <summary>How <c>dmig</c> names states for people: lower-case words (<c>RolledBack</c> → "rolled back"); JSON keeps the enum names.</summary>
-internal static class Words
+public static class Words
 {
     /// <summary>An enum value or a PascalCase/camelCase name as lower-case words.</summary>
     public static string Of(string name)
@@ -25,4 +26,7 @@ internal static class Words
     /// <inheritdoc cref="Of(string)"/>
     public static string Of<T>(T value)
         where T : struct, Enum => Of(value.ToString());
+
+    /// <summary>A database state as operators read it: <c>AwaitingApproval</c> → "awaiting approval".</summary>
+    public static string Display(DatabaseState state) => Of(state);
 }

@@ -2,10 +2,9 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableMigration.Host.Hosting;
 using DurableMigration.Manifest;
 
-namespace DurableMigration.Host.Commands;
+namespace DurableMigration.Application;
 
 /// <summary>Where a manifest differs from the one a wave started with, as paths and values (<c>databases[1].target.connection: "a" → "b"</c>).</summary>
 /// <remarks>
@@ -13,19 +12,19 @@ namespace DurableMigration.Host.Commands;
 /// do not count. Connections are compared as written (references such as <c>env:NAME</c> or literals without
 /// credentials, which the manifest rules require); nothing is resolved, so no secret can be printed.
 /// </remarks>
-internal static class ManifestDifference
+public static class ManifestDifference
 {
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The differences from <paramref name="started"/> (stored in the wave's input) to <paramref name="given"/>; empty when they are the same.</summary>
-    public static IReadOnlyList<(string Path, string Message)> Between(WaveManifest started, WaveManifest given)
+    public static IReadOnlyList<ManifestError> Between(WaveManifest started, WaveManifest given)
     {
-        var differences = new List<(string, string)>();
-        Compare(string.Empty, JsonSerializer.SerializeToNode(started, DmigHost.JsonOptions), JsonSerializer.SerializeToNode(given, DmigHost.JsonOptions), differences);
+        var differences = new List<ManifestError>();
+        Compare(string.Empty, JsonSerializer.SerializeToNode(started, WaveJson.Options), JsonSerializer.SerializeToNode(given, WaveJson.Options), differences);
         return differences;
     }
 
-    private static void Compare(string path, JsonNode? before, JsonNode? after, List<(string, string)> differences)
+    private static void Compare(string path, JsonNode? before, JsonNode? after, List<ManifestError> differences)
     {
         switch (before, after)
         {
@@ -46,7 +45,7 @@ internal static class ManifestDifference
             default:
                 if (!JsonNode.DeepEquals(before, after))
                 {
-                    differences.Add((path, $"{Show(before)} → {Show(after)}"));
+                    differences.Add(new ManifestError(path, $"{Show(before)} → {Show(after)}"));
                 }
 
                 break;

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using DurableMigration.Application;
+using DurableMigration.Host.Api;
+using DurableMigration.Host.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace DurableMigration.Host.Commands;
+
+/// <summary><c>dmig serve</c>: the wave API over HTTP (Durable Functions' routes and payloads), hosting the embedded runtime.</summary>
+internal static class ServeCommand
+{
+    /// <summary>Where <c>dmig serve</c> listens unless <c>--urls</c> says otherwise: loopback only, on the Functions host's port.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:7071";
+
+    /// <summary>The largest request body accepted unless <c>--max-request-body-size</c> says otherwise: 1 MiB.</summary>
+    public const long DefaultMaxRequestBodySize = 1024 * 1024;
+
+    public static Command Create(CommonOptions options)
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where to listen, ';'-separated (default {DefaultUrls}: this machine only; port 0 picks a free port)",
+            DefaultValueFactory = _ => DefaultUrls,
+        };
+        var maxBody = new Option<long>("--max-request-body-size")
+        {
+            Description = "The largest request body accepted, in bytes; larger ones get 413 (default 1048576)",
+            DefaultValueFactory = _ => DefaultMaxRequestBodySize,
+        };
+        maxBody.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 1)
+            {
+                result.AddError("--max-request-body-size must be at least 1 byte.");
+            }
+        });
+        var serve = new Command("serve", "Serve the wave API over HTTP (start, status, list, approve, retry, rollback, terminate, suspend, resume, purge) and run the waves. Every route but /api/health needs the key in the data directory.");
+        serve.Options.Add(urls);
+        serve.Options.Add(maxBody);
+        serve.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(urls)!, parse.GetValue(maxBody), ct));
+        return serve;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, string urls, long maxRequestBodySize, CancellationToken ct)
+    {
+        await using var host = context.CreateHost();
+        // This process runs every wave it starts: with another engine on the data directory, two would compete.
+        if (await host.TryStartEngineAsync(context.Command, ct).ConfigureAwait(false) is { } runner)
+        {
+            return context.Output.Fail(
+                DmigCommandLine.NotCompleted,
+                "Engine busy",
+                $"The engine on {host.DataDirectory} is run by {runner.Description}. dmig serve runs the waves itself, so it cannot serve this data directory while that process runs: stop it (its waves go on under dmig serve) or serve another data directory.");
+        }
+
+        var keys = new ApiKeyFile(host.DataDirectory);
+        var (key, created) = await keys.EnsureAsync(ct).ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = host.DataDirectory, ApplicationName = "dmig" });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxRequestBodySize);
+        // The framework's request lines carry query strings (a ?code= key): only its warnings go to the log file; ours name the route pattern.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(host.DataDirectory, "logs")));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("DurableMigration", LogLevel.Information);
+        builder.Services.AddSingleton(new WaveOperations(host.Client));
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(new WaveApiOptions(maxRequestBodySize));
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = WaveJson.Options.PropertyNamingPolicy;
+            json.SerializerOptions.DefaultIgnoreCondition = WaveJson.Options.DefaultIgnoreCondition;
+        });
+
+        await using var app = builder.Build();
+        app.MapWaveApi();
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            return context.Output.Fail(DmigCommandLine.BadInput, "Cannot listen", $"dmig serve cannot listen on {urls}: {ex.Message}");
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        context.Output.Result(
+            () => new JsonObject
+            {
+                ["urls"] = new JsonArray([.. addresses.Select(a => (JsonNode)a)]),
+                ["keyFile"] = keys.FilePath,
+                ["key"] = created ? key : null,
+            },
+            console =>
+            {
+                if (created)
+                {
+                    console.MarkupLine($"API key (new; shown only now, kept owner-only in {Markup.Escape(keys.FilePath)}; 'dmig keys show' prints it, 'dmig keys rotate' replaces it):");
+                    console.WriteLine(key);
+                }
+                else
+                {
+                    console.MarkupLine($"API key in {Markup.Escape(keys.FilePath)} ('dmig keys show' prints it).");
+                }
+
+                foreach (string address in addresses)
+                {
+                    console.MarkupLine($"Listening on {Markup.Escape(address)}/api/waves");
+                }
+
+                console.MarkupLine($"Waves of {Markup.Escape(host.DataDirectory)} run in this process. Ctrl+C stops serving; unfinished waves resume at the next start.");
+            });
+
+        // Ctrl+C cancels ct; the host's own lifetime may stop the application first (SIGTERM).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await app.StopAsync(grace.Token).ConfigureAwait(false);
+        context.Output.Notice("Stopped serving.");
+        return DmigCommandLine.Success;
+    }
+}
