@@ -3,17 +3,12 @@ using SQLitePCL;
 
 namespace DurableMigration.Providers.Sqlite;
 
-/// <summary>Follows a data copy from inside SQLite and reports progress about every batch of rows and at the end of every table.</summary>
+/// <summary>Counts rows as SQLite appends them during a data copy and reports progress every batch of rows and at the end of every table.</summary>
 /// <remarks>
-/// <para>Each table is copied by a single statement (so SQLite can transfer records without decoding them), so progress
-/// can only be seen from inside it. A progress handler runs every few thousand virtual-machine steps and estimates the
-/// rows copied from the last rowid inserted: the copy appends in rowid order, so the rowid's place between the source
-/// table's smallest and largest rowid times its row count is the rows done. (An update hook counted rows exactly, but
-/// called into .NET once per row: about a tenth of the copy's time on a 1 GiB table.) WITHOUT ROWID tables, and tables
-/// whose rowid no name reaches, report at their end only. The table's end always reports the exact count.</para>
-/// <para>The handler runs on the copying thread, inside SQLite: it must not use the connection and must not let an
-/// exception escape, so a failing progress consumer or a cancellation interrupts the statement instead, and the
-/// caller surfaces <see cref="Failure"/> or the cancellation.</para>
+/// Each table is copied by a single statement (so SQLite can transfer records without decoding them); an update
+/// hook is the only way to see rows arrive during it. The hook runs inside SQLite, on the copying thread: it must not
+/// use the connection and must not let an exception escape, so a failing progress consumer or a cancellation
+/// interrupts the statement instead, and the caller surfaces <see cref="Failure"/> or the cancellation.
 /// </remarks>
 internal sealed class CopyProgressTracker : IDisposable
 {
@@ -24,18 +19,15 @@ internal sealed class CopyProgressTracker : IDisposable
     private readonly long _baselineBytes;
     private readonly long[] _rows;
     private readonly CancellationTokenRegistration _cancellation;
-    private readonly delegate_progress _handler;
     private long _copiedBefore;
     private long _inTable;
     private long _nextReport;
-    private long _rowidAtStart;
-    private (long Min, long Max)? _rowids;
     private long _bytes;
     private int _table = -1;
     private bool _counting;
     private string _tableName = string.Empty;
 
-    /// <summary>Initializes the tracker and installs the progress handler on <paramref name="connection"/>.</summary>
+    /// <summary>Initializes the tracker and installs the update hook on <paramref name="connection"/>.</summary>
     /// <param name="connection">The copying connection.</param>
     /// <param name="targetPath">The target file, whose growth estimates the bytes copied during a table.</param>
     /// <param name="progress">Where reports go.</param>
@@ -51,10 +43,7 @@ internal sealed class CopyProgressTracker : IDisposable
         _batchRows = batchRows;
         _baselineBytes = baselineBytes;
         _rows = (long[])expectedRows.Clone();
-        _handler = OnProgress; // held: SQLite keeps only a native pointer to it
-        // A copied row takes a handful of steps: about one call per batch/25 rows, and never fewer than one per 2,000.
-        int steps = (int)Math.Clamp(batchRows / 5, 100, 10_000);
-        raw.sqlite3_progress_handler(connection.Handle, steps, _handler, null);
+        raw.sqlite3_update_hook(connection.Handle, OnRowChanged, null);
 
         // sqlite3_interrupt is safe from any thread; it ends the running statement with SQLITE_INTERRUPT.
         var handle = connection.Handle;
@@ -70,13 +59,11 @@ internal sealed class CopyProgressTracker : IDisposable
     /// <summary>Starts counting table <paramref name="index"/>.</summary>
     /// <param name="index">The table's position in the expected counts.</param>
     /// <param name="name">The table's name, for the reports.</param>
-    /// <param name="rowids">The source table's smallest and largest rowid, when its progress can be told from the rowids inserted (not for virtual tables, whose modules write shadow rows).</param>
-    public void BeginTable(int index, string name, (long Min, long Max)? rowids = null)
+    /// <param name="countRows">Whether rows the hook sees are the table's rows (not for virtual tables, whose modules write shadow rows).</param>
+    public void BeginTable(int index, string name, bool countRows = true)
     {
         _table = index;
-        _counting = rowids is { } range && range.Max >= range.Min;
-        _rowids = rowids;
-        _rowidAtStart = raw.sqlite3_last_insert_rowid(_connection.Handle);
+        _counting = countRows;
         _tableName = name;
         _inTable = 0;
         _nextReport = _batchRows;
@@ -98,37 +85,27 @@ internal sealed class CopyProgressTracker : IDisposable
     {
         // Disposing the registration waits for a running interrupt callback, so the handle is still open for it.
         _cancellation.Dispose();
-        raw.sqlite3_progress_handler(_connection.Handle, 0, null, null);
+        raw.sqlite3_update_hook(_connection.Handle, (delegate_update?)null, null);
     }
 
-    /// <summary>SQLite's progress callback: estimates the rows done and reports each batch; never interrupts by itself.</summary>
-    private int OnProgress(object userData)
+    private void OnRowChanged(object userData, int operation, utf8z database, utf8z table, long rowid)
     {
-        if (_table < 0 || !_counting || _rowids is not { } range)
+        if (_table < 0 || !_counting || ++_inTable < _nextReport)
         {
-            return 0;
+            return;
         }
 
-        long rowid = raw.sqlite3_last_insert_rowid(_connection.Handle);
-        if (rowid == _rowidAtStart || rowid < range.Min)
-        {
-            return 0; // nothing of this table inserted yet
-        }
-
-        long expected = _rows[_table];
-        double fraction = (rowid - (double)range.Min + 1) / (range.Max - (double)range.Min + 1);
-        long done = Math.Clamp((long)(fraction * expected), _inTable, expected);
-        _inTable = done;
-        if (done < _nextReport || done >= expected)
-        {
-            return 0; // the table's end reports the exact figures
-        }
-
-        _nextReport = done + _batchRows;
+        _nextReport += _batchRows;
         try
         {
+            long expected = _rows[_table];
+            if (_inTable >= expected)
+            {
+                return; // the table's end reports the exact figures
+            }
+
             _bytes = Math.Max(_bytes, new FileInfo(_targetPath).Length - _baselineBytes);
-            _progress.Report(new CopyProgress(_tableName, _copiedBefore + done, _rows.Sum(), _bytes));
+            _progress.Report(new CopyProgress(_tableName, _copiedBefore + _inTable, _rows.Sum(), _bytes));
         }
 #pragma warning disable CA1031 // An exception must not cross SQLite's native frames: keep it and interrupt the statement instead.
         catch (Exception ex)
@@ -137,7 +114,5 @@ internal sealed class CopyProgressTracker : IDisposable
             Failure ??= ex;
             raw.sqlite3_interrupt(_connection.Handle);
         }
-
-        return 0;
     }
 }

@@ -45,9 +45,9 @@ public sealed partial class SqliteDatabaseProvider
     /// moving tables follow.
     /// </para>
     /// <para>
-    /// Progress is reported about every <see cref="SqliteProviderOptions.ProgressBatchRows"/> rows (estimated inside
-    /// the statement from the last rowid inserted, see <see cref="CopyProgressTracker"/>; WITHOUT ROWID tables report
-    /// when they finish) and at the end of every table, with exact counts then; the last report's counts equal the result's.
+    /// Progress is reported every <see cref="SqliteProviderOptions.ProgressBatchRows"/> rows (counted by an update
+    /// hook as SQLite appends them; WITHOUT ROWID tables, which SQLite's update hook does not see, report when they
+    /// finish) and at the end of every table, with exact counts then; the last report's counts equal the result's.
     /// <see cref="CopyProgress.BytesCopied"/> is page-based: how much the target file grew since the row copy began
     /// (table and index pages together).
     /// </para>
@@ -198,7 +198,7 @@ public sealed partial class SqliteDatabaseProvider
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var table = tables[i];
-                tracker.BeginTable(i, table.Name, RowidRange(connection, table));
+                tracker.BeginTable(i, table.Name);
                 long rows = 0;
                 try
                 {
@@ -228,7 +228,7 @@ public sealed partial class SqliteDatabaseProvider
             foreach (var table in virtualTables.Where(v => v.HasContent))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                tracker.BeginTable(index++, table.Name);
+                tracker.BeginTable(index++, table.Name, countRows: false);
                 long rows = 0;
                 job.Reading(job.Source);
                 Sql.InTransaction(connection, () => rows = FillVirtualTable(connection, table));
@@ -264,19 +264,6 @@ public sealed partial class SqliteDatabaseProvider
         long totalRows = results.Sum(r => r.Rows);
         Logs.DataCopied(_logger, job.Database, totalRows, results.Count, bytes, stopwatch.ElapsedMilliseconds);
         return new DataCopyResult(results, totalRows, bytes);
-    }
-
-    /// <summary>The source table's smallest and largest rowid, from which the copy's progress is told; <c>null</c> when no name reaches its rowid.</summary>
-    private static (long Min, long Max)? RowidRange(SqliteConnection connection, SqliteTable table)
-    {
-        if (table.WithoutRowid || table.RowidName is not { } rowid)
-        {
-            return null;
-        }
-
-        // Both ends of the rowid b-tree: two seeks, not a scan.
-        var range = Sql.Query(connection, $"SELECT min({rowid}), max({rowid}) FROM src.{Sql.Quote(table.Name)}", r => r.IsDBNull(0) ? ((long, long)?)null : (r.GetInt64(0), r.GetInt64(1)));
-        return range.Count == 1 ? range[0] : null;
     }
 
     /// <summary>The statement that copies one table, shaped so SQLite can use its transfer optimization where that keeps rowids.</summary>
