@@ -373,14 +373,20 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         }
 
         /// <summary>
-        /// Sets the state; when it enters or leaves a state an operator watches for (awaiting approval, needs attention,
-        /// syncing, cutting over), tells the wave, whose compact status would otherwise say only that the database runs.
+        /// Sets the state; when it enters a state an operator watches for (awaiting approval, needs attention, syncing,
+        /// cutting over), or leaves one that waits for an operator, tells the wave, whose compact status would otherwise
+        /// say only that the database runs.
         /// </summary>
+        /// <remarks>
+        /// Leaving cutting over for validation is not told: the source stays read-only until consumers switch, so to an
+        /// application the database is still cutting over, and each event costs the wave a turn (two per database
+        /// measured about 2 ms per database on a wave of a thousand).
+        /// </remarks>
         private void SetState(DatabaseState state, string? next = null, DateTime? timeoutAt = null)
         {
             DatabaseState previous = _state;
             _state = state;
-            bool watched = IsWatched(previous) || IsWatched(state);
+            bool watched = IsWatched(state) || previous is DatabaseState.AwaitingApproval or DatabaseState.NeedsAttention;
             bool final = state is DatabaseState.Completed or DatabaseState.RolledBack or DatabaseState.Failed;
             // Final states reach the wave as this orchestration's result; an event would only race it.
             if (watched && !final && (previous != state || next is not null) && context.Parent?.InstanceId is { } wave)
