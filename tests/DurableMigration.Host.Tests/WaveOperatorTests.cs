@@ -71,6 +71,24 @@ public sealed class WaveOperatorTests
     }
 
     [Fact]
+    public async Task Status_OfADatabaseThatNeedsAttention_ShowsItsWholeCause()
+    {
+        using var workspace = new WaveWorkspace();
+        var run = workspace.DmigAsync("run", workspace.WriteManifest("cause", onFailure: "askOperator"), "--drill", "beta:postValidate");
+
+        await WaitForStateAsync(workspace, "cause", "beta", DatabaseState.NeedsAttention);
+        var status = await workspace.DmigSplitAsync("status", "cause");
+        await workspace.DmigAsync("rollback", "cause");
+        await run;
+
+        // The drill's cause runs well past the 70 characters a progress note is cut to.
+        // The table wraps it within the detail column, its last: join that column's pieces, line by line.
+        var pieces = status.Stdout.Split('\n').Select(l => l.Split('│')).Where(c => c.Length > 2).Select(c => c[^2].Trim());
+        string detail = string.Join(' ', pieces);
+        Assert.True(detail.Contains("(dmig run --drill beta:PostValidate). Waiting for dmig retry cause beta", StringComparison.Ordinal), status.Stdout);
+    }
+
+    [Fact]
     public async Task AskOperator_RetryRerunsTheFailedStepAndCompletesTheWave()
     {
         using var workspace = new WaveWorkspace();

@@ -272,7 +272,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             DateTime deadline = context.CurrentUtcDateTime.Add(input.OnFailure.OperatorTimeout);
             string retryCommand = MigrationNames.RetryCommand(Wave, _database.Name);
             SetState(DatabaseState.NeedsAttention, retryCommand, deadline);
-            Publish($"failed at {step}: {error}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
+            Publish($"failed at {step}: {error.TrimEnd('.')}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
             await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {step}.", Webhook);
             using var timeoutCancellation = new CancellationTokenSource();
             Task<string?> retry = context.WaitForExternalEvent<string?>(MigrationNames.RetryEvent);

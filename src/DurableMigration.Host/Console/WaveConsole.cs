@@ -69,7 +69,9 @@ internal sealed class WaveConsole(IAnsiConsole console)
         {
             var state = view.StateOf(name);
             view.Databases.TryGetValue(name, out var live);
-            string detail = Truncate(view.Rollback is { } rb ? RollbackNote(rb, name) : live?.Message ?? string.Empty, 70);
+            string message = view.Rollback is { } rb ? RollbackNote(rb, name) : live?.Message ?? string.Empty;
+            // A cause an operator must act on is shown whole (on one line, wrapped by the table); progress notes are cut to fit.
+            string detail = state == DatabaseState.NeedsAttention ? OneLine(message) : Truncate(message, 70);
             string? next = NextStep(view, name, state);
             table.AddRow(
                 new Markup(Markup.Escape(name)),
