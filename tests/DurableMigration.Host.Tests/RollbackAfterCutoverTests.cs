@@ -21,6 +21,7 @@ public sealed class RollbackAfterCutoverTests
         Assert.Equal(DmigCommandLine.NotCompleted, exit);
         Assert.Contains("not rolled back alpha", output, StringComparison.Ordinal);
         Assert.Contains("--copy-back", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fix the cause above", output, StringComparison.Ordinal); // a choice to make, not a cause to fix
         Assert.Equal(TargetWrites, await CountAsync(workspace.TargetPath("alpha"), "consumer-%"));
         Assert.Equal($"Data Source={workspace.TargetPath("alpha")}", await RegistryConnectionAsync(workspace, "alpha"));
     }

@@ -82,7 +82,7 @@ internal static class CompensationRunner
                 {
                     string refusal = $"rollback refused: the target {changes.Summary}. Roll back with --copy-back (apply the target's changes to the source first) or --discard-target-writes (keep a backup of the target, then drop it)";
                     await AlertAsync(context, waveId, database.Name, "rollbackRefused", $"Rollback of '{database.Name}' refused: the target {changes.Summary}.", webhook);
-                    return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true }];
+                    return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true, NeedsTargetWritesChoice = true }];
                 }
 
                 var (before, activity) = targetWrites == TargetWrites.CopyBack

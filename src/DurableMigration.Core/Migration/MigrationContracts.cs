@@ -172,6 +172,9 @@ public sealed record CompensationRecord(Compensation Compensation, bool Succeede
 {
     /// <summary>Gets a value indicating whether the rollback was refused before anything ran, because consumers wrote to the target since cutover and no <see cref="TargetWrites"/> choice allowed discarding or copying those writes.</summary>
     public bool Refused { get; init; }
+
+    /// <summary>Gets a value indicating whether the refusal waits for a choice about the target's writes (<see cref="TargetWrites.CopyBack"/> or <see cref="TargetWrites.Discard"/>) rather than for a cause to be fixed.</summary>
+    public bool NeedsTargetWritesChoice { get; init; }
 }
 
 /// <summary>Which connection references of a database cannot be resolved, checked without connecting before compensations run.</summary>

@@ -189,7 +189,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
             if (database.State == DatabaseState.Completed && database.CompensationsRun.LastOrDefault(c => c.Refused) is { } refusal)
             {
                 console.MarkupLine($"[red]not rolled back[/] {Markup.Escape(database.Database)}: {Markup.Escape(refusal.Error ?? "refused")}");
-                if (refusal.Error?.Contains("--copy-back", StringComparison.Ordinal) != true)
+                if (!refusal.NeedsTargetWritesChoice)
                 {
                     // Not a choice about the target's writes (the refusal names those options): a cause to fix, then a retry.
                     console.MarkupLine($"  fix the cause above, then run [bold]{Markup.Escape(MigrationNames.RetryRollbackCommand(result.Wave))}[/]");
