@@ -186,6 +186,21 @@ public sealed class WaveRunTests
     }
 
     [Fact]
+    public async Task Run_AgainForAWaveRolledBackSince_ShowsTheRollbacksResultAndExits1()
+    {
+        using var workspace = new WaveWorkspace();
+        string manifest = workspace.WriteManifest("undone-once");
+        await workspace.DmigAsync("run", manifest);
+        await workspace.DmigAsync("rollback", "undone-once");
+
+        var (exit, output) = await workspace.DmigAsync("run", manifest);
+
+        Assert.Equal(DmigCommandLine.NotCompleted, exit);
+        Assert.Contains("was rolled back since by undone-once:rollback", output, StringComparison.Ordinal);
+        Assert.Contains("Wave undone-once: rolled back", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_WithAnInvalidManifest_ReportsEveryErrorAndExitsWithBadInput()
     {
         using var workspace = new WaveWorkspace();

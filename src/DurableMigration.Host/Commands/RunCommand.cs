@@ -79,6 +79,14 @@ internal static class RunCommand
                 // The manifest given is the bad input here: the wave runs on the one it started with.
                 return context.Output.Fail(DmigCommandLine.BadInput, start.Refusal!.Title, start.Refusal.Detail, start.Refusal.Errors.Select(e => (e.Path, e.Message)));
             case StartOutcome.AlreadyFinished:
+                string rollbackId = MigrationNames.RollbackInstanceId(manifest.Wave);
+                if (await host.Client.GetInstanceAsync(rollbackId, cancellation: ct).ConfigureAwait(false) is not null)
+                {
+                    // Rolled back since: the wave's own result would show databases completed that are not any more.
+                    context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished and was rolled back since by {Markup.Escape(rollbackId)}; the rollback's result follows. Give the manifest a new wave id to migrate again.[/]");
+                    return await context.WatchToEndAsync(host, rollbackId, ct, timeout: timeout).ConfigureAwait(false);
+                }
+
                 context.Output.Notice($"[yellow]Wave {Markup.Escape(manifest.Wave)} already finished ({Words.Of(start.Existing!.RuntimeStatus)}); its result follows. Give the manifest a new wave id to migrate again, or undo it with dmig rollback {Markup.Escape(manifest.Wave)}.[/]");
                 return await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
             case StartOutcome.AlreadyRunning:
