@@ -56,6 +56,26 @@ public sealed class ServeFixture : IAsyncLifetime, IDisposable
         return (response, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
+    /// <summary>
+    /// Sends only the head of a <c>POST</c> declaring <paramref name="contentLength"/> body bytes, over a raw connection,
+    /// and returns the status code the server answers with before any body byte arrives.
+    /// </summary>
+    /// <remarks>The server refuses a declared length over its limit (and a missing key) without reading the body. An
+    /// HttpClient would be sending that body meanwhile, and on the refused connection sometimes sees a broken pipe
+    /// instead of the answer.</remarks>
+    public async Task<int> StatusOfDeclaredBodyAsync(string path, long contentLength, string? key = null)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(BaseUri.Host, BaseUri.Port);
+        await using var stream = tcp.GetStream();
+        string keyHeader = (key ?? Key) is { Length: > 0 } k ? $"x-functions-key: {k}\r\n" : string.Empty;
+        string head = $"POST /{path} HTTP/1.1\r\nHost: {BaseUri.Authority}\r\nContent-Type: application/json\r\nContent-Length: {contentLength}\r\n{keyHeader}Connection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        string statusLine = await reader.ReadLineAsync() ?? throw new InvalidOperationException("no answer");
+        return int.Parse(statusLine.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Polls <c>GET</c> <paramref name="path"/> until it answers 200, doing <paramref name="meanwhile"/> with each 202's body; returns the final body.</summary>
     public async Task<JsonNode> PollUntilDoneAsync(string path, Func<JsonNode, Task>? meanwhile = null)
     {
