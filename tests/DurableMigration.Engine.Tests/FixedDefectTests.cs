@@ -159,6 +159,29 @@ public sealed class FixedDefectTests
         Assert.Equal("[true,true,true,true]", result.SerializedOutput);
     }
 
+    [Fact]
+    public async Task ScheduledStart_WithASubMillisecondTime_NeverRunsBeforeIt()
+    {
+        await using var harness = await EngineHarness.StartAsync(
+            r => r.AddOrchestratorFunc<DateTime>("WhenDidIStart", ctx => Task.FromResult(ctx.CurrentUtcDateTime)));
+        // Due just short of a whole millisecond: the store keeps whole milliseconds, and the dispatcher wakes at the one before.
+        DateTimeOffset now = TimeProvider.System.GetUtcNow();
+        var dueTimes = Enumerable.Range(1, 8)
+            .Select(i => new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddMilliseconds((40 * i) + 0.99))
+            .ToList();
+
+        foreach (var (due, i) in dueTimes.Select((d, i) => (d, i)))
+        {
+            await harness.Client.ScheduleNewOrchestrationInstanceAsync("WhenDidIStart", new StartOrchestrationOptions($"scheduled-{i}", due));
+        }
+
+        foreach (var (due, i) in dueTimes.Select((d, i) => (d, i)))
+        {
+            DateTime started = (await harness.WaitAsync($"scheduled-{i}")).ReadOutputAs<DateTime>();
+            Assert.True(started >= due.UtcDateTime, $"started at {started:o}, due {due:o}");
+        }
+    }
+
     // ----- f: ContinueAsNew -----
 
     [Theory]

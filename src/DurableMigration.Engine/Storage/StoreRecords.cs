@@ -49,7 +49,8 @@ internal sealed record OrchestrationWorkItem(InstanceRecord Instance, IReadOnlyL
 /// <param name="VisibleAt">When it may be consumed (a timer's fire time).</param>
 /// <param name="Event">The message.</param>
 /// <param name="OnlyIfInstanceExists">Drop it when there is no such instance (events sent by orchestrations), rather than keep an orphan.</param>
-internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event, bool OnlyIfInstanceExists = false)
+/// <param name="NeverEarly">Round <paramref name="VisibleAt"/> up to the store's whole milliseconds (a timer, a scheduled start), so it never shows before its time.</param>
+internal sealed record OutgoingMessage(string InstanceId, string? ExecutionId, DateTime VisibleAt, HistoryEvent Event, bool OnlyIfInstanceExists = false, bool NeverEarly = false)
 {
     /// <summary>Gets the message as stored, serialized when the message is made: before the store's write transaction, not inside it.</summary>
     public string Payload { get; } = HistorySerializer.Serialize(Event);

@@ -436,7 +436,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
             ResetInstance(tx, instanceId, name, input, executionId, parent: null, now);
             InsertMessages(tx, [new OutgoingMessage(instanceId, executionId, startAt,
-                new ExecutionStartedEvent(name, input, executionId, null, version) { Timestamp = now })]);
+                new ExecutionStartedEvent(name, input, executionId, null, version) { Timestamp = now }, NeverEarly: startAt > now)]);
             return 0;
         }, cancellationToken);
 
@@ -708,8 +708,8 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             id.Value = message.InstanceId;
             execution.Value = (object?)message.ExecutionId ?? DBNull.Value;
             type.Value = message.Event.EventType.ToString();
-            // A timer is rounded up so it never shows before its fire time; everything else is visible at once.
-            visible.Value = message.Event is TimerFiredEvent ? ToMsRoundedUp(message.VisibleAt) : ToMs(message.VisibleAt);
+            // Everything but a timer and a scheduled start is visible at once: rounding those up would delay them for nothing.
+            visible.Value = message.NeverEarly || message.Event is TimerFiredEvent ? ToMsRoundedUp(message.VisibleAt) : ToMs(message.VisibleAt);
             always.Value = message.OnlyIfInstanceExists ? 0 : 1;
             payload.Value = message.Payload;
             insert.ExecuteNonQuery();
