@@ -1,12 +1,46 @@
 #!/usr/bin/env bash
 # The project's test command (README "Test"): builds the solution, runs every test project,
 # and ends with the plain total over all of them: "N passed, N failed, N skipped".
-# Installs what the tests need when it is missing (none beyond the .NET SDK yet).
+# Installs what the tests need when it is missing (Azurite, from npm), starts it on loopback for
+# the whole run, and stops it at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 results="$(mktemp -d "${TMPDIR:-/tmp}/dmig-test-results.XXXXXX")"
-trap 'rm -rf "$results"' EXIT
+azurite_pid=""
+cleanup() {
+    [ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null
+    rm -rf "$results"
+}
+trap cleanup EXIT
+
+# Azurite (Azure Storage emulator) for the queue and table tests: installed from package-lock.json,
+# in memory, on free loopback ports; the tests read its connection string from DMIG_TEST_AZURITE.
+if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then
+    echo "installing Azurite (npm ci --prefix tools/azurite)"
+    if ! npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error; then
+        echo "Azurite could not be installed"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+fi
+azurite_log="$results/azurite.log"
+tools/azurite/node_modules/.bin/azurite --inMemoryPersistence --silent --skipApiVersionCheck \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort 0 --queuePort 0 --tablePort 0 >"$azurite_log" 2>&1 &
+azurite_pid=$!
+for _ in $(seq 1 120); do
+    [ "$(grep -c 'successfully listening' "$azurite_log")" -ge 3 ] && break
+    sleep 0.5
+done
+port() { grep -o "Azurite $1 service is successfully listening at http://127.0.0.1:[0-9]*" "$azurite_log" | grep -o '[0-9]*$'; }
+if [ "$(grep -c 'successfully listening' "$azurite_log")" -lt 3 ]; then
+    echo "Azurite did not start:"; cat "$azurite_log"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
+# Azurite's well-known development account key (public; not a secret).
+export DMIG_TEST_AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$(port Blob)/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$(port Queue)/devstoreaccount1;TableEndpoint=http://127.0.0.1:$(port Table)/devstoreaccount1;"
 
 if ! dotnet build DurableMigration.sln -c Release --nologo -v quiet; then
     echo "build failed"
