@@ -18,7 +18,7 @@ public sealed class WaveOperations(DurableTaskClient client)
     /// <summary>Gets the client the operations go through.</summary>
     public DurableTaskClient Client { get; } = client ?? throw new ArgumentNullException(nameof(client));
 
-    /// <summary>Checks the manifest in <paramref name="text"/> (JSON or YAML) and starts its wave; see <see cref="StartAsync(WaveManifest, string, DrillSpec?, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <summary>Checks the manifest in <paramref name="text"/> (JSON or YAML) and starts its wave; see <see cref="StartAsync(WaveManifest, string, DrillSpec?, TimeSpan?, TicketReference?, CancellationToken)"/>.</summary>
     public Task<StartResult> StartAsync(string text, string sourceName, CancellationToken cancellationToken = default)
     {
         if (!WaveManifestReader.TryParse(text, sourceName, out var manifest, out var errors))
@@ -33,9 +33,10 @@ public sealed class WaveOperations(DurableTaskClient client)
     /// <summary>
     /// Starts <paramref name="manifest"/>'s wave unless its id is taken: by a wave in flight (resumed by whoever hosts
     /// the runtime), by a finished one, or by a wave that started with a different manifest (a wave keeps its manifest;
-    /// a silently ignored edit would look applied). <paramref name="drill"/> applies to a new wave only.
+    /// a silently ignored edit would look applied). <paramref name="drill"/> applies to a new wave only, and so does
+    /// <paramref name="ticket"/>, the change request it is recorded on the wave for.
     /// </summary>
-    public async Task<StartResult> StartAsync(WaveManifest manifest, string sourceName, DrillSpec? drill = null, TimeSpan? monitorInterval = null, CancellationToken cancellationToken = default)
+    public async Task<StartResult> StartAsync(WaveManifest manifest, string sourceName, DrillSpec? drill = null, TimeSpan? monitorInterval = null, TicketReference? ticket = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         string waveId = manifest.Wave;
@@ -69,14 +70,14 @@ public sealed class WaveOperations(DurableTaskClient client)
         {
             await Client.ScheduleNewOrchestrationInstanceAsync(
                 MigrationNames.WaveOrchestration,
-                new WaveInput(manifest, drill, monitorInterval),
+                new WaveInput(manifest, drill, monitorInterval, ticket),
                 new StartOrchestrationOptions(waveId),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (OrchestrationAlreadyExistsException)
         {
             // Another request started the same id between the check and the start: decide again against that wave.
-            return await StartAsync(manifest, sourceName, drill, monitorInterval, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(manifest, sourceName, drill, monitorInterval, ticket, cancellationToken).ConfigureAwait(false);
         }
 
         return new StartResult(StartOutcome.Started, waveId, manifest, null, null);

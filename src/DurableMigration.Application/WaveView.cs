@@ -18,6 +18,13 @@ public sealed record WaveView(
 {
     private Dictionary<string, int>? _positions;
 
+    /// <summary>Gets the ticket that started the wave, when a ticketing system did.</summary>
+    public TicketReference? Ticket { get; init; }
+
+    /// <summary>Gets the ticket that started <paramref name="wave"/>, read from its input (fetched with inputs), or <c>null</c>.</summary>
+    public static TicketReference? TicketOf(OrchestrationMetadata wave) =>
+        wave?.Name == MigrationNames.WaveOrchestration ? wave.ReadInputAs<InputNames>()?.Ticket : null;
+
     /// <summary>Gets the rollback of this finished wave (<c>&lt;wave&gt;:rollback</c>), if one was started: after it, each database's state is the rollback's.</summary>
     public WaveView? Rollback { get; init; }
 
@@ -33,7 +40,8 @@ public sealed record WaveView(
         var status = wave.ReadCustomStatusAs<WaveStatus>();
         var result = wave.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? wave.ReadOutputAs<WaveResult>() : null;
         // Both WaveInput and WaveRollbackInput carry the manifest; only its database names are read.
-        IReadOnlyList<string> names = wave.ReadInputAs<InputNames>()?.Manifest?.Databases?.Select(d => d.Name).ToList() ?? [];
+        var input = wave.ReadInputAs<InputNames>();
+        IReadOnlyList<string> names = input?.Manifest?.Databases?.Select(d => d.Name).ToList() ?? [];
         var databases = new Dictionary<string, DatabaseStatus>(StringComparer.OrdinalIgnoreCase);
         // A rollback instance has no database instances of its own.
         bool isWave = wave.Name == MigrationNames.WaveOrchestration;
@@ -54,7 +62,7 @@ public sealed record WaveView(
         WaveView? rollback = isWave && wave.IsCompleted
             ? await LoadAsync(client, MigrationNames.RollbackInstanceId(waveId), cancellationToken).ConfigureAwait(false)
             : null;
-        return new WaveView(wave, status, result, databases, names) { Rollback = rollback };
+        return new WaveView(wave, status, result, databases, names) { Rollback = rollback, Ticket = isWave ? input?.Ticket : null };
     }
 
     /// <summary>Gets the state of a database: the rollback's once the finished wave was rolled back, else the live one while its orchestration runs, else the wave's record.</summary>
@@ -100,7 +108,7 @@ public sealed record WaveView(
     }
 
     /// <summary>The part of a wave's (or a rollback's) input this view reads: the manifest's database names.</summary>
-    private sealed record InputNames(ManifestNames? Manifest);
+    private sealed record InputNames(ManifestNames? Manifest, TicketReference? Ticket);
 
     /// <summary>A manifest's databases, names only.</summary>
     private sealed record ManifestNames(IReadOnlyList<DatabaseName>? Databases);

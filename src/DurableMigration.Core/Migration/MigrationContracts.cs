@@ -116,7 +116,19 @@ public sealed record DrillSpec(string Database, MigrationStep Step)
 /// <param name="Manifest">The checked manifest: connection references only, never resolved secrets.</param>
 /// <param name="Drill">An injected failure, if rehearsing.</param>
 /// <param name="MonitorInterval">How often progress is polled while data moves; default 2 s.</param>
-public sealed record WaveInput(WaveManifest Manifest, DrillSpec? Drill = null, TimeSpan? MonitorInterval = null);
+/// <param name="Ticket">The change request that started the wave, when a ticketing system did.</param>
+public sealed record WaveInput(WaveManifest Manifest, DrillSpec? Drill = null, TimeSpan? MonitorInterval = null, TicketReference? Ticket = null);
+
+/// <summary>The change request in a ticketing system (ServiceNow, Jira, …) that asked for a wave or an action on it, so the wave traces back to it.</summary>
+/// <param name="Id">The ticket's id in its system, such as <c>CHG0030001</c> or <c>MIG-142</c>.</param>
+/// <param name="System">The ticketing system, if the message named it (<c>servicenow</c>, <c>jira</c>).</param>
+/// <param name="Requester">Who asked, as the ticketing system names them.</param>
+public sealed record TicketReference(string Id, string? System = null, string? Requester = null)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        (System is null ? Id : $"{System} {Id}") + (Requester is null ? string.Empty : $" (requested by {Requester})");
+}
 
 /// <summary>The database orchestration's input.</summary>
 /// <param name="WaveId">The wave.</param>
@@ -287,6 +299,10 @@ public sealed record WaveStatus(string Wave, string Phase, IReadOnlyDictionary<D
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<WaveAttention>? Attention { get; init; }
 
+    /// <summary>Gets the id of the ticket that started the wave, so a list of statuses traces each wave to its change request; <c>null</c> when no ticket did.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Ticket { get; init; }
+
     /// <summary>The state codes, indexed by <see cref="DatabaseState"/> value.</summary>
     private const string Codes = "pdvmsactCnrRSF";
 
@@ -373,6 +389,9 @@ public static class MigrationNames
     /// <summary>The rollback of a finished wave.</summary>
     public const string WaveRollbackOrchestration = nameof(WaveRollbackOrchestration);
 
+    /// <summary>The receipt of a ticket's request: completes at once with what was done, so a second delivery is recognised.</summary>
+    public const string TicketReceiptOrchestration = nameof(TicketReceiptOrchestration);
+
     /// <summary>Event: approve cutover (to a database instance).</summary>
     public const string ApproveCutoverEvent = "ApproveCutover";
 
@@ -402,4 +421,8 @@ public static class MigrationNames
 
     /// <summary>The instance id of a finished wave's rollback.</summary>
     public static string RollbackInstanceId(string waveId) => $"{waveId}:rollback";
+
+    /// <summary>The receipt of a ticket's request, handled once: <c>&lt;wave&gt;:ticket:&lt;action&gt;:&lt;ticket&gt;[:&lt;database&gt;]</c>, purged with its wave.</summary>
+    public static string TicketReceiptInstanceId(string waveId, string action, string ticketId, string? database) =>
+        database is null ? $"{waveId}:ticket:{action}:{ticketId}" : $"{waveId}:ticket:{action}:{ticketId}:{database}";
 }

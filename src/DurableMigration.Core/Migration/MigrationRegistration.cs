@@ -21,6 +21,7 @@ public static class MigrationRegistration
             .AddOrchestrator<WaveOrchestration>(MigrationNames.WaveOrchestration)
             .AddOrchestrator<DatabaseMigrationOrchestration>(MigrationNames.DatabaseMigrationOrchestration)
             .AddOrchestrator<WaveRollbackOrchestration>(MigrationNames.WaveRollbackOrchestration)
+            .AddOrchestrator<TicketReceiptOrchestration>(MigrationNames.TicketReceiptOrchestration)
             .AddActivity<ValidateDatabaseActivity>(MigrationActivityNames.ValidateDatabase)
             .AddActivity<MigrateSchemaActivity>(MigrationActivityNames.MigrateSchema)
             .AddActivity<CopyDataActivity>(MigrationActivityNames.CopyData)

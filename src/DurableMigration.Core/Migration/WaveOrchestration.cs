@@ -47,7 +47,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         var manifest = input.Manifest;
         var databases = manifest.Databases;
         var plan = new Plan(databases);
-        var states = new WaveStates(context, manifest.Wave, databases.Count);
+        var states = new WaveStates(context, manifest.Wave, input.Ticket?.Id, databases.Count);
 
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
         // 1. Pre-flight: assess everything before touching anything.
@@ -380,7 +380,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
     }
 
     /// <summary>Each database's state, and who waits for an operator, published as a compact <see cref="WaveStatus"/> only when something changed.</summary>
-    private sealed class WaveStates(TaskOrchestrationContext context, string wave, int count)
+    private sealed class WaveStates(TaskOrchestrationContext context, string wave, string? ticket, int count)
     {
         private readonly DatabaseState[] _states = new DatabaseState[count];
         private readonly SortedDictionary<int, WaveAttention> _attention = [];
@@ -422,7 +422,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                 return;
             }
 
-            context.SetCustomStatus(WaveStatus.Create(wave, phase, _states, _attention.Count == 0 ? null : [.. _attention.Values]));
+            context.SetCustomStatus(WaveStatus.Create(wave, phase, _states, _attention.Count == 0 ? null : [.. _attention.Values]) with { Ticket = ticket });
             _published = phase;
             _changed = false;
         }

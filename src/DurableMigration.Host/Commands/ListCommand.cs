@@ -64,12 +64,13 @@ internal static class ListCommand
                     return;
                 }
 
-                var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("phase").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("ticket").AddColumn("status").AddColumn("phase").AddColumn("created (UTC)").AddColumn("updated (UTC)");
                 foreach (var wave in waves)
                 {
                     string phase = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
                     table.AddRow(
                         Markup.Escape(wave.InstanceId),
+                        Markup.Escape(WaveView.TicketOf(wave)?.Id ?? "-"),
                         wave.RuntimeStatus.ToString(),
                         Markup.Escape(phase),
                         wave.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),

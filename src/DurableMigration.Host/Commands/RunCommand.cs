@@ -44,7 +44,7 @@ internal static class RunCommand
     /// <summary>Starts <paramref name="manifest"/>'s wave (or resumes it) and shows it to its end, or until <paramref name="timeout"/>.</summary>
     public static async Task<int> StartAndWatchAsync(CommandContext context, DmigHost host, WaveManifest manifest, DrillSpec? drill, CancellationToken ct, TimeSpan? timeout = null, TimeSpan? monitorInterval = null)
     {
-        var start = await new WaveOperations(host.Client).StartAsync(manifest, "manifest", drill, monitorInterval, ct).ConfigureAwait(false);
+        var start = await new WaveOperations(host.Client).StartAsync(manifest, "manifest", drill, monitorInterval, cancellationToken: ct).ConfigureAwait(false);
         if (start.Outcome == StartOutcome.Started)
         {
             StartedNotice(context, manifest, drill);

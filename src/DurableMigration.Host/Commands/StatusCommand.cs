@@ -84,11 +84,12 @@ internal static class StatusCommand
                 })]),
                 console =>
                 {
-                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("status").AddColumn("outcome").AddColumn("rolled back by").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                    var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("ticket").AddColumn("status").AddColumn("outcome").AddColumn("rolled back by").AddColumn("created (UTC)").AddColumn("updated (UTC)");
                     foreach (var (instance, rollback) in rows)
                     {
                         table.AddRow(
                             Markup.Escape(instance.InstanceId),
+                            Markup.Escape(WaveView.TicketOf(instance)?.Id ?? "-"),
                             Words.Of(instance.RuntimeStatus),
                             Markup.Escape(Words.Of(Outcome(rollback ?? instance))),
                             Markup.Escape(rollback?.InstanceId ?? "-"),

@@ -58,6 +58,10 @@ internal sealed class WaveConsole(IAnsiConsole console)
     public static Table LiveTable(WaveView view)
     {
         string title = $"wave [bold]{Markup.Escape(view.Wave.InstanceId)}[/] · {Markup.Escape(Words.Of(view.Status?.Phase ?? view.Wave.RuntimeStatus.ToString()))}";
+        if (view.Ticket is { } ticket)
+        {
+            title += $" · ticket {Markup.Escape(ticket.ToString())}";
+        }
         if (view.Rollback is { } rollback)
         {
             title += $" · rolled back by [bold]{Markup.Escape(rollback.Wave.InstanceId)}[/]: {Markup.Escape(Words.Of(RollbackOutcome(rollback)))}";
