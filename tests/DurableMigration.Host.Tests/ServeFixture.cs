@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace DurableMigration.Host.Tests;
 
 /// <summary>One <c>dmig serve</c> on a real Kestrel server (loopback, port 0) over a temporary data directory, shared by a test class.</summary>
-public sealed class ServeFixture : IAsyncLifetime, IDisposable
+public class ServeFixture : IAsyncLifetime, IDisposable
 {
     private readonly WaveWorkspace _workspace = new();
     private BackgroundDmig? _serve;
@@ -22,12 +22,12 @@ public sealed class ServeFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _serve = _workspace.Start(null, "serve", "--urls", "http://127.0.0.1:0");
+        _serve = _workspace.Start(null, ["serve", "--urls", "http://127.0.0.1:0", .. await ExtraArgumentsAsync()]);
         Key = (await _serve.WaitForStdoutAsync(@"replaces it\):\s*(\S+)")).Groups[1].Value;
         BaseUri = new Uri((await _serve.WaitForStdoutAsync(@"Listening on (http://127\.0\.0\.1:\d+)")).Groups[1].Value + "/");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_serve is not null)
         {
@@ -35,6 +35,9 @@ public sealed class ServeFixture : IAsyncLifetime, IDisposable
             await _serve.Exit;
         }
     }
+
+    /// <summary>More arguments for <c>dmig serve</c>, set up before it starts.</summary>
+    protected virtual Task<string[]> ExtraArgumentsAsync() => Task.FromResult(Array.Empty<string>());
 
     /// <summary>Sends a request with the key in <c>x-functions-key</c> (or none when <paramref name="key"/> is empty).</summary>
     public async Task<(HttpResponseMessage Response, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? body = null, string contentType = "application/json", string? key = null)
@@ -116,8 +119,17 @@ public sealed class ServeFixture : IAsyncLifetime, IDisposable
 
     public void Dispose()
     {
-        _serve?.Dispose();
-        Http.Dispose();
-        _workspace.Dispose();
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _serve?.Dispose();
+            Http.Dispose();
+            _workspace.Dispose();
+        }
     }
 }

@@ -250,7 +250,7 @@ internal static class WaveApi
     }
 
     /// <summary>A refusal as RFC 7807 problem details, with the manifest errors or differences under <c>errors</c>.</summary>
-    private static ProblemHttpResult Problem(Refusal refusal)
+    internal static ProblemHttpResult Problem(Refusal refusal)
     {
         var extensions = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (refusal.Errors.Count > 0)
@@ -264,7 +264,7 @@ internal static class WaveApi
     private static ProblemHttpResult BadRequest(string title, string detail) => Problem(new Refusal(RefusalKind.BadInput, title, detail));
 
     /// <summary>The URI of the waves collection as the caller reached it (scheme, host, path base).</summary>
-    private static string WavesUri(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/api/waves";
+    internal static string WavesUri(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/api/waves";
 
     private static string StatusUri(HttpRequest request, string instanceId) => $"{WavesUri(request)}/{Uri.EscapeDataString(instanceId)}";
 
@@ -272,7 +272,7 @@ internal static class WaveApi
     /// Reads the body as text, stopping past <paramref name="limit"/> bytes: a declared length over it is refused
     /// without reading, a chunked body as soon as it crosses it (Kestrel's own limit backs this up).
     /// </summary>
-    private static async Task<(string Text, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
+    internal static async Task<(string Text, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength > limit)
         {

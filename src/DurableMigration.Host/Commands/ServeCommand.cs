@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Azure;
+using Azure.Storage.Queues;
 using DurableMigration.Application;
+using DurableMigration.Application.Tickets;
 using DurableMigration.Host.Api;
 using DurableMigration.Host.Hosting;
+using DurableMigration.Host.Tickets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -42,15 +46,46 @@ internal static class ServeCommand
                 result.AddError("--max-request-body-size must be at least 1 byte.");
             }
         });
-        var serve = new Command("serve", "Serve the wave API over HTTP (start, status, list, approve, retry, rollback, terminate, suspend, resume, purge) and run the waves. Every route but /api/health needs the key in the data directory.");
+        var queue = new Option<string?>("--queue")
+        {
+            Description = "Also read ticket messages from an Azure Storage queue: its connection string, or env:NAME to read it from an environment variable (kept out of the process list); UseDevelopmentStorage=true for Azurite",
+            HelpName = "connection",
+        };
+        var queueName = new Option<string>("--queue-name")
+        {
+            Description = $"The ticket queue (default {TicketQueueOptions.DefaultQueueName}); messages that fail 5 times go to <queue>-poison",
+            DefaultValueFactory = _ => TicketQueueOptions.DefaultQueueName,
+        };
+        var retryDelay = Durations.Option("--queue-retry-delay", "How long a failed ticket message stays hidden before its next attempt (default 0, as the Functions queue trigger)");
+        var serve = new Command("serve", "Serve the wave API over HTTP (start, status, list, approve, retry, rollback, terminate, suspend, resume, purge, tickets) and run the waves; with --queue, also carry out ticket messages from a queue. Every route but /api/health needs the key in the data directory.");
         serve.Options.Add(urls);
         serve.Options.Add(maxBody);
-        serve.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(urls)!, parse.GetValue(maxBody), ct));
+        serve.Options.Add(queue);
+        serve.Options.Add(queueName);
+        serve.Options.Add(retryDelay);
+        serve.SetAction((parse, ct) =>
+        {
+            var queueOptions = parse.GetValue(queue) is { } connection
+                ? (connection, new TicketQueueOptions(parse.GetValue(queueName)!, VisibilityTimeout: parse.GetValue(retryDelay) ?? TimeSpan.Zero))
+                : ((string, TicketQueueOptions)?)null;
+            return RunAsync(options.For(parse), parse.GetValue(urls)!, parse.GetValue(maxBody), queueOptions, ct);
+        });
         return serve;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, string urls, long maxRequestBodySize, CancellationToken ct)
+    private static async Task<int> RunAsync(CommandContext context, string urls, long maxRequestBodySize, (string Connection, TicketQueueOptions Options)? queue, CancellationToken ct)
     {
+        QueueServiceClient? queueService = null;
+        if (queue is { } q)
+        {
+            if (TicketQueueConnection.Open(q.Connection, out string? problem) is not { } opened)
+            {
+                return context.Output.Fail(DmigCommandLine.BadInput, "Invalid queue connection", problem!);
+            }
+
+            queueService = opened;
+        }
+
         await using var host = context.CreateHost();
         // This process runs every wave it starts: with another engine on the data directory, two would compete.
         if (await host.TryStartEngineAsync(context.Command, ct).ConfigureAwait(false) is { } runner)
@@ -73,7 +108,9 @@ internal static class ServeCommand
         builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(host.DataDirectory, "logs")));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("DurableMigration", LogLevel.Information);
-        builder.Services.AddSingleton(new WaveOperations(host.Client));
+        var operations = new WaveOperations(host.Client);
+        builder.Services.AddSingleton(operations);
+        builder.Services.AddSingleton(new TicketIntake(operations));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(new WaveApiOptions(maxRequestBodySize));
         builder.Services.AddProblemDetails();
@@ -85,6 +122,21 @@ internal static class ServeCommand
 
         await using var app = builder.Build();
         app.MapWaveApi();
+        app.MapTicketApi();
+        TicketQueueListener? listener = null;
+        if (queueService is not null)
+        {
+            listener = new TicketQueueListener(queueService, queue!.Value.Options, app.Services.GetRequiredService<TicketIntake>(), app.Services.GetRequiredService<ILogger<TicketQueueListener>>());
+            try
+            {
+                await listener.PrepareAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException or InvalidOperationException)
+            {
+                return context.Output.Fail(DmigCommandLine.BadInput, "Cannot read the queue", $"dmig serve cannot reach ticket queue {listener.QueueUri}: {ex.Message.Split('\n')[0].Trim()}");
+            }
+        }
+
         try
         {
             await app.StartAsync(ct).ConfigureAwait(false);
@@ -101,6 +153,7 @@ internal static class ServeCommand
                 ["urls"] = new JsonArray([.. addresses.Select(a => (JsonNode)a)]),
                 ["keyFile"] = keys.FilePath,
                 ["key"] = created ? key : null,
+                ["queue"] = listener?.QueueUri.ToString(),
             },
             console =>
             {
@@ -119,11 +172,17 @@ internal static class ServeCommand
                     console.MarkupLine($"Listening on {Markup.Escape(address)}/api/waves");
                 }
 
+                if (listener is not null)
+                {
+                    console.MarkupLine($"Reading ticket messages from {Markup.Escape(listener.QueueUri.ToString())} (failing ones go to {Markup.Escape(queue!.Value.Options.PoisonQueueName)} after {queue.Value.Options.MaxDequeueCount} attempts)");
+                }
+
                 console.MarkupLine($"Waves of {Markup.Escape(host.DataDirectory)} run in this process. Ctrl+C stops serving; unfinished waves resume at the next start.");
             });
 
         // Ctrl+C cancels ct; the host's own lifetime may stop the application first (SIGTERM).
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+        var reading = listener?.RunAsync(stopping.Token) ?? Task.CompletedTask;
         try
         {
             await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
@@ -131,6 +190,8 @@ internal static class ServeCommand
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+
+        await reading.ConfigureAwait(false);
 
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await app.StopAsync(grace.Token).ConfigureAwait(false);
