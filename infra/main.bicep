@@ -150,7 +150,6 @@ module functionApp 'modules/functionapp.bicep' = {
     planName: 'plan-${baseName}'
     functionAppName: functionAppName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
-    dotnetVersion: '10.0'
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     tags: allTags

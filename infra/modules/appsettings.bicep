@@ -77,4 +77,3 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   name: 'appsettings'
   properties: union(plainSettings, secretSettings)
 }
-

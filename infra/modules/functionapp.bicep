@@ -16,9 +16,6 @@ param functionAppName string
 @description('URL of the blob container Flex Consumption deploys the app package to.')
 param deploymentContainerUrl string
 
-@description('.NET version of the isolated worker.')
-param dotnetVersion string
-
 @description('Most instances the app scales out to.')
 @minValue(40)
 @maxValue(1000)
@@ -77,9 +74,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
           }
         }
       }
+      // The app targets .NET 10 on the isolated worker (src/DurableMigration.Functions).
       runtime: {
         name: 'dotnet-isolated'
-        version: dotnetVersion
+        version: '10.0'
       }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount

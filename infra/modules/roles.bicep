@@ -103,4 +103,3 @@ resource secretsOfficerAssignment 'Microsoft.Authorization/roleAssignments@2022-
     principalType: operatorPrincipalType
   }
 }
-
