@@ -165,6 +165,8 @@ public sealed class ContractSerializationTests
             // Orchestration inputs and outputs.
             ["WaveInput"] = new(new WaveInput(manifest, new DrillSpec("orders", MigrationStep.Cutover), TimeSpan.FromMilliseconds(250)), true),
             ["WaveInput without drill"] = new(new WaveInput(manifest), true),
+            ["WaveInput from a ticket"] = new(new WaveInput(manifest, Ticket: new TicketReference("CHG0030001", "servicenow", "jane.doe@contoso.com")), true),
+            ["TicketReceipt"] = new(new TicketReceipt(new TicketReference("MIG-142", "jira", null), "approveCutover", "wave-1", "orders", "approved cutover of orders"), true),
             ["DatabaseMigrationInput"] = new(new DatabaseMigrationInput(manifest.Wave, users, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, MigrationStep.Monitor, TimeSpan.FromSeconds(2)), true),
             ["WaveRollbackInput"] = new(new WaveRollbackInput(manifest, waveResult), true),
             ["WaveRollbackInput with copy-back"] = new(new WaveRollbackInput(manifest, waveResult, TargetWrites.CopyBack), true),
