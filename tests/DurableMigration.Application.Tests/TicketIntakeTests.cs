@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableMigration.Application.Tickets;
-using DurableMigration.Host.Hosting;
 using DurableMigration.Host.Tests;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
@@ -9,30 +7,9 @@ using Microsoft.DurableTask.Client;
 namespace DurableMigration.Application.Tests;
 
 /// <summary><see cref="TicketIntake"/> against the embedded runtime's client on a real SQLite task hub and real SQLite databases.</summary>
-public sealed class TicketIntakeTests : IAsyncLifetime, IDisposable
+public sealed class TicketIntakeTests : EmbeddedHostTest
 {
-    private readonly WaveWorkspace _workspace = new();
-    private DmigHost? _host;
-
-    private DmigHost Host => _host!;
-
     private TicketIntake Intake => new(new WaveOperations(Host.Client));
-
-    public Task InitializeAsync()
-    {
-        _host = DmigHost.Create(_workspace.DataDirectory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _workspace.Dispose();
 
     [Theory]
     [InlineData("not json", "$", "not JSON")]
@@ -150,10 +127,10 @@ public sealed class TicketIntakeTests : IAsyncLifetime, IDisposable
 
     private string StartMessage(string wave, string ticket, string approval = "auto")
     {
-        var manifest = JsonNode.Parse(File.ReadAllText(_workspace.WriteManifest(
+        var manifest = JsonNode.Parse(File.ReadAllText(Workspace.WriteManifest(
             wave,
             approval: approval,
-            targetConnection: db => $"Data Source={Path.Combine(_workspace.TargetDirectory, $"{wave}-{ticket}-{db}.db")}")));
+            targetConnection: db => $"Data Source={Path.Combine(Workspace.TargetDirectory, $"{wave}-{ticket}-{db}.db")}")));
         return new JsonObject
         {
             ["ticketId"] = ticket,

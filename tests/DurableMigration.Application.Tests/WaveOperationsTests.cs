@@ -1,4 +1,3 @@
-using DurableMigration.Host.Hosting;
 using DurableMigration.Host.Tests;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
@@ -8,30 +7,9 @@ using Microsoft.DurableTask.Client;
 namespace DurableMigration.Application.Tests;
 
 /// <summary><see cref="WaveOperations"/> against the embedded runtime's client on a real SQLite task hub and real SQLite databases.</summary>
-public sealed class WaveOperationsTests : IAsyncLifetime, IDisposable
+public sealed class WaveOperationsTests : EmbeddedHostTest
 {
-    private readonly WaveWorkspace _workspace = new();
-    private DmigHost? _host;
-
-    private DmigHost Host => _host!;
-
     private WaveOperations Operations => new(Host.Client);
-
-    public Task InitializeAsync()
-    {
-        _host = DmigHost.Create(_workspace.DataDirectory);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _workspace.Dispose();
 
     [Fact]
     public async Task StartAsync_InvalidManifest_ReturnsEveryErrorAndStartsNothing()
@@ -169,8 +147,8 @@ public sealed class WaveOperationsTests : IAsyncLifetime, IDisposable
     }
 
     private WaveManifest Manifest(string wave, string approval = "auto") =>
-        WaveManifestReader.Parse(File.ReadAllText(_workspace.WriteManifest(
+        WaveManifestReader.Parse(File.ReadAllText(Workspace.WriteManifest(
             wave,
             approval: approval,
-            targetConnection: db => $"Data Source={Path.Combine(_workspace.TargetDirectory, $"{wave}-{db}.db")}")), wave + ".json");
+            targetConnection: db => $"Data Source={Path.Combine(Workspace.TargetDirectory, $"{wave}-{db}.db")}")), wave + ".json");
 }
