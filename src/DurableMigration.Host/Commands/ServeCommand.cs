@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using DurableMigration.Application;
+using DurableMigration.Application.Http;
 using DurableMigration.Host.Api;
 using DurableMigration.Host.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -20,8 +21,8 @@ internal static class ServeCommand
     /// <summary>Where <c>dmig serve</c> listens unless <c>--urls</c> says otherwise: loopback only, on the Functions host's port.</summary>
     public const string DefaultUrls = "http://127.0.0.1:7071";
 
-    /// <summary>The largest request body accepted unless <c>--max-request-body-size</c> says otherwise: 1 MiB.</summary>
-    public const long DefaultMaxRequestBodySize = 1024 * 1024;
+    /// <summary>The largest request body accepted unless <c>--max-request-body-size</c> says otherwise: the shared API's default, 1 MiB.</summary>
+    public const long DefaultMaxRequestBodySize = WaveHttpApiOptions.DefaultMaxRequestBodySize;
 
     public static Command Create(CommonOptions options)
     {
@@ -73,15 +74,8 @@ internal static class ServeCommand
         builder.Logging.AddProvider(new FileLoggerProvider(Path.Combine(host.DataDirectory, "logs")));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("DurableMigration", LogLevel.Information);
-        builder.Services.AddSingleton(new WaveOperations(host.Client));
+        builder.Services.AddSingleton(new WaveHttpApi(new WaveOperations(host.Client), new WaveHttpApiOptions(maxRequestBodySize)));
         builder.Services.AddSingleton(keys);
-        builder.Services.AddSingleton(new WaveApiOptions(maxRequestBodySize));
-        builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = WaveJson.Options.PropertyNamingPolicy;
-            json.SerializerOptions.DefaultIgnoreCondition = WaveJson.Options.DefaultIgnoreCondition;
-        });
 
         await using var app = builder.Build();
         app.MapWaveApi();
