@@ -223,6 +223,6 @@ public sealed class WaveRunnerTests
             shutdown.Token.WaitHandle.WaitOne(TimeSpan.FromMinutes(2));
         }
 
-        public CopyProgress? Get(string waveId, string database) => _inner.Get(waveId, database);
+        public Task<CopyProgress?> GetAsync(string waveId, string database, CancellationToken cancellationToken = default) => _inner.GetAsync(waveId, database, cancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Queues;
 using DurableMigration.Application;
+using DurableMigration.Application.Http;
 using DurableMigration.Application.Tickets;
 using DurableMigration.Host.Api;
 using DurableMigration.Host.Hosting;
@@ -24,8 +25,8 @@ internal static class ServeCommand
     /// <summary>Where <c>dmig serve</c> listens unless <c>--urls</c> says otherwise: loopback only, on the Functions host's port.</summary>
     public const string DefaultUrls = "http://127.0.0.1:7071";
 
-    /// <summary>The largest request body accepted unless <c>--max-request-body-size</c> says otherwise: 1 MiB.</summary>
-    public const long DefaultMaxRequestBodySize = 1024 * 1024;
+    /// <summary>The largest request body accepted unless <c>--max-request-body-size</c> says otherwise: the shared API's default, 1 MiB.</summary>
+    public const long DefaultMaxRequestBodySize = WaveHttpApiOptions.DefaultMaxRequestBodySize;
 
     public static Command Create(CommonOptions options)
     {
@@ -109,20 +110,12 @@ internal static class ServeCommand
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("DurableMigration", LogLevel.Information);
         var operations = new WaveOperations(host.Client);
-        builder.Services.AddSingleton(operations);
+        builder.Services.AddSingleton(new WaveHttpApi(operations, new WaveHttpApiOptions(maxRequestBodySize)));
         builder.Services.AddSingleton(new TicketIntake(operations));
         builder.Services.AddSingleton(keys);
-        builder.Services.AddSingleton(new WaveApiOptions(maxRequestBodySize));
-        builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = WaveJson.Options.PropertyNamingPolicy;
-            json.SerializerOptions.DefaultIgnoreCondition = WaveJson.Options.DefaultIgnoreCondition;
-        });
 
         await using var app = builder.Build();
         app.MapWaveApi();
-        app.MapTicketApi();
         TicketQueueListener? listener = null;
         if (queueService is not null)
         {

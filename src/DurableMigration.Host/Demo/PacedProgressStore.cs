@@ -18,5 +18,5 @@ internal sealed class PacedProgressStore(IMigrationProgressStore inner, TimeSpan
     }
 
     /// <inheritdoc/>
-    public CopyProgress? Get(string waveId, string database) => inner.Get(waveId, database);
+    public Task<CopyProgress?> GetAsync(string waveId, string database, CancellationToken cancellationToken = default) => inner.GetAsync(waveId, database, cancellationToken);
 }

@@ -4,6 +4,7 @@ using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
 using DurableMigration.Migration;
 using DurableMigration.Providers;
+using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.DurableTask.Client;

@@ -44,6 +44,21 @@ public sealed class ActivityTests
         Assert.Equal(stopping.Token, registry.Token);
     }
 
+    [Fact]
+    public async Task GetCopyProgressActivity_ReadsTheLatestReportOfItsDatabase_OrNullBeforeAny()
+    {
+        var store = new InMemoryMigrationProgressStore();
+        var activity = new GetCopyProgressActivity(store, new NoWorkerShutdown());
+        store.Report("wave-1", "users", new CopyProgress("posts", 10, 100, 1000));
+        store.Report("wave-1", "users", new CopyProgress("posts", 20, 100, 2000));
+
+        var latest = await activity.RunAsync(new Context(MigrationActivityNames.GetCopyProgress), new ProgressQuery("wave-1", "users"));
+        var none = await activity.RunAsync(new Context(MigrationActivityNames.GetCopyProgress), new ProgressQuery("wave-1", "orders"));
+
+        Assert.Equal(new CopyProgress("posts", 20, 100, 2000), latest);
+        Assert.Null(none);
+    }
+
     private sealed class Context(string name) : TaskActivityContext
     {
         public override TaskName Name { get; } = name;

@@ -48,14 +48,14 @@ public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnec
 }
 
 /// <summary>Reads the latest copy progress (the monitor step).</summary>
-public sealed class GetCopyProgressActivity(IMigrationProgressStore progress) : TaskActivity<ProgressQuery, CopyProgress?>
+public sealed class GetCopyProgressActivity(IMigrationProgressStore progress, IWorkerShutdown shutdown) : TaskActivity<ProgressQuery, CopyProgress?>
 {
     /// <inheritdoc/>
     public override Task<CopyProgress?> RunAsync(TaskActivityContext context, ProgressQuery input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database, MigrationStep.Monitor);
-        return Task.FromResult(progress.Get(input.WaveId, input.Database));
+        return progress.GetAsync(input.WaveId, input.Database, shutdown.Token);
     }
 }
 

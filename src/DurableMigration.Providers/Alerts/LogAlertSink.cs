@@ -1,13 +1,16 @@
 using System.Net.Http.Json;
 using DurableMigration.Migration;
-using DurableMigration.Providers;
 using Microsoft.Extensions.Logging;
 
-namespace DurableMigration.Host.Hosting;
+namespace DurableMigration.Providers.Alerts;
 
 /// <summary>Writes alerts to the log and, when the wave names a webhook, posts them there as JSON.</summary>
-internal sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, HttpClient http) : IAlertSink
+/// <remarks>Every host uses it: <c>dmig</c> logs to its data directory's files, the Functions app to Application Insights.</remarks>
+/// <param name="logger">Where every alert is logged.</param>
+/// <param name="http">The client that posts to webhooks.</param>
+public sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, HttpClient http) : IAlertSink
 {
+    /// <inheritdoc/>
     public async Task SendAsync(MigrationAlert alert, Uri? webhook, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(alert);
