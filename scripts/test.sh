@@ -25,7 +25,7 @@ if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then
     fi
 fi
 azurite_log="$results/azurite.log"
-tools/azurite/node_modules/.bin/azurite --inMemoryPersistence --silent --skipApiVersionCheck \
+tools/azurite/node_modules/.bin/azurite --inMemoryPersistence --silent --skipApiVersionCheck --disableTelemetry \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort 0 --queuePort 0 --tablePort 0 >"$azurite_log" 2>&1 &
 azurite_pid=$!

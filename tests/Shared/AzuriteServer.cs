@@ -53,7 +53,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         };
         foreach (string argument in new[]
         {
-            "--inMemoryPersistence", "--silent", "--skipApiVersionCheck",
+            "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", "0", "--queuePort", "0", "--tablePort", "0",
         })
