@@ -132,15 +132,27 @@ internal static class EngineBenchmark
             double sequentialMedian = results[0].Value;
             Console.WriteLine($"  {"sequential_full",-15} {sequentialFullMedian,10:F0} {"activities/s",-13} = {sequentialFullMedian / sequentialMedian:F2}x sequential with durability Normal (synchronous=FULL: every commit flushed)");
 
+            // The Azure Storage backend on Azurite, same work, same run (one measurement: it takes seconds per activity batch).
+            var azureStorage = await AzureStorageBenchmark.MeasureEngineAsync(quick);
+            foreach (var (metric, value) in azureStorage)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"RESULT azure_storage_{metric} {value:F1} activities/s vs_df={value / DurableFunctionsTargets[metric]:F2}"));
+            }
+
             foreach (var (metric, value, unit) in results)
             {
                 string inProcField = inProcMedians.TryGetValue(metric, out double theirs) ? $" vs_ms_inproc={value / theirs:F2}" : "";
+                inProcField += azureStorage.TryGetValue(metric, out double azure) ? $" vs_azure_storage={value / azure:F1}" : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"RESULT {metric} {value:F1} {unit} vs_df={value / DurableFunctionsTargets[metric]:F2} vs_sqlite={value / sqliteMedian:F4}{inProcField}"));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"RESULT sequential_full {sequentialFullMedian:F1} activities/s vs_normal={sequentialFullMedian / sequentialMedian:F2}"));
+
+            // Wave overhead on the Azure Storage backend: a wave of tiny databases on one worker, then on two.
+            await AzureStorageBenchmark.RunWaveAsync(quick);
         }
         finally
         {

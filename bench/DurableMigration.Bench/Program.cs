@@ -1,12 +1,13 @@
 // DurableMigration benchmarks. Usage:
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick] [--no-copy | --no-wave]
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- azure-storage [--quick]   (the Azure Storage part of engine alone)
 // Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
 using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine|wave [--quick] [--no-copy | --no-wave]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave|azure-storage [--quick] [--no-copy | --no-wave]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -27,7 +28,15 @@ switch (args[0])
         }
 
         return 0;
+    case "azure-storage":
+        foreach (var (metric, value) in await AzureStorageBenchmark.MeasureEngineAsync(quick))
+        {
+            Console.WriteLine(FormattableString.Invariant($"RESULT azure_storage_{metric} {value:F1} activities/s"));
+        }
+
+        await AzureStorageBenchmark.RunWaveAsync(quick);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave, azure-storage");
         return 2;
 }

@@ -206,7 +206,7 @@ internal static class WaveBenchmark
         return (mib, providerSeconds, vacuumSeconds, validationSeconds, validatedSeconds, reports);
     }
 
-    private static async Task CreateTinyAsync(string path, int seed)
+    internal static async Task CreateTinyAsync(string path, int seed)
     {
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         await connection.OpenAsync();

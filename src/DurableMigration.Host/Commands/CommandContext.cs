@@ -165,12 +165,18 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
     }
 
     /// <summary>The live process running the engine on the data directory, or <c>null</c> when none does.</summary>
-    public Task<EngineRunner?> FindRunnerAsync(CancellationToken ct) => EngineLock.FindLiveAsync(Settings.DataDirectory, ct);
+    /// <remarks>On a remote task hub there is no such process: the hub's workers run every wave.</remarks>
+    public Task<EngineRunner?> FindRunnerAsync(CancellationToken ct) => IsRemote
+        ? Task.FromResult<EngineRunner?>(null)
+        : EngineLock.FindLiveAsync(Settings.DataDirectory, ct);
+
+    /// <summary>Gets a value indicating whether the waves run on a remote task hub, moved on by <c>dmig worker</c> processes.</summary>
+    public bool IsRemote => Settings.Backend.Kind != BackendKind.Embedded;
 
     /// <summary>Says on stderr that nothing acts on what was just asked until <c>dmig run</c> (or <c>dmig demo</c>) resumes the wave, when no live process runs it.</summary>
     public async Task WarnWhenNobodyRunsAsync(string waveId, string what, CancellationToken ct)
     {
-        if (await FindRunnerAsync(ct).ConfigureAwait(false) is null)
+        if (!IsRemote && await FindRunnerAsync(ct).ConfigureAwait(false) is null)
         {
             Output.Warn($"No process is running wave {waveId}: nothing acts on {what} until {ResumeCommand(waveId)} resumes the wave.");
         }
@@ -183,7 +189,7 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
     public async Task WarnRestartingCopiesAsync(DmigHost host, string waveId, CancellationToken ct)
     {
         var view = await WaveView.LoadAsync(host.Client, waveId, ct).ConfigureAwait(false);
-        if (view is null || view.Wave.IsCompleted)
+        if (view is null || view.Wave.IsCompleted || host.IsRemote)
         {
             return;
         }

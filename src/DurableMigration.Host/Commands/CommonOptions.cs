@@ -35,9 +35,21 @@ internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Ac
         Recursive = true,
     };
 
+    /// <summary>Gets <c>--backend</c>, <c>--connection</c> and <c>--hub</c>.</summary>
+    public BackendOptions Backend { get; } = new();
+
     /// <summary>Adds the options to the root command.</summary>
     public void AddTo(RootCommand root)
     {
+        Backend.AddTo(root);
+        root.Validators.Add(result =>
+        {
+            // Checked before any command runs: a bad backend is bad input (exit 2), never a half-started command.
+            if (Backend.Read(o => result.GetValue(o), out string? problem) is null)
+            {
+                result.AddError(problem!);
+            }
+        });
         root.Options.Add(DataDir);
         root.Options.Add(Durability);
         root.Options.Add(Output);
@@ -48,7 +60,8 @@ internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Ac
     public CommandContext For(ParseResult parse)
     {
         var format = parse.GetValue(Json) ? OutputFormat.Json : parse.GetValue(Output);
-        return new CommandContext(HostSettings.From(parse, DataDir, Durability), new CommandOutput(format, stdout, stderr), configure)
+        var settings = HostSettings.From(parse, DataDir, Durability) with { Backend = Backend.Read(o => parse.GetValue(o), out _) ?? BackendSettings.Embedded };
+        return new CommandContext(settings, new CommandOutput(format, stdout, stderr), configure)
         {
             Command = "dmig " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
         };

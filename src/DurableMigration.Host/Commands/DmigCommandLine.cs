@@ -81,6 +81,7 @@ public static class DmigCommandLine
         root.Subcommands.Add(PurgeCommand.Create(options));
         root.Subcommands.Add(ServeCommand.Create(options));
         root.Subcommands.Add(KeysCommand.Create(options));
+        root.Subcommands.Add(WorkerCommand.Create(options));
         return root;
     }
 }

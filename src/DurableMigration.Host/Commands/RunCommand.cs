@@ -94,6 +94,14 @@ internal static class RunCommand
             default:
                 StartedNotice(context, manifest, drill);
                 // Started here, so the id exists when this command returns; a background run finds it and resumes it.
+                if (noWait && context.IsRemote)
+                {
+                    // The task hub's workers run it; nothing to launch here.
+                    context.Output.Result(() => new JsonObject { ["instanceId"] = manifest.Wave }, console => console.WriteLine(manifest.Wave));
+                    context.Output.Notice($"[grey]Submitted wave {Markup.Escape(manifest.Wave)} to task hub {Markup.Escape(host.RemoteTaskHub!)}; its workers run it. Follow it with: dmig watch {Markup.Escape(manifest.Wave)} --backend azure-storage[/]");
+                    return DmigCommandLine.Success;
+                }
+
                 return noWait
                     ? await LaunchAsync(context, host, manifestFile, manifest.Wave, resuming: false, ct).ConfigureAwait(false)
                     : await context.WatchToEndAsync(host, manifest.Wave, ct, timeout: timeout).ConfigureAwait(false);
@@ -110,7 +118,8 @@ internal static class RunCommand
         }
 
         // With another live process running the engine, this one only watches (WatchToEndAsync says so): nothing resumes here.
-        bool runElsewhere = await context.FindRunnerAsync(ct).ConfigureAwait(false) is not null;
+        // On a remote task hub its workers run the wave; this process only watches.
+        bool runElsewhere = context.IsRemote || await context.FindRunnerAsync(ct).ConfigureAwait(false) is not null;
         if (noWait)
         {
             if (runElsewhere)

@@ -1,5 +1,9 @@
 using System.Text.Json;
 using DurableMigration.Application;
+using DurableMigration.AzureStorage;
+using DurableMigration.Backends.AzureStorage;
+using DurableMigration.Backends.AzureStorage.DependencyInjection;
+using DurableMigration.Backends.AzureStorage.Worker;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
 using DurableMigration.Migration;
@@ -33,16 +37,25 @@ public sealed class DmigHost : IAsyncDisposable
 
     private readonly ServiceProvider _services;
     private readonly SemaphoreSlim _starting = new(1, 1);
+    private readonly DurableEngine? _engine;
     private EngineLock? _lock;
     private bool _engineStarted;
+    private bool _workerStarted;
 
-    private DmigHost(ServiceProvider services, string dataDirectory)
+    private DmigHost(ServiceProvider services, string dataDirectory, string? taskHub = null)
     {
         _services = services;
         DataDirectory = dataDirectory;
         Client = services.GetRequiredService<DurableTaskClient>();
-        Engine = services.GetRequiredService<DurableEngine>();
+        _engine = services.GetService<DurableEngine>();
+        RemoteTaskHub = taskHub;
     }
+
+    /// <summary>Gets the remote task hub's name when the waves run on the Azure Storage backend; <c>null</c> on the embedded runtime.</summary>
+    public string? RemoteTaskHub { get; }
+
+    /// <summary>Gets a value indicating whether waves run on a remote task hub (moved on by <c>dmig worker</c> processes, not by this one).</summary>
+    public bool IsRemote => RemoteTaskHub is not null;
 
     /// <summary>Gets the data directory's full path.</summary>
     public string DataDirectory { get; }
@@ -51,7 +64,8 @@ public sealed class DmigHost : IAsyncDisposable
     public DurableTaskClient Client { get; }
 
     /// <summary>Gets the embedded runtime (started on demand).</summary>
-    public DurableEngine Engine { get; }
+    /// <exception cref="InvalidOperationException">The waves run on a remote task hub.</exception>
+    public DurableEngine Engine => _engine ?? throw new InvalidOperationException($"Waves run on the remote task hub {RemoteTaskHub}; there is no embedded runtime in this process.");
 
     /// <summary>Gets the service provider (providers, registry, resolver).</summary>
     public IServiceProvider Services => _services;
@@ -72,18 +86,74 @@ public sealed class DmigHost : IAsyncDisposable
                 engine?.Invoke(o);
             },
             r => r.AddMigration());
+        AddProviders(services, root);
+        services.AddSingleton<IMigrationProgressStore, InMemoryMigrationProgressStore>();
+        services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
+        configure?.Invoke(services);
+        return new DmigHost(services.BuildServiceProvider(), root);
+    }
+
+    /// <summary>
+    /// Builds the host over a task hub on Azure Storage: the client always; with <paramref name="worker"/> also a worker
+    /// of the hub (<c>dmig worker</c>), registered through the same <c>AddMigration()</c>. Copy progress goes to the
+    /// account's table, so the monitor reads it whichever worker runs the copy. The data directory keeps logs and the
+    /// connection registry.
+    /// </summary>
+    public static DmigHost CreateForAzureStorage(string dataDirectory, AzureStorageBackendOptions backend, Action<IServiceCollection>? configure = null, bool worker = false)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        string root = Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(root);
+        var services = new ServiceCollection();
+        services.AddLogging(b => b
+            .AddProvider(new FileLoggerProvider(Path.Combine(root, "logs")))
+            .SetMinimumLevel(LogLevel.Information)
+            // The framework's own lines (every queue poll and lease) would drown the log; its warnings and errors stay.
+            .AddFilter("DurableTask", LogLevel.Warning)
+            .AddFilter("Azure", LogLevel.Warning));
+        services.AddAzureStorageBackend(o =>
+        {
+            o.Account = backend.Account;
+            o.TaskHubName = backend.TaskHubName;
+            o.DataConverter = DataConverter;
+            o.PartitionCount = backend.PartitionCount;
+            o.MaxQueuePollingInterval = backend.MaxQueuePollingInterval;
+            o.MaxConcurrentActivities = backend.MaxConcurrentActivities;
+            o.MaxConcurrentOrchestrations = backend.MaxConcurrentOrchestrations;
+            o.MessageVisibilityTimeout = backend.MessageVisibilityTimeout;
+            o.LeaseInterval = backend.LeaseInterval;
+            o.WorkerId = backend.WorkerId;
+        }, worker ? r => r.AddMigration() : null);
+        AddProviders(services, root);
+        var account = backend.Account ?? throw new ArgumentException("The Azure Storage backend needs a storage account.", nameof(backend));
+        services.AddSingleton<IMigrationProgressStore>(sp => new TableMigrationProgressStore(
+            account.CreateTableServiceClient(),
+            new TableMigrationProgressStoreOptions { TableName = backend.TaskHubName + "Progress" },
+            sp.GetService<ILogger<TableMigrationProgressStore>>()));
+        services.AddSingleton<IWorkerShutdown>(sp => sp.GetService<AzureStorageTaskHubWorker>() is { } w ? new TaskHubWorkerShutdown(w) : new NoWorkerShutdown());
+        configure?.Invoke(services);
+        return new DmigHost(services.BuildServiceProvider(), root, backend.TaskHubName);
+    }
+
+    /// <summary>Starts the worker of the remote task hub in this process (<c>dmig worker</c>): it takes orchestrations and activities until the host is disposed.</summary>
+    public async Task StartWorkerAsync(CancellationToken cancellationToken = default)
+    {
+        var worker = _services.GetService<AzureStorageTaskHubWorker>() ?? throw new InvalidOperationException("This host was built without a worker.");
+        await worker.StartAsync(cancellationToken).ConfigureAwait(false);
+        _workerStarted = true;
+    }
+
+    /// <summary>The ports the activities take, the same on every backend.</summary>
+    private static void AddProviders(ServiceCollection services, string root)
+    {
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();
         services.AddSingleton<IConnectionRegistry>(sp => new LocalConnectionRegistry(Path.Combine(root, "registry.db")));
-        services.AddSingleton<IMigrationProgressStore, InMemoryMigrationProgressStore>();
         services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
         services.AddSingleton<IAlertSink, LogAlertSink>();
         services.AddSingleton(new TargetBackupDirectory(Path.Combine(root, "backups")));
-        services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
         services.AddSingleton<IDetachedRunLauncher>(_ => ProcessRunLauncher.ForCurrentProcess());
-        configure?.Invoke(services);
-        return new DmigHost(services.BuildServiceProvider(), root);
     }
 
     /// <summary>Gets a value indicating whether this process runs the engine (it holds the data directory's engine lock).</summary>
@@ -107,7 +177,8 @@ public sealed class DmigHost : IAsyncDisposable
         await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_engineStarted)
+            // On a remote task hub the workers run the waves: nothing to start here, and nobody to wait for.
+            if (_engineStarted || IsRemote)
             {
                 return null;
             }
@@ -145,6 +216,11 @@ public sealed class DmigHost : IAsyncDisposable
         if (_engineStarted)
         {
             await Engine.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_workerStarted)
+        {
+            await _services.GetRequiredService<AzureStorageTaskHubWorker>().StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         // After the engine stopped: the lock says a live process runs the waves.

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DurableMigration.Host.Commands;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace DurableMigration.ScaleOut.Tests;
+
+/// <summary>Real SQLite sources, a manifest, a task hub of its own on Azurite, <c>dmig worker</c> processes and in-process <c>dmig</c> commands.</summary>
+internal sealed class ScaleOutWorkspace : IAsyncDisposable
+{
+    public const int RowsPerTable = 2_000;
+    private readonly List<Process> _workers = [];
+    private readonly string _connection;
+
+    public ScaleOutWorkspace(string connection, string hub)
+    {
+        _connection = connection;
+        Hub = hub;
+        Root = Path.Combine(Path.GetTempPath(), "dmig-scaleout-tests", Guid.NewGuid().ToString("N")[..12]);
+        SourceDirectory = Path.Combine(Root, "sources");
+        TargetDirectory = Path.Combine(Root, "targets");
+        DataDirectory = Path.Combine(Root, "data");
+        Directory.CreateDirectory(SourceDirectory);
+        Directory.CreateDirectory(TargetDirectory);
+        foreach (string name in Databases)
+        {
+            CreateSource(name);
+        }
+    }
+
+    public static IReadOnlyList<string> Databases { get; } = ["alpha", "beta", "gamma"];
+
+    public string Hub { get; }
+
+    public string Root { get; }
+
+    public string SourceDirectory { get; }
+
+    public string TargetDirectory { get; }
+
+    public string DataDirectory { get; }
+
+    public string SourcePath(string database) => Path.Combine(SourceDirectory, database + ".db");
+
+    public string TargetPath(string database) => Path.Combine(TargetDirectory, database + ".db");
+
+    /// <summary>The options that point a command at this workspace's task hub.</summary>
+    public string[] Backend => ["--backend", "azure-storage", "--connection", _connection, "--hub", Hub, "--data-dir", DataDirectory];
+
+    /// <summary>Writes a manifest of alpha, beta and gamma (gamma depends on both) and returns its path.</summary>
+    public string WriteManifest(string wave, string approval = "auto", string onFailure = "rollbackWave")
+    {
+        object Database(string name, params string[] dependsOn) => new
+        {
+            name,
+            source = new { engine = "sqlite", connection = $"Data Source={SourcePath(name)}" },
+            target = new { engine = "sqlite", connection = $"Data Source={TargetPath(name)}" },
+            dependsOn,
+        };
+        var manifest = new
+        {
+            wave,
+            mode = "offline",
+            maxParallel = 2,
+            onFailure,
+            cutover = new { approval },
+            databases = new[] { Database("alpha"), Database("beta"), Database("gamma", "alpha", "beta") },
+        };
+        string path = Path.Combine(Root, wave + ".json");
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    /// <summary>Starts <c>dmig worker</c> as a child process; its connection goes through the environment, not its arguments.</summary>
+    public Process StartWorker(string workerId, params string[] extra)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
+        foreach (string arg in (string[])["worker", "--backend", "azure-storage", "--hub", Hub, "--data-dir", DataDirectory, "--worker-id", workerId,
+            "--polling-interval", "500ms", "--visibility-timeout", "15s", "--lease-interval", "9s", .. extra])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DMIG_STORAGE"] = _connection;
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dmig worker");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _workers.Add(process);
+        return process;
+    }
+
+    /// <summary>Runs <c>dmig</c> in-process against the task hub; returns the exit code, stdout and stderr.</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> DmigAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        int exit = await DmigCommandLine.InvokeAsync([.. args, .. Backend], Console(stdout), Console(stderr), cancellationToken: timeout.Token);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs <c>dmig</c> in-process on the embedded runtime, in this workspace's data directory.</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> EmbeddedDmigAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        int exit = await DmigCommandLine.InvokeAsync([.. args, "--data-dir", DataDirectory], Console(stdout), Console(stderr), cancellationToken: timeout.Token);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Polls the wave's status until <paramref name="condition"/> holds (2 minutes at most).</summary>
+    public async Task<JsonNode> WaitForStatusAsync(string wave, Func<JsonNode, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var (exit, stdout, _) = await DmigAsync("status", wave, "-o", "json");
+            if (exit == 0 && JsonNode.Parse(stdout) is { } status && condition(status))
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"wave {wave} never reached the state waited for; last status: {stdout}");
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Every line the workers logged (they share the data directory's log).</summary>
+    public string WorkerLog() => string.Concat(Directory.GetFiles(Path.Combine(DataDirectory, "logs"), "dmig-*.log").Select(ReadShared));
+
+    /// <summary>Row count and an order-independent digest of every user table of a database.</summary>
+    public static async Task<string> FingerprintAsync(string path)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_dmig%' ORDER BY name";
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var fingerprint = new StringBuilder();
+        foreach (string table in tables)
+        {
+            await using var rows = connection.CreateCommand();
+            rows.CommandText = $"SELECT * FROM \"{table}\"";
+            var lines = new List<string>();
+            await using var reader = await rows.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+            }
+
+            lines.Sort(StringComparer.Ordinal);
+            fingerprint.Append(table).Append(':').Append(lines.Count).Append(':').Append(string.Join('\n', lines).GetHashCode(StringComparison.Ordinal)).Append(';');
+        }
+
+        return fingerprint.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            if (!worker.HasExited)
+            {
+                worker.Kill(entireProcessTree: true);
+                await worker.WaitForExitAsync();
+            }
+
+            worker.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static IAnsiConsole Console(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 200;
+        return console;
+    }
+
+    private void CreateSource(string name)
+    {
+        using var connection = new SqliteConnection($"Data Source={SourcePath(name)};Pooling=False");
+        connection.Open();
+        using var tx = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL, note TEXT);";
+        command.ExecuteNonQuery();
+        command.CommandText = "INSERT INTO items (name, amount, note) VALUES ($n, $a, $t)";
+        var n = command.Parameters.Add("$n", SqliteType.Text);
+        var a = command.Parameters.Add("$a", SqliteType.Real);
+        var t = command.Parameters.Add("$t", SqliteType.Text);
+        for (int i = 0; i < RowsPerTable; i++)
+        {
+            n.Value = $"{name}-{i}";
+            a.Value = i * 1.5;
+            t.Value = i % 5 == 0 ? DBNull.Value : $"note {i}";
+            command.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using DurableMigration.Host.Commands;
+
+namespace DurableMigration.ScaleOut.Tests;
+
+/// <summary>Waves on the Azure Storage backend (Azurite) run by real <c>dmig worker</c> processes sharing one task hub.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class TwoWorkerTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task SampleWave_CompletesOnTwoWorkerProcesses_AndBothRanActivities()
+    {
+        await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "twoworkers" + Guid.NewGuid().ToString("N")[..8]);
+        string manifest = workspace.WriteManifest("two-workers");
+        // One activity at a time each: the work item queue spreads the activities over both workers.
+        workspace.StartWorker("w1", "--max-activities", "1");
+        workspace.StartWorker("w2", "--max-activities", "1");
+
+        var (exit, stdout, stderr) = await workspace.DmigAsync("run", manifest, "-o", "json");
+
+        Assert.True(exit == DmigCommandLine.Success, stderr);
+        var status = JsonNode.Parse(stdout)!;
+        Assert.Equal("Completed", (string?)status["runtimeStatus"]);
+        Assert.Equal("Completed", (string?)status["output"]!["outcome"]);
+        foreach (string database in ScaleOutWorkspace.Databases)
+        {
+            Assert.Equal(await ScaleOutWorkspace.FingerprintAsync(workspace.SourcePath(database)), await ScaleOutWorkspace.FingerprintAsync(workspace.TargetPath(database)));
+        }
+
+        string log = workspace.WorkerLog();
+        Assert.Contains("of two-workers:alpha started on worker w", log, StringComparison.Ordinal);
+        Assert.Contains("started on worker w1", log, StringComparison.Ordinal);
+        Assert.Contains("started on worker w2", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidWave_AnotherWorkerFinishesIt_WithNothingLostOrMigratedTwice()
+    {
+        await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "killed" + Guid.NewGuid().ToString("N")[..8]);
+        string manifest = workspace.WriteManifest("killed", approval: "manual");
+        var victim = workspace.StartWorker("victim");
+        var (submitted, _, submitError) = await workspace.DmigAsync("run", manifest, "--no-wait", "-o", "json");
+        Assert.True(submitted == DmigCommandLine.Success, submitError);
+
+        // Mid-wave: alpha and beta copied and waiting for approval, gamma not started; the victim holds every partition.
+        await workspace.WaitForStatusAsync("killed", s => ((string?)s["customStatus"]?["states"])?.StartsWith("aa", StringComparison.Ordinal) == true);
+        var survivor = workspace.StartWorker("survivor");
+        victim.Kill(entireProcessTree: true); // SIGKILL: no shutdown, its leases and messages are left to expire
+        await victim.WaitForExitAsync();
+
+        Assert.Equal(DmigCommandLine.Success, (await workspace.DmigAsync("approve", "killed")).ExitCode);
+        await workspace.WaitForStatusAsync("killed", s => ((string?)s["customStatus"]?["states"]) is "CCa");
+        Assert.Equal(DmigCommandLine.Success, (await workspace.DmigAsync("approve", "killed", "gamma")).ExitCode);
+        var (exit, stdout, stderr) = await workspace.DmigAsync("watch", "killed", "-o", "json");
+
+        Assert.True(exit == DmigCommandLine.Success, stderr + stdout);
+        Assert.False(survivor.HasExited);
+        var databases = JsonNode.Parse(stdout)!["output"]!["databases"]!.AsArray();
+        Assert.Equal(ScaleOutWorkspace.Databases, databases.Select(d => (string?)d!["database"]));
+        Assert.All(databases, d => Assert.Equal("Completed", (string?)d!["state"]));
+        foreach (string database in ScaleOutWorkspace.Databases)
+        {
+            // Same rows and digest: nothing lost, nothing copied twice into the target.
+            Assert.Equal(await ScaleOutWorkspace.FingerprintAsync(workspace.SourcePath(database)), await ScaleOutWorkspace.FingerprintAsync(workspace.TargetPath(database)));
+        }
+
+        // Each database ran as exactly one sub-orchestration of the wave, and the survivor ran gamma's work.
+        var history = JsonNode.Parse((await workspace.DmigAsync("history", "killed", "-o", "json")).Stdout)!.AsArray();
+        var started = history.Where(e => ((string?)e!["eventType"])?.StartsWith("SubOrchestrationInstanceCreated", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(3, started.Count);
+        Assert.Contains("of killed:gamma started on worker survivor", workspace.WorkerLog(), StringComparison.Ordinal);
+    }
+}
