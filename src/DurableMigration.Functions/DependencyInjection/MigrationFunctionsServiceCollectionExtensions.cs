@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using DurableMigration.Application.Http;
 using DurableMigration.AzureStorage;
 using DurableMigration.Functions.Activities;
@@ -15,8 +16,8 @@ namespace DurableMigration.Functions.DependencyInjection;
 /// <summary>Registers what the Functions app's activities and HTTP functions take, as <c>dmig</c>'s host does, with stores every instance shares.</summary>
 public static class MigrationFunctionsServiceCollectionExtensions
 {
-    /// <summary>The connection of the progress table, when not the app's own storage account (<see cref="AppStorageConnection"/>).</summary>
-    public const string ProgressConnection = "ProgressStorage";
+    /// <summary>The connection of the app's shared tables (progress, connection registry) when not the app's own storage account (<see cref="AppStorageConnection"/>).</summary>
+    public const string MigrationStorageConnection = "MigrationStorage";
 
     /// <summary>The app's storage account connection, which the task hub uses too.</summary>
     public const string AppStorageConnection = "AzureWebJobsStorage";
@@ -24,8 +25,8 @@ public static class MigrationFunctionsServiceCollectionExtensions
     /// <summary>The setting naming the progress table.</summary>
     public const string ProgressTableSetting = "ProgressTable";
 
-    /// <summary>The setting with the path of the connection registry file.</summary>
-    public const string RegistryPathSetting = "ConnectionRegistryPath";
+    /// <summary>The setting naming the connection registry's table.</summary>
+    public const string RegistryTableSetting = "ConnectionRegistryTable";
 
     /// <summary>The setting with the folder that target backups are written to before a rollback drops a target.</summary>
     public const string BackupDirectorySetting = "TargetBackupDirectory";
@@ -33,7 +34,7 @@ public static class MigrationFunctionsServiceCollectionExtensions
     /// <summary>The setting with the largest request body the wave API accepts, in bytes (<c>WaveApi__MaxRequestBodySize</c>).</summary>
     public const string MaxRequestBodySizeSetting = "WaveApi:MaxRequestBodySize";
 
-    /// <summary>Adds providers, connection resolver and registry, alert sink, the shared progress store and the wave API's options.</summary>
+    /// <summary>Adds providers, connection resolver, alert sink, the shared connection registry and progress store, and the wave API's options.</summary>
     public static IServiceCollection AddMigrationFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -42,14 +43,18 @@ public static class MigrationFunctionsServiceCollectionExtensions
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         // env:NAME references resolve from the app settings, which the host passes to the worker as environment variables.
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();
-        services.AddSingleton<IConnectionRegistry>(_ => new LocalConnectionRegistry(configuration[RegistryPathSetting] is { Length: > 0 } path ? path : Path.Combine(DataRoot(), "registry.db")));
+        // Activities run on any instance of the app: the registry and the copy's progress live in tables every instance
+        // reads, not in this process's memory or files.
+        services.AddSingleton(_ => new MigrationTables(StorageAccountConnection.CreateTableServiceClient(
+            configuration, HasConnection(configuration, MigrationStorageConnection) ? MigrationStorageConnection : AppStorageConnection)));
+        services.AddSingleton<IConnectionRegistry>(sp => new TableConnectionRegistry(
+            sp.GetRequiredService<MigrationTables>().Service, Setting(configuration, RegistryTableSetting, TableConnectionRegistry.DefaultTableName)));
         services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
         services.AddSingleton<IAlertSink, LogAlertSink>();
         services.AddSingleton(new TargetBackupDirectory(configuration[BackupDirectorySetting] is { Length: > 0 } backups ? backups : Path.Combine(DataRoot(), "backups")));
-        // Activities run on any instance of the app: progress goes through a table, not this process's memory.
         services.AddSingleton<IMigrationProgressStore>(sp => new TableMigrationProgressStore(
-            StorageAccountConnection.CreateTableServiceClient(configuration, HasConnection(configuration, ProgressConnection) ? ProgressConnection : AppStorageConnection),
-            new TableMigrationProgressStoreOptions { TableName = configuration[ProgressTableSetting] is { Length: > 0 } table ? table : TableMigrationProgressStoreOptions.DefaultTableName },
+            sp.GetRequiredService<MigrationTables>().Service,
+            new TableMigrationProgressStoreOptions { TableName = Setting(configuration, ProgressTableSetting, TableMigrationProgressStoreOptions.DefaultTableName) },
             sp.GetService<ILogger<TableMigrationProgressStore>>()));
         services.AddScoped<InvocationShutdown>();
         services.AddScoped<IWorkerShutdown>(sp => sp.GetRequiredService<InvocationShutdown>());
@@ -61,7 +66,13 @@ public static class MigrationFunctionsServiceCollectionExtensions
     private static bool HasConnection(IConfiguration configuration, string name) =>
         configuration[name] is { Length: > 0 } || configuration.GetSection(name).GetChildren().Any();
 
+    private static string Setting(IConfiguration configuration, string name, string fallback) => configuration[name] is { Length: > 0 } value ? value : fallback;
+
     /// <summary>Where files the app keeps live: <c>%HOME%/dmig</c> (App Service's persistent share), else the temporary folder.</summary>
     private static string DataRoot() =>
         Path.Combine(Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Path.GetTempPath(), "dmig");
 }
+
+/// <summary>The table service of the app's shared tables, kept under its own type so nothing else that asks DI for a <see cref="TableServiceClient"/> gets it by accident.</summary>
+/// <param name="Service">The table service.</param>
+internal sealed record MigrationTables(TableServiceClient Service);
