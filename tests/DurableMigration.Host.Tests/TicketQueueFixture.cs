@@ -66,7 +66,8 @@ public sealed class TicketQueueFixture : ServeFixture
         var service = new QueueServiceClient(_azurite.ConnectionString);
         Queue = service.GetQueueClient(name);
         Poison = service.GetQueueClient(name + "-poison");
-        return ["--queue", _azurite.ConnectionString, "--queue-name", name];
+        // Retried at once, so a message that can never succeed reaches the poison queue within the test.
+        return ["--queue", _azurite.ConnectionString, "--queue-name", name, "--queue-retry-delay", "10ms"];
     }
 
     private static string Decode(string body)

@@ -26,6 +26,11 @@ public static class OrchestrationFunctions
     public static Task<WaveResult> WaveRollbackOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
         RunAsync<WaveRollbackOrchestration, WaveRollbackInput, WaveResult>(context);
 
+    /// <summary>The receipt of a ticket's request, so a second delivery is recognised (<c>docs/tickets.md</c>).</summary>
+    [Function(MigrationNames.TicketReceiptOrchestration)]
+    public static Task<TicketReceipt> TicketReceiptOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        RunAsync<TicketReceiptOrchestration, TicketReceipt, TicketReceipt>(context);
+
     /// <summary>
     /// Runs a new <typeparamref name="TOrchestrator"/> on <paramref name="context"/> with its input, as the SDK's worker
     /// does for a registered class: a new object per execution, since orchestrators keep per-run state in fields.

@@ -2,17 +2,15 @@ using DurableMigration.Application;
 using DurableMigration.Application.Http;
 using DurableMigration.Application.Tickets;
 using DurableMigration.Functions.Http;
-using DurableMigration.Functions.Orchestrations;
 using DurableMigration.Migration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Functions.Tickets;
 
-/// <summary>Ticket intake (<c>docs/tickets.md</c>) in the Functions app: the queue trigger, <c>POST /api/tickets</c>, and the receipt orchestration that makes each request happen once.</summary>
+/// <summary>Ticket intake (<c>docs/tickets.md</c>) in the Functions app: the queue trigger and <c>POST /api/tickets</c>; each request is carried out once (see <see cref="TicketReceiptOrchestration"/>).</summary>
 /// <remarks>
 /// The queue trigger reads the <c>TICKET_QUEUE_NAME</c> queue (<c>migration-requests</c>) through the <c>TicketQueue</c>
 /// connection. A rejected message throws, so the host retries it and, on its <c>maxDequeueCount</c>th attempt (5 in
@@ -56,11 +54,6 @@ public sealed class TicketFunctions(WaveHttpApiOptions options, ILogger<TicketFu
         var response = await new WaveHttpApi(new WaveOperations(client), options).TicketAsync(FunctionsHttp.ToApiRequest(request), ct).ConfigureAwait(false);
         return await FunctionsHttp.ToResponseAsync(request, response, ct).ConfigureAwait(false);
     }
-
-    /// <summary>The receipt of a ticket's request (<see cref="TicketReceiptOrchestration"/>).</summary>
-    [Function(MigrationNames.TicketReceiptOrchestration)]
-    public static Task<TicketReceipt> TicketReceiptOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        OrchestrationFunctions.RunAsync<TicketReceiptOrchestration, TicketReceipt, TicketReceipt>(context);
 }
 
 /// <summary>A ticket message that was not carried out; thrown so the Functions host retries it and then moves it to the poison queue.</summary>

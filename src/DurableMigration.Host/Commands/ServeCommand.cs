@@ -57,7 +57,7 @@ internal static class ServeCommand
             Description = $"The ticket queue (default {TicketQueueOptions.DefaultQueueName}); messages that fail 5 times go to <queue>-poison",
             DefaultValueFactory = _ => TicketQueueOptions.DefaultQueueName,
         };
-        var retryDelay = Durations.Option("--queue-retry-delay", "How long a failed ticket message stays hidden before its next attempt (default 0, as the Functions queue trigger)");
+        var retryDelay = Durations.Option("--queue-retry-delay", $"How long a failed ticket message stays hidden before its next attempt (default {TicketQueueOptions.DefaultVisibilityTimeout.TotalSeconds:0}s, as the Functions app's host.json)");
         var serve = new Command("serve", "Serve the wave API over HTTP (start, status, list, approve, retry, rollback, terminate, suspend, resume, purge, tickets) and run the waves; with --queue, also carry out ticket messages from a queue. Every route but /api/health needs the key in the data directory.");
         serve.Options.Add(urls);
         serve.Options.Add(maxBody);
@@ -67,7 +67,7 @@ internal static class ServeCommand
         serve.SetAction((parse, ct) =>
         {
             var queueOptions = parse.GetValue(queue) is { } connection
-                ? (connection, new TicketQueueOptions(parse.GetValue(queueName)!, VisibilityTimeout: parse.GetValue(retryDelay) ?? TimeSpan.Zero))
+                ? (connection, new TicketQueueOptions(parse.GetValue(queueName)!, VisibilityTimeout: parse.GetValue(retryDelay) ?? TicketQueueOptions.DefaultVisibilityTimeout))
                 : ((string, TicketQueueOptions)?)null;
             return RunAsync(options.For(parse), parse.GetValue(urls)!, parse.GetValue(maxBody), queueOptions, ct);
         });

@@ -23,6 +23,9 @@ internal sealed record TicketQueueOptions(
     /// <summary>The queue the Functions app and <c>dmig serve</c> read unless told otherwise.</summary>
     public const string DefaultQueueName = "migration-requests";
 
+    /// <summary>How long a failed message stays hidden before its next attempt, as host.json's <c>queues.visibilityTimeout</c>: time for an approval that came early to apply.</summary>
+    public static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets the poison queue's name, as the Functions host names it.</summary>
     public string PoisonQueueName => QueueName + "-poison";
 }
