@@ -12,7 +12,7 @@ public sealed class RollbackDrillTests(AzuriteFixture azurite)
     {
         await using var embedded = new ScaleOutWorkspace(azurite.ConnectionString, "unused");
         await using var remote = new ScaleOutWorkspace(azurite.ConnectionString, "drill" + Guid.NewGuid().ToString("N")[..8]);
-        remote.StartWorker("w1");
+        await remote.StartWorkerAsync("w1");
 
         var onEmbedded = await embedded.EmbeddedDmigAsync("run", embedded.WriteManifest("drill"), "--drill", "gamma:postValidate", "-o", "json");
         var onRemote = await remote.DmigAsync("run", remote.WriteManifest("drill"), "--drill", "gamma:postValidate", "-o", "json");

@@ -74,8 +74,8 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
         return path;
     }
 
-    /// <summary>Starts <c>dmig worker</c> as a child process; its connection goes through the environment, not its arguments.</summary>
-    public Process StartWorker(string workerId, params string[] extra)
+    /// <summary>Starts <c>dmig worker</c> as a child process and waits until it takes work; its connection goes through the environment, not its arguments.</summary>
+    public async Task<Process> StartWorkerAsync(string workerId, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
@@ -87,11 +87,31 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
 
         info.Environment["DMIG_STORAGE"] = _connection;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dmig worker");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // The worker says so once it takes work: a test that needs every worker busy must not race their start-up.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        DataReceivedEventHandler read = (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+                if (line.Contains($"Worker {workerId} on task hub", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+        };
+        process.OutputDataReceived += read;
+        process.ErrorDataReceived += read;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _workers.Add(process);
+        var exited = process.WaitForExitAsync();
+        if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromMinutes(1))) != ready.Task)
+        {
+            throw new InvalidOperationException($"dmig worker {workerId} did not start: {string.Join(Environment.NewLine, output)}");
+        }
+
         return process;
     }
 

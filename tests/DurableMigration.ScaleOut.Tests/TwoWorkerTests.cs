@@ -13,8 +13,8 @@ public sealed class TwoWorkerTests(AzuriteFixture azurite)
         await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "twoworkers" + Guid.NewGuid().ToString("N")[..8]);
         string manifest = workspace.WriteManifest("two-workers");
         // One activity at a time each: the work item queue spreads the activities over both workers.
-        workspace.StartWorker("w1", "--max-activities", "1");
-        workspace.StartWorker("w2", "--max-activities", "1");
+        await workspace.StartWorkerAsync("w1", "--max-activities", "1");
+        await workspace.StartWorkerAsync("w2", "--max-activities", "1");
 
         var (exit, stdout, stderr) = await workspace.DmigAsync("run", manifest, "-o", "json");
 
@@ -38,13 +38,13 @@ public sealed class TwoWorkerTests(AzuriteFixture azurite)
     {
         await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "killed" + Guid.NewGuid().ToString("N")[..8]);
         string manifest = workspace.WriteManifest("killed", approval: "manual");
-        var victim = workspace.StartWorker("victim");
+        var victim = await workspace.StartWorkerAsync("victim");
         var (submitted, _, submitError) = await workspace.DmigAsync("run", manifest, "--no-wait", "-o", "json");
         Assert.True(submitted == DmigCommandLine.Success, submitError);
 
         // Mid-wave: alpha and beta copied and waiting for approval, gamma not started; the victim holds every partition.
         await workspace.WaitForStatusAsync("killed", s => ((string?)s["customStatus"]?["states"])?.StartsWith("aa", StringComparison.Ordinal) == true);
-        var survivor = workspace.StartWorker("survivor");
+        var survivor = await workspace.StartWorkerAsync("survivor");
         victim.Kill(entireProcessTree: true); // SIGKILL: no shutdown, its leases and messages are left to expire
         await victim.WaitForExitAsync();
 
