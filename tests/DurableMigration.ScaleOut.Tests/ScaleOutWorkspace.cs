@@ -14,9 +14,12 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
     public const int RowsPerTable = 2_000;
     private readonly List<Process> _workers = [];
     private readonly string _connection;
+    private readonly int _rowsPerTable;
 
-    public ScaleOutWorkspace(string connection, string hub)
+    /// <summary>Creates the workspace; <paramref name="rowsPerTable"/> sets how long each copy takes.</summary>
+    public ScaleOutWorkspace(string connection, string hub, int rowsPerTable = RowsPerTable)
     {
+        _rowsPerTable = rowsPerTable;
         _connection = connection;
         Hub = hub;
         Root = Path.Combine(Path.GetTempPath(), "dmig-scaleout-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -75,12 +78,15 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dmig worker</c> as a child process and waits until it takes work; its connection goes through the environment, not its arguments.</summary>
-    public async Task<Process> StartWorkerAsync(string workerId, params string[] extra)
+    public Task<Process> StartWorkerAsync(string workerId, params string[] extra) => StartWorkerAsync(workerId, "500ms", extra);
+
+    /// <summary>Starts <c>dmig worker</c> polling an idle queue at most every <paramref name="pollingInterval"/>, and waits until it takes work.</summary>
+    public async Task<Process> StartWorkerAsync(string workerId, string pollingInterval, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
         foreach (string arg in (string[])["worker", "--backend", "azure-storage", "--hub", Hub, "--data-dir", DataDirectory, "--worker-id", workerId,
-            "--polling-interval", "500ms", "--visibility-timeout", "15s", "--lease-interval", "9s", .. extra])
+            "--polling-interval", pollingInterval, "--visibility-timeout", "15s", "--lease-interval", "9s", .. extra])
         {
             info.ArgumentList.Add(arg);
         }
@@ -245,7 +251,7 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
         var n = command.Parameters.Add("$n", SqliteType.Text);
         var a = command.Parameters.Add("$a", SqliteType.Real);
         var t = command.Parameters.Add("$t", SqliteType.Text);
-        for (int i = 0; i < RowsPerTable; i++)
+        for (int i = 0; i < _rowsPerTable; i++)
         {
             n.Value = $"{name}-{i}";
             a.Value = i * 1.5;

@@ -10,11 +10,12 @@ public sealed class TwoWorkerTests(AzuriteFixture azurite)
     [Fact]
     public async Task SampleWave_CompletesOnTwoWorkerProcesses_AndBothRanActivities()
     {
-        await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "twoworkers" + Guid.NewGuid().ToString("N")[..8]);
+        // Copies long enough (tenths of a second) that alpha's and beta's overlap; each worker takes one activity at a time
+        // and polls often, so while one copies, the other takes the next: a fast worker cannot take every activity.
+        await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "twoworkers" + Guid.NewGuid().ToString("N")[..8], rowsPerTable: 100_000);
         string manifest = workspace.WriteManifest("two-workers");
-        // One activity at a time each: the work item queue spreads the activities over both workers.
-        await workspace.StartWorkerAsync("w1", "--max-activities", "1");
-        await workspace.StartWorkerAsync("w2", "--max-activities", "1");
+        await workspace.StartWorkerAsync("w1", "100ms", "--max-activities", "1");
+        await workspace.StartWorkerAsync("w2", "100ms", "--max-activities", "1");
 
         var (exit, stdout, stderr) = await workspace.DmigAsync("run", manifest, "-o", "json");
 
