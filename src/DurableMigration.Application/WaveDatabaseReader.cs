@@ -6,9 +6,9 @@ namespace DurableMigration.Application;
 
 /// <summary>Reads a wave's database orchestrations a page at a time: their live status or result, and their step timelines.</summary>
 /// <remarks>
-/// A monitor refreshing a wave of a thousand databases must not read each instance on its own (as
-/// <see cref="WaveView.LoadAsync(DurableTaskClient, string, CancellationToken)"/> does for the command line's table):
-/// every page here is one instance query by the prefix <c>&lt;wave&gt;:</c>, so a refresh costs one query per page.
+/// A monitor refreshing a wave of a thousand databases must not read each instance on its own: every page here is one
+/// instance query by the prefix <c>&lt;wave&gt;:</c>, so a refresh costs one query per page, and a page holds only what
+/// the caller shows (the command line's <see cref="WaveView"/> reads all of a wave's databases in one query instead).
 /// Timelines read one history per database of the page and are meant to be fetched on demand, not on every refresh.
 /// </remarks>
 /// <param name="client">The client of the task hub holding the waves; it must use <see cref="WaveJson.DataConverter"/>.</param>

@@ -113,10 +113,33 @@ public sealed class MonitorTests(MonitorFixture monitor) : IClassFixture<Monitor
         }
 
         await Expect(page.Locator("#rollback-status")).ToContainTextAsync("RolledBack");
+        await Expect(page.Locator("#actions button[data-action='rollback']")).ToBeDisabledAsync();
         await Expect(page.Locator("#compensation-log")).ToContainTextAsync("DropTarget");
         await Expect(page.Locator("#compensation-log")).ToContainTextAsync("SwitchConsumersBack");
         await MonitorFixture.ScreenshotAsync(page, "rolled-back");
         Assert.Null(await monitor.Server.Workspace.TryWriteAsync("alpha"));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task RunningWave_IsSuspendedResumedAndTerminatedFromThePage()
+    {
+        await monitor.StartWaveAsync("ui-control", approval: "manual");
+        var (context, page, errors) = await monitor.OpenAsync();
+        await using var _ = context;
+        await monitor.EnterKeyAsync(page, monitor.Server.Key, "/#/waves/ui-control");
+        await Expect(page.Locator("#graph g.node[data-state='AwaitingApproval']").First).ToBeVisibleAsync();
+
+        foreach (var (action, effect, status) in new[] { ("suspend", "Suspended: ui-control", "Suspended"), ("resume", "Resumed: ui-control", "Running"), ("terminate", "Terminated: ui-control", "Terminated") })
+        {
+            await page.Locator($"#actions button[data-action='{action}']").ClickAsync();
+            await Expect(page.Locator("#confirm-dialog")).ToBeVisibleAsync();
+            await page.Locator("#confirm-ok").ClickAsync();
+            await Expect(page.Locator("#effect")).ToContainTextAsync(effect);
+            await Expect(page.Locator("#wave-status")).ToHaveTextAsync(status);
+        }
+
+        await Expect(page.Locator("#actions button[data-action='terminate']")).ToBeDisabledAsync();
         Assert.Empty(errors);
     }
 

@@ -396,8 +396,11 @@
     function renderActions(wave, states) {
       const active = !FINAL.has(wave.runtimeStatus);
       const awaiting = [...states.values()].some((s) => s === 'AwaitingApproval');
-      const canRollBack = active || (wave.output?.databases || []).some((d) => d.state === 'Completed')
-        || (wave.rollback?.output?.databases || []).some((d) => d.state === 'Completed' || d.state === 'Failed');
+      // After a rollback, only what it left completed (refused) or failed can be rolled back again.
+      const rollback = wave.rollback;
+      const canRollBack = active || (rollback
+        ? FINAL.has(rollback.runtimeStatus) && (rollback.output?.databases || []).some((d) => d.state === 'Completed' || d.state === 'Failed')
+        : (wave.output?.databases || []).some((d) => d.state === 'Completed'));
       const enabled = {
         approve: active && awaiting,
         suspend: wave.runtimeStatus === 'Running' || wave.runtimeStatus === 'Pending',
