@@ -98,6 +98,32 @@ public sealed class WaveDatabaseReaderTests : EmbeddedHostTest
         Assert.Equal(3, (await Api.TimelineAsync(Request(), "d3", null)).Body!["databases"]!.AsArray().Count);
     }
 
+    [Fact]
+    public async Task MonitorRefresh_CostsTheSameReadsWhateverTheWaveSize_NotOneReadPerDatabase()
+    {
+        await Operations.StartAsync(Manifest("d4"), "d4.json");
+        await Host.StartEngineAsync();
+        await Host.Client.WaitForInstanceCompletionAsync("d4");
+        var counting = new CountingClient(Host.Client);
+        var api = new WaveHttpApi(new WaveOperations(counting), new WaveHttpApiOptions());
+
+        var status = await api.GetAsync(Request(), "d4");
+        Assert.Equal(200, status.StatusCode);
+        // The wave, and its rollback (none): never its three databases.
+        Assert.Equal((2, 0, 0), (counting.InstanceReads, counting.QueryPages, counting.HistoryReads));
+
+        counting.Reset();
+        var databases = await api.DatabasesAsync(Request(), "d4");
+        Assert.Equal(3, databases.Body!["databases"]!.AsArray().Count);
+        Assert.Equal((1, 1, 0), (counting.InstanceReads, counting.QueryPages, counting.HistoryReads));
+
+        counting.Reset();
+        var view = await WaveView.LoadAsync(counting, "d4", CancellationToken.None);
+        Assert.Equal(3, view!.Databases.Count);
+        // dmig's live table: the wave, one query for its databases, and the rollback (none).
+        Assert.Equal((2, 1), (counting.InstanceReads, counting.QueryPages));
+    }
+
     private static ApiRequest Request(string query = "") => new()
     {
         WavesUri = WavesUri,
