@@ -76,14 +76,79 @@ public sealed class WaveDatabaseReader(DurableTaskClient client)
             (instances, next) = await PageAsync(waveId, pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
         }
 
+        // A database's assessment runs in the wave's orchestration, and a finished wave's rollback compensates every
+        // database in its own: their activities name the database in their input (references only, never resolved).
+        var extra = await SpansByDatabaseAsync(waveId, cancellationToken).ConfigureAwait(false);
+        extra.AddRange(await SpansByDatabaseAsync(MigrationNames.RollbackInstanceId(waveId), cancellationToken).ConfigureAwait(false));
         var timelines = new List<DatabaseTimeline>(instances.Count);
         foreach (var instance in instances)
         {
+            string name = DatabaseName(waveId, instance);
             var history = HistoryRow.From(await _client.GetOrchestrationHistoryAsync(instance.InstanceId, cancellationToken).ConfigureAwait(false));
-            timelines.Add(new DatabaseTimeline(DatabaseName(waveId, instance), instance.InstanceId, instance.RuntimeStatus, TimelineSpan.From(history, instance.IsCompleted)));
+            var spans = TimelineSpan.From(history, instance.IsCompleted)
+                .Concat(extra.Where(e => string.Equals(e.Database, name, StringComparison.OrdinalIgnoreCase)).Select(e => e.Span))
+                .OrderBy(s => s.Start)
+                .ToList();
+            timelines.Add(new DatabaseTimeline(name, instance.InstanceId, instance.RuntimeStatus, spans));
         }
 
         return new TimelinePage(waveId, timelines, next);
+    }
+
+    /// <summary>The activities of <paramref name="instanceId"/> (the wave, or its rollback) by the database their input names, each step of a database merged into one span.</summary>
+    private async Task<List<(string Database, TimelineSpan Span)>> SpansByDatabaseAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var spans = new List<(string Database, TimelineSpan Span)>();
+        if (await _client.GetInstanceAsync(instanceId, cancellation: cancellationToken).ConfigureAwait(false) is not { } instance)
+        {
+            return spans;
+        }
+
+        var events = await _client.GetOrchestrationHistoryAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        var databaseOf = new Dictionary<int, string>();
+        foreach (var scheduled in events.OfType<DurableTask.Core.History.TaskScheduledEvent>())
+        {
+            if (DatabaseNamed(scheduled.Input) is { } database)
+            {
+                databaseOf[scheduled.EventId] = database;
+            }
+        }
+
+        var rows = HistoryRow.From(events);
+        foreach (var database in databaseOf.Values.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            // The rows of this database's activities only (timers and events are the wave's, not the database's).
+            var own = rows.Where(r => r.TaskId is { } id && r.EventType.StartsWith("Task", StringComparison.Ordinal)
+                && databaseOf.TryGetValue(id, out string? name) && string.Equals(name, database, StringComparison.OrdinalIgnoreCase)).ToList();
+            spans.AddRange(TimelineSpan.From(own, instance.IsCompleted).Select(s => (database, s)));
+        }
+
+        return spans;
+    }
+
+    /// <summary>The database a step activity's input names (<c>database.name</c> of a <see cref="DatabaseStepInput"/>), if it names one.</summary>
+    private static string? DatabaseNamed(string? input)
+    {
+        if (string.IsNullOrEmpty(input))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(input);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty("database", out var database)
+                && database.ValueKind == System.Text.Json.JsonValueKind.Object
+                && database.TryGetProperty("name", out var name)
+                && name.ValueKind == System.Text.Json.JsonValueKind.String
+                ? name.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static string DatabaseName(string waveId, OrchestrationMetadata instance) => instance.InstanceId[(waveId.Length + 1)..];

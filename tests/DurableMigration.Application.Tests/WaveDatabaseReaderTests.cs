@@ -43,6 +43,11 @@ public sealed class WaveDatabaseReaderTests : EmbeddedHostTest
         Assert.All(seen, d => Assert.Equal(DatabaseState.Completed, d.Result!.State));
         Assert.All(seen, d => Assert.Null(d.Live));
         Assert.Null(await Reader.ListAsync("nope"));
+
+        // The rollback's compensations, run in its own orchestration, end each database's timeline.
+        var timelines = await Reader.TimelinesAsync("d1");
+        Assert.All(timelines!.Databases, d => Assert.Equal("compensate", d.Spans[^1].Step));
+        Assert.All(timelines.Databases, d => Assert.Equal("validate", d.Spans[0].Step));
     }
 
     [Fact]
@@ -65,10 +70,11 @@ public sealed class WaveDatabaseReaderTests : EmbeddedHostTest
         Assert.Equal(3, timelines!.Databases.Count);
         var alpha = timelines.Databases.Single(d => d.Database == "alpha");
         string[] steps = [.. alpha.Spans.Select(s => s.Step)];
-        Assert.Equal(["migrate", "approval", "cutover", "postValidate", "remediate"], steps.Where(s => s is not ("monitor" or "wait")));
+        // Its assessment ran in the wave's orchestration; the rest in its own.
+        Assert.Equal(["validate", "migrate", "approval", "cutover", "postValidate", "remediate"], steps.Where(s => s is not ("monitor" or "wait")));
         Assert.All(alpha.Spans, s => Assert.True(s.End >= s.Start && s.Outcome == "completed", $"{s}"));
         var gamma = timelines.Databases.Single(d => d.Database == "gamma");
-        Assert.True(gamma.Spans[0].Start >= alpha.Spans.Where(s => s.Step == "remediate").Max(s => s.End));
+        Assert.True(gamma.Spans.First(s => s.Step == "migrate").Start >= alpha.Spans.Where(s => s.Step == "remediate").Max(s => s.End));
     }
 
     [Fact]

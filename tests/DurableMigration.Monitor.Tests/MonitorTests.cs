@@ -114,6 +114,7 @@ public sealed class MonitorTests(MonitorFixture monitor) : IClassFixture<Monitor
 
         await Expect(page.Locator("#rollback-status")).ToContainTextAsync("RolledBack");
         await Expect(page.Locator("#actions button[data-action='rollback']")).ToBeDisabledAsync();
+        await Expect(page.Locator("#gantt g.gantt-row[data-db='gamma'] rect[data-step='compensate']").First).ToBeVisibleAsync();
         await Expect(page.Locator("#compensation-log")).ToContainTextAsync("DropTarget");
         await Expect(page.Locator("#compensation-log")).ToContainTextAsync("SwitchConsumersBack");
         await MonitorFixture.ScreenshotAsync(page, "rolled-back");
