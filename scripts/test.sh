@@ -14,6 +14,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Chromium for the wave monitor's browser tests (tests/DurableMigration.Monitor.Tests): Debian's package, driven by
+# Playwright through its ExecutablePath (Playwright cannot download its own browser on offline machines).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "installing Chromium (apt-get install chromium)"
+    apt_get=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+    [ "$(id -u)" -ne 0 ] && apt_get=(sudo -n "${apt_get[@]}")
+    if ! { "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq --no-install-recommends chromium; }; then
+        echo "Chromium could not be installed (apt-get as root, or sudo without a password, is needed): the browser tests cannot run"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+fi
+
 # Azurite (Azure Storage emulator) for the queue and table tests: installed from package-lock.json,
 # in memory, on free loopback ports; the tests read its connection string from DMIG_TEST_AZURITE.
 if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then

@@ -68,6 +68,54 @@ public static class WaveJson
     }
 
     /// <summary>
+    /// A database of a wave as <c>GET /api/waves/{id}/databases</c> lists it: <c>database</c>, <c>instanceId</c>,
+    /// <c>runtimeStatus</c>, <c>customStatus</c> (its live status), <c>output</c> (its result), <c>createdTime</c>,
+    /// <c>lastUpdatedTime</c> and <c>failureDetails</c>; not its input (the manifest's entry, already in the wave's).
+    /// </summary>
+    public static JsonObject DatabaseNode(DatabaseEntry database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var instance = database.Instance;
+        var json = new JsonObject
+        {
+            ["database"] = database.Database,
+            ["instanceId"] = instance.InstanceId,
+            ["runtimeStatus"] = instance.RuntimeStatus.ToString(),
+            ["customStatus"] = Parse(instance.SerializedCustomStatus),
+            ["output"] = Parse(instance.SerializedOutput),
+            ["createdTime"] = Time(instance.CreatedAt),
+            ["lastUpdatedTime"] = Time(instance.LastUpdatedAt),
+        };
+        if (instance.FailureDetails is { } failure)
+        {
+            json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
+        }
+
+        return json;
+    }
+
+    /// <summary>A database's timeline: <c>database</c>, <c>instanceId</c>, <c>runtimeStatus</c> and <c>spans</c> (<c>step</c>, <c>start</c>, <c>end</c>, <c>outcome</c>, <c>tasks</c>, <c>detail</c>), times to the millisecond.</summary>
+    public static JsonObject TimelineNode(DatabaseTimeline timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        return new JsonObject
+        {
+            ["database"] = timeline.Database,
+            ["instanceId"] = timeline.InstanceId,
+            ["runtimeStatus"] = timeline.RuntimeStatus.ToString(),
+            ["spans"] = new JsonArray([.. timeline.Spans.Select(s => (JsonNode)new JsonObject
+            {
+                ["step"] = s.Step,
+                ["start"] = PreciseTime(s.Start),
+                ["end"] = s.End is { } end ? PreciseTime(end) : null,
+                ["outcome"] = s.Outcome,
+                ["tasks"] = s.Tasks,
+                ["detail"] = s.Detail,
+            })]),
+        };
+    }
+
+    /// <summary>
     /// Durable Functions' management payload (<c>HttpManagementPayload</c>) for <paramref name="instanceId"/>, with URIs
     /// under <paramref name="baseUri"/> (<c>https://host/api/waves</c>). Unlike Durable Functions, the URIs carry no
     /// <c>code</c>: a key never appears in a response.
@@ -90,6 +138,8 @@ public static class WaveJson
 
     /// <summary>A time as Durable Functions writes it: UTC to the second, <c>2018-02-28T05:18:49Z</c>.</summary>
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    private static string PreciseTime(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 }

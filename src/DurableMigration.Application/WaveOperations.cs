@@ -339,9 +339,16 @@ public sealed class WaveOperations(DurableTaskClient client)
     }
 
     /// <summary>Reads one wave (or <c>&lt;wave&gt;:rollback</c>) with its rollback, and its history when <paramref name="showHistory"/> is set; <c>null</c> when there is none.</summary>
-    public async Task<WaveReport?> GetWaveAsync(string waveId, bool showHistory = false, CancellationToken cancellationToken = default)
+    public Task<WaveReport?> GetWaveAsync(string waveId, bool showHistory = false, CancellationToken cancellationToken = default) =>
+        GetWaveAsync(waveId, showHistory, liveDatabases: true, cancellationToken);
+
+    /// <summary>
+    /// Reads one wave as <see cref="GetWaveAsync(string, bool, CancellationToken)"/> does; with <paramref name="liveDatabases"/>
+    /// off, the wave and its rollback only (what its status object holds), not each running database's own status.
+    /// </summary>
+    public async Task<WaveReport?> GetWaveAsync(string waveId, bool showHistory, bool liveDatabases, CancellationToken cancellationToken = default)
     {
-        var view = await WaveView.LoadAsync(Client, waveId, cancellationToken).ConfigureAwait(false);
+        var view = await WaveView.LoadAsync(Client, waveId, liveDatabases, cancellationToken).ConfigureAwait(false);
         if (view is null)
         {
             return null;

@@ -29,7 +29,14 @@ public sealed record WaveView(
     public WaveView? Rollback { get; init; }
 
     /// <summary>Loads the view of <paramref name="waveId"/> (a wave, or a finished wave's rollback), or <c>null</c> when there is none.</summary>
-    public static async Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken)
+    public static Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, CancellationToken cancellationToken) =>
+        LoadAsync(client, waveId, liveDatabases: true, cancellationToken);
+
+    /// <summary>
+    /// Loads the view of <paramref name="waveId"/>; with <paramref name="liveDatabases"/> off, without reading each running
+    /// database's own status (<see cref="Databases"/> stays empty): two reads, however many databases the wave has.
+    /// </summary>
+    public static async Task<WaveView?> LoadAsync(DurableTaskClient client, string waveId, bool liveDatabases, CancellationToken cancellationToken)
     {
         var wave = await client.GetInstanceAsync(waveId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
         if (wave is null)
@@ -45,22 +52,32 @@ public sealed record WaveView(
         var databases = new Dictionary<string, DatabaseStatus>(StringComparer.OrdinalIgnoreCase);
         // A rollback instance has no database instances of its own.
         bool isWave = wave.Name == MigrationNames.WaveOrchestration;
-        for (int i = 0; isWave && status is not null && i < Math.Min(names.Count, status.States.Length); i++)
+        if (liveDatabases && isWave && status is not null)
         {
-            if (status.StateAt(i) is DatabaseState.Pending or DatabaseState.AwaitingDependencies or DatabaseState.Validating or DatabaseState.Skipped)
+            // Databases that have not started (or never will) have no status worth reading.
+            var started = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < Math.Min(names.Count, status.States.Length); i++)
             {
-                continue;
+                if (status.StateAt(i) is not (DatabaseState.Pending or DatabaseState.AwaitingDependencies or DatabaseState.Validating or DatabaseState.Skipped))
+                {
+                    started.Add(names[i]);
+                }
             }
 
-            var child = await client.GetInstanceAsync(MigrationNames.DatabaseInstanceId(waveId, names[i]), getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-            if (child?.ReadCustomStatusAs<DatabaseStatus>() is { } live)
+            // One instance query by the prefix <wave>: (in pages of up to 1,000), not one read per database.
+            var query = new OrchestrationQuery { InstanceIdPrefix = waveId + ":", FetchInputsAndOutputs = true, PageSize = 1000 };
+            await foreach (var child in (started.Count == 0 ? AsyncEnumerable.Empty<OrchestrationMetadata>() : client.GetAllInstancesAsync(query)).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                databases[names[i]] = live;
+                string name = child.InstanceId[(waveId.Length + 1)..];
+                if (child.Name == MigrationNames.DatabaseMigrationOrchestration && started.Contains(name) && child.ReadCustomStatusAs<DatabaseStatus>() is { } live)
+                {
+                    databases[name] = live;
+                }
             }
         }
 
         WaveView? rollback = isWave && wave.IsCompleted
-            ? await LoadAsync(client, MigrationNames.RollbackInstanceId(waveId), cancellationToken).ConfigureAwait(false)
+            ? await LoadAsync(client, MigrationNames.RollbackInstanceId(waveId), liveDatabases, cancellationToken).ConfigureAwait(false)
             : null;
         return new WaveView(wave, status, result, databases, names) { Rollback = rollback, Ticket = isWave ? input?.Ticket : null };
     }

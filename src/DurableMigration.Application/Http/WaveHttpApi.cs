@@ -103,7 +103,8 @@ public sealed class WaveHttpApi(WaveOperations operations, WaveHttpApiOptions op
             return BadRequest(request, "Invalid showHistory", "showHistory takes true or false.");
         }
 
-        if (await _operations.GetWaveAsync(id, showHistory, cancellationToken).ConfigureAwait(false) is not { } report)
+        // The status object holds the wave and its rollback only: each running database's own status is not read.
+        if (await _operations.GetWaveAsync(id, showHistory, liveDatabases: false, cancellationToken).ConfigureAwait(false) is not { } report)
         {
             return Problem(request, Refusal.NoSuchWave(id));
         }
@@ -115,6 +116,62 @@ public sealed class WaveHttpApi(WaveOperations operations, WaveHttpApiOptions op
         }
 
         return ApiResponse.Json(202, status, Polling(StatusUri(request, id), retryAfterSeconds: 5));
+    }
+
+    /// <summary>
+    /// <c>GET /api/waves/{id}/databases</c>: one page of the wave's started databases, each with its live status
+    /// (<c>customStatus</c>) or result (<c>output</c>); <c>top</c> per page (1–1000, default 100), continued with
+    /// <c>x-ms-continuation-token</c>. One instance query per page, however many databases the wave has.
+    /// </summary>
+    public async Task<ApiResponse> DatabasesAsync(ApiRequest request, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryTop(request, WaveDatabaseReader.DefaultPageSize, out int top))
+        {
+            return BadRequest(request, "Invalid top", $"top takes a page size from 1 to {WaveDatabaseReader.MaxPageSize}.");
+        }
+
+        var page = await new WaveDatabaseReader(_operations.Client).ListAsync(id, top, ContinuationOf(request), cancellationToken).ConfigureAwait(false);
+        if (page is null)
+        {
+            return Problem(request, Refusal.NoSuchWave(id));
+        }
+
+        var body = new JsonObject
+        {
+            ["wave"] = id,
+            ["databases"] = new JsonArray([.. page.Databases.Select(d => (JsonNode)WaveJson.DatabaseNode(d))]),
+        };
+        return ApiResponse.Json(200, body, Continuation(page.ContinuationToken));
+    }
+
+    /// <summary>
+    /// <c>GET /api/waves/{id}/timeline</c> (one page of databases, <c>top</c> 1–1000, default 50, continued with
+    /// <c>x-ms-continuation-token</c>) and <c>GET /api/waves/{id}/databases/{database}/timeline</c>: each database's steps
+    /// over time from its orchestration's history. One history read per database: for a Gantt chart opened on demand.
+    /// </summary>
+    public async Task<ApiResponse> TimelineAsync(ApiRequest request, string id, string? database, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryTop(request, 50, out int top))
+        {
+            return BadRequest(request, "Invalid top", $"top takes a page size from 1 to {WaveDatabaseReader.MaxPageSize}.");
+        }
+
+        var page = await new WaveDatabaseReader(_operations.Client).TimelinesAsync(id, database, top, ContinuationOf(request), cancellationToken).ConfigureAwait(false);
+        if (page is null)
+        {
+            return Problem(request, database is null || await _operations.Client.GetInstanceAsync(id, cancellation: cancellationToken).ConfigureAwait(false) is null
+                ? Refusal.NoSuchWave(id)
+                : new Refusal(RefusalKind.NotFound, "No such database", $"Wave '{id}' has no started database '{database}'."));
+        }
+
+        var body = new JsonObject
+        {
+            ["wave"] = id,
+            ["databases"] = new JsonArray([.. page.Databases.Select(d => (JsonNode)WaveJson.TimelineNode(d))]),
+        };
+        return ApiResponse.Json(200, body, Continuation(page.ContinuationToken));
     }
 
     /// <summary><c>DELETE /api/waves/{id}</c>: purges a finished wave with its databases and rollback; 409 while any of them runs.</summary>
@@ -341,6 +398,26 @@ public sealed class WaveHttpApi(WaveOperations operations, WaveHttpApiOptions op
         }
 
         return problem;
+    }
+
+    private static string? ContinuationOf(ApiRequest request) => request.ContinuationToken is { Length: > 0 } header ? header : null;
+
+    private static Dictionary<string, string> Continuation(string? token)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (token is not null)
+        {
+            headers[ApiResponse.ContinuationHeader] = token;
+        }
+
+        return headers;
+    }
+
+    private static bool TryTop(ApiRequest request, int defaultTop, out int top)
+    {
+        top = defaultTop;
+        return request.QueryValue("top") is not { } text
+            || (int.TryParse(text, CultureInfo.InvariantCulture, out top) && top >= 1 && top <= WaveDatabaseReader.MaxPageSize);
     }
 
     private static ApiResponse BadRequest(ApiRequest request, string title, string detail) => Problem(request, new Refusal(RefusalKind.BadInput, title, detail));

@@ -23,6 +23,9 @@ internal static class WaveApi
         waves.MapPost("/", (HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.StartAsync(r, ct)));
         waves.MapGet("/", (HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.ListAsync(r, ct)));
         waves.MapGet("/{id}", (string id, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.GetAsync(r, id, ct)));
+        waves.MapGet("/{id}/databases", (string id, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.DatabasesAsync(r, id, ct)));
+        waves.MapGet("/{id}/databases/{database}/timeline", (string id, string database, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.TimelineAsync(r, id, database, ct)));
+        waves.MapGet("/{id}/timeline", (string id, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.TimelineAsync(r, id, null, ct)));
         waves.MapDelete("/{id}", (string id, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.PurgeAsync(r, id, ct)));
         waves.MapPost("/{id}/approve", (string id, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.ApproveAsync(r, id, null, ct)));
         waves.MapPost("/{id}/approve/{database}", (string id, string database, HttpRequest request, WaveHttpApi api, CancellationToken ct) => RunAsync(request, r => api.ApproveAsync(r, id, database, ct)));

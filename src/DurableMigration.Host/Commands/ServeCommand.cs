@@ -115,7 +115,7 @@ internal static class ServeCommand
         builder.Services.AddSingleton(keys);
 
         await using var app = builder.Build();
-        app.MapWaveApi();
+        app.MapWaveApi().MapMonitor();
         TicketQueueListener? listener = null;
         if (queueService is not null)
         {
@@ -162,7 +162,7 @@ internal static class ServeCommand
 
                 foreach (string address in addresses)
                 {
-                    console.MarkupLine($"Listening on {Markup.Escape(address)}/api/waves");
+                    console.MarkupLine($"Listening on {Markup.Escape(address)}/api/waves (wave monitor: {Markup.Escape(address)}/)");
                 }
 
                 if (listener is not null)
