@@ -97,6 +97,27 @@ public sealed class WaveHttpFunctions(WaveHttpApiOptions options)
         string eventName) =>
         RunAsync(request, client, (api, r, ct) => api.RaiseEventAsync(r, id, eventName, ct));
 
+    /// <summary><c>GET /api/waves/{id}/databases</c>: a page of the wave's databases, one query per page.</summary>
+    [Function("ListWaveDatabases")]
+    public Task<HttpResponseData> ListWaveDatabases(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "waves/{id}/databases")] HttpRequestData request, [DurableClient] DurableTaskClient client, string id) =>
+        RunAsync(request, client, (api, r, ct) => api.DatabasesAsync(r, id, ct));
+
+    /// <summary><c>GET /api/waves/{id}/timeline</c>: every database's steps, from their histories, for the monitor's timeline.</summary>
+    [Function("WaveTimeline")]
+    public Task<HttpResponseData> WaveTimeline(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "waves/{id}/timeline")] HttpRequestData request, [DurableClient] DurableTaskClient client, string id) =>
+        RunAsync(request, client, (api, r, ct) => api.TimelineAsync(r, id, null, ct));
+
+    /// <summary><c>GET /api/waves/{id}/databases/{database}/timeline</c>: one database's steps.</summary>
+    [Function("DatabaseTimeline")]
+    public Task<HttpResponseData> DatabaseTimeline(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "waves/{id}/databases/{database}/timeline")] HttpRequestData request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        string database) =>
+        RunAsync(request, client, (api, r, ct) => api.TimelineAsync(r, id, database, ct));
+
     private async Task<HttpResponseData> RunAsync(HttpRequestData request, DurableTaskClient client, Func<WaveHttpApi, ApiRequest, CancellationToken, Task<ApiResponse>> route)
     {
         ArgumentNullException.ThrowIfNull(request);
