@@ -96,8 +96,9 @@ public sealed class DmigHost : IAsyncDisposable
     /// <summary>
     /// Builds the host over a task hub on Azure Storage: the client always; with <paramref name="worker"/> also a worker
     /// of the hub (<c>dmig worker</c>), registered through the same <c>AddMigration()</c>. Copy progress goes to the
-    /// account's table, so the monitor reads it whichever worker runs the copy. The data directory keeps logs and the
-    /// connection registry.
+    /// account's table, so the monitor reads it whichever worker runs the copy, and so does the connection registry
+    /// (table <c>&lt;hub&gt;Registry</c>), so a switch of consumers made by one worker is what every other reads. The
+    /// data directory keeps the logs.
     /// </summary>
     public static DmigHost CreateForAzureStorage(string dataDirectory, AzureStorageBackendOptions backend, Action<IServiceCollection>? configure = null, bool worker = false)
     {
@@ -130,6 +131,8 @@ public sealed class DmigHost : IAsyncDisposable
             account.CreateTableServiceClient(),
             new TableMigrationProgressStoreOptions { TableName = backend.TaskHubName + "Progress" },
             sp.GetService<ILogger<TableMigrationProgressStore>>()));
+        // Replaces the local registry.db: workers on several machines must agree on where consumers point.
+        services.AddSingleton<IConnectionRegistry>(_ => new TableConnectionRegistry(account.CreateTableServiceClient(), backend.TaskHubName + "Registry"));
         services.AddSingleton<IWorkerShutdown>(sp => sp.GetService<AzureStorageTaskHubWorker>() is { } w ? new TaskHubWorkerShutdown(w) : new NoWorkerShutdown());
         configure?.Invoke(services);
         return new DmigHost(services.BuildServiceProvider(), root, backend.TaskHubName);

@@ -12,7 +12,7 @@ namespace DurableMigration.Host.Hosting;
 /// </remarks>
 internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
-    private readonly StreamWriter _writer;
+    private readonly SharedLogFile _file;
     private readonly Lock _lock = new();
     private IExternalScopeProvider? _scopes;
 
@@ -20,7 +20,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScop
     {
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, $"dmig-{DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.log");
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        _file = new SharedLogFile(path);
     }
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
@@ -49,7 +49,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScop
     {
         lock (_lock)
         {
-            _writer.Dispose();
+            _file.Dispose();
         }
     }
 
@@ -57,7 +57,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScop
     {
         lock (_lock)
         {
-            _writer.WriteLine(line);
+            _file.AppendLine(line);
         }
     }
 
