@@ -75,22 +75,11 @@ public static class WaveJson
     public static JsonObject DatabaseNode(DatabaseEntry database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var instance = database.Instance;
-        var json = new JsonObject
-        {
-            ["database"] = database.Database,
-            ["instanceId"] = instance.InstanceId,
-            ["runtimeStatus"] = instance.RuntimeStatus.ToString(),
-            ["customStatus"] = Parse(instance.SerializedCustomStatus),
-            ["output"] = Parse(instance.SerializedOutput),
-            ["createdTime"] = Time(instance.CreatedAt),
-            ["lastUpdatedTime"] = Time(instance.LastUpdatedAt),
-        };
-        if (instance.FailureDetails is { } failure)
-        {
-            json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
-        }
-
+        // The instance's status object without what every database shares (its name) or does not need here (its input).
+        var json = StatusNode(database.Instance);
+        json.Remove("name");
+        json.Remove("input");
+        json.Insert(0, "database", database.Database);
         return json;
     }
 

@@ -162,39 +162,7 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
     public string WorkerLog() => string.Concat(Directory.GetFiles(Path.Combine(DataDirectory, "logs"), "dmig-*.log").Select(ReadShared));
 
     /// <summary>Row count and an order-independent digest of every user table of a database.</summary>
-    public static async Task<string> FingerprintAsync(string path)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_dmig%' ORDER BY name";
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var fingerprint = new StringBuilder();
-        foreach (string table in tables)
-        {
-            await using var rows = connection.CreateCommand();
-            rows.CommandText = $"SELECT * FROM \"{table}\"";
-            var lines = new List<string>();
-            await using var reader = await rows.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                lines.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
-            }
-
-            lines.Sort(StringComparer.Ordinal);
-            fingerprint.Append(table).Append(':').Append(lines.Count).Append(':').Append(string.Join('\n', lines).GetHashCode(StringComparison.Ordinal)).Append(';');
-        }
-
-        return fingerprint.ToString();
-    }
+    public static Task<string> FingerprintAsync(string path) => DurableMigration.Host.Tests.WaveWorkspace.FingerprintAsync(path);
 
     public async ValueTask DisposeAsync()
     {
