@@ -131,6 +131,15 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Starts <c>dmig</c> in-process in the background against the task hub (<c>serve</c>); cancelling it is Ctrl+C.</summary>
+    public static DurableMigration.Host.Tests.BackgroundDmig Start(string[] args)
+    {
+        var run = new DurableMigration.Host.Tests.BackgroundDmig();
+        run.Exit = Task.Run(() => DmigCommandLine.InvokeAsync(
+            args, DurableMigration.Host.Tests.WaveWorkspace.TestConsole(run.Stdout), DurableMigration.Host.Tests.WaveWorkspace.TestConsole(run.Stderr), cancellationToken: run.Cancellation.Token));
+        return run;
+    }
+
     /// <summary>Runs <c>dmig</c> in-process on the embedded runtime, in this workspace's data directory.</summary>
     public async Task<(int ExitCode, string Stdout, string Stderr)> EmbeddedDmigAsync(params string[] args)
     {
