@@ -49,3 +49,23 @@ public sealed class ServeOnAzureStorageTests(AzuriteFixture azurite)
         }
     }
 }
+
+/// <summary>What <c>dmig</c> says of a wave on a remote task hub: its workers run it, not a local process.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RemoteStatusTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Status_OfAnUnfinishedWaveOnTheHub_NamesTheHubsWorkersAsItsRunner()
+    {
+        await using var workspace = new ScaleOutWorkspace(azurite.ConnectionString, "status" + Guid.NewGuid().ToString("N")[..8]);
+        Assert.Equal(0, (await workspace.DmigAsync("run", workspace.WriteManifest("queued"), "--no-wait", "-o", "json")).ExitCode);
+
+        var (exit, json, _) = await workspace.DmigAsync("status", "queued", "-o", "json");
+        var (_, table, _) = await workspace.DmigAsync("status", "queued");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(workspace.Hub, (string?)JsonNode.Parse(json)!["runner"]!["taskHub"]);
+        Assert.Contains($"Run by the workers of task hub {workspace.Hub}", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("No process is running", table, StringComparison.Ordinal);
+    }
+}

@@ -149,9 +149,9 @@ internal sealed record CommandContext(HostSettings Settings, CommandOutput Outpu
             return Output.Fail(
                 DmigCommandLine.Interrupted,
                 "Interrupted",
-                hostRuntime
-                    ? $"Interrupted. The wave is saved in {host.DataDirectory}; run the same command again to continue."
-                    : $"Stopped watching {instanceId}; the wave itself is unchanged.");
+                host.IsRemote ? $"Stopped watching {instanceId}; the workers of task hub {host.RemoteTaskHub} go on with it."
+                : hostRuntime ? $"Interrupted. The wave is saved in {host.DataDirectory}; run the same command again to continue."
+                : $"Stopped watching {instanceId}; the wave itself is unchanged.");
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

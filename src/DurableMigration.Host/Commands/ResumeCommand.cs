@@ -38,12 +38,12 @@ internal static class ResumeCommand
         var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("resumption", waveId));
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("resumption", waveId, host.RemoteTaskHub));
         }
 
         // Resumed by this command's own runtime, which stops as it exits: the wave moves on only once a dmig run hosts it.
-        string next = applied == AppliedBy.RunningProcess
-            ? "The dmig process running it continues."
+        string next = host.IsRemote ? $"The workers of task hub {host.RemoteTaskHub} continue it."
+            : applied == AppliedBy.RunningProcess ? "The dmig process running it continues."
             : "No dmig process is running it: 'dmig run <manifest>' continues it.";
         context.Output.Result(
             () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Running), ["resumed"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]), ["hostedElsewhere"] = applied == AppliedBy.RunningProcess },

@@ -31,6 +31,9 @@ internal static class StatusCommand
         ["command"] = runner.Command,
     };
 
+    /// <summary>The <c>runner</c> property on a remote task hub: its workers run every unfinished wave.</summary>
+    private static JsonObject RemoteRunnerNode(string taskHub) => new() { ["taskHub"] = taskHub, ["runBy"] = "workers" };
+
     private static async Task<int> RunAsync(CommandContext context, string? waveId, CancellationToken ct)
     {
         await using var host = context.OpenExistingHost();
@@ -79,7 +82,7 @@ internal static class StatusCommand
                 () => new JsonArray([.. rows.Select(r =>
                 {
                     var node = StatusNode(r.Instance, r.Rollback);
-                    node["runner"] = r.Instance.IsCompleted ? null : RunnerNode(engineRunner);
+                    node["runner"] = r.Instance.IsCompleted ? null : host.IsRemote ? RemoteRunnerNode(host.RemoteTaskHub!) : RunnerNode(engineRunner);
                     return (JsonNode)node;
                 })]),
                 console =>
@@ -98,7 +101,11 @@ internal static class StatusCommand
                     }
 
                     console.Write(table);
-                    if (engineRunner is not null)
+                    if (host.IsRemote)
+                    {
+                        console.MarkupLine($"The unfinished waves are run by the workers of task hub {Markup.Escape(host.RemoteTaskHub!)}.");
+                    }
+                    else if (engineRunner is not null)
                     {
                         console.MarkupLine($"The unfinished waves are run by {Markup.Escape(engineRunner.Description)}.");
                     }
@@ -121,7 +128,7 @@ internal static class StatusCommand
             () =>
             {
                 var node = StatusNode(view.Wave, view.Rollback?.Wave);
-                node["runner"] = RunnerNode(runner);
+                node["runner"] = view.Wave.IsCompleted ? null : host.IsRemote ? RemoteRunnerNode(host.RemoteTaskHub!) : RunnerNode(runner);
                 return node;
             },
             console =>
@@ -135,6 +142,10 @@ internal static class StatusCommand
                 else if (view.Wave.IsCompleted)
                 {
                     context.Ui.WriteSummary(view);
+                }
+                else if (host.IsRemote)
+                {
+                    console.MarkupLine($"Run by the workers of task hub {Markup.Escape(host.RemoteTaskHub!)} ('dmig worker --backend azure-storage'); none running leaves it waiting.");
                 }
                 else if (runner is not null)
                 {

@@ -38,7 +38,7 @@ internal static class SuspendCommand
         var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("suspension", waveId));
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("suspension", waveId, host.RemoteTaskHub));
         }
 
         context.Output.Result(

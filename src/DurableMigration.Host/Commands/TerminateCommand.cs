@@ -39,7 +39,7 @@ internal static class TerminateCommand
         var applied = await WaveControl.AwaitAppliedAsync(host, [waveId], i => i.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, ct).ConfigureAwait(false);
         if (applied == AppliedBy.Nobody)
         {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("termination", waveId));
+            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("termination", waveId, host.RemoteTaskHub));
         }
 
         var after = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);

@@ -38,7 +38,8 @@ internal static class WatchCommand
 
         if (!wave.IsCompleted)
         {
-            context.Output.Notice($"[grey]Watching {Markup.Escape(waveId)} read-only: the dmig run that hosts it moves it on. Ctrl+C stops watching, not the wave.[/]");
+            string mover = host.IsRemote ? $"the workers of task hub {host.RemoteTaskHub} move" : "the dmig run that hosts it moves";
+            context.Output.Notice($"[grey]Watching {Markup.Escape(waveId)} read-only: {Markup.Escape(mover)} it on. Ctrl+C stops watching, not the wave.[/]");
         }
 
         var success = wave.Name == MigrationNames.WaveRollbackOrchestration ? WaveOutcome.RolledBack : WaveOutcome.Completed;

@@ -27,16 +27,18 @@ internal static class WaveControl
             return AppliedBy.RunningProcess;
         }
 
-        // A live process holding the engine lock applies it in its own time; else this command hosts the runtime.
-        bool hostedHere = await host.TryStartEngineAsync("dmig control", ct).ConfigureAwait(false) is null;
+        // A live process holding the engine lock applies it in its own time; else this command hosts the runtime. On a
+        // remote task hub the hub's workers apply it: nothing is hosted here.
+        bool hostedHere = !host.IsRemote && await host.TryStartEngineAsync("dmig control", ct).ConfigureAwait(false) is null;
         return await PollAsync(host.Client, instanceIds, applied, SelfHostedLimit, ct).ConfigureAwait(false)
             ? hostedHere ? AppliedBy.ThisCommand : AppliedBy.RunningProcess
             : AppliedBy.Nobody;
     }
 
-    /// <summary>What a command says when nobody applied its request in time (a busy or stuck task hub).</summary>
-    public static string NotAppliedYet(string request, string waveId) =>
-        $"The {request} of '{waveId}' is recorded but was not applied within {SelfHostedLimit.TotalSeconds:0} s; it applies when 'dmig run' next hosts the wave. 'dmig status {waveId}' shows when it has.";
+    /// <summary>What a command says when nobody applied its request in time (a busy or stuck task hub, or one without workers).</summary>
+    public static string NotAppliedYet(string request, string waveId, string? remoteTaskHub = null) => remoteTaskHub is null
+        ? $"The {request} of '{waveId}' is recorded but was not applied within {SelfHostedLimit.TotalSeconds:0} s; it applies when 'dmig run' next hosts the wave. 'dmig status {waveId}' shows when it has."
+        : $"The {request} of '{waveId}' is recorded but was not applied within {SelfHostedLimit.TotalSeconds:0} s; it applies when a worker of task hub {remoteTaskHub} takes it (is one running? 'dmig worker --backend azure-storage --hub {remoteTaskHub}'). 'dmig status {waveId}' shows when it has.";
 
     private static async Task<bool> PollAsync(DurableTaskClient client, IReadOnlyList<string> instanceIds, Func<OrchestrationMetadata, bool> applied, TimeSpan limit, CancellationToken ct)
     {
@@ -68,7 +70,7 @@ internal static class WaveControl
 /// <summary>Who applied a terminate, suspend or resume request.</summary>
 internal enum AppliedBy
 {
-    /// <summary>A process already hosting the wave (a running <c>dmig run</c>).</summary>
+    /// <summary>A process already hosting the wave (a running <c>dmig run</c>, or a worker of the remote task hub).</summary>
     RunningProcess,
 
     /// <summary>This command, hosting the runtime because no process did.</summary>
