@@ -31,9 +31,8 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     private static readonly string[] CredentialKeywords = ["password=", "pwd="];
 
     private readonly TableClient _table;
+    private readonly TableOnFirstUse _tableCreation;
     private readonly TimeProvider _timeProvider;
-    private readonly SemaphoreSlim _creating = new(1, 1);
-    private volatile bool _created;
 
     /// <summary>Initializes the registry over table <paramref name="tableName"/> of <paramref name="service"/>, created on first use.</summary>
     /// <param name="service">The storage account's table service.</param>
@@ -43,6 +42,7 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     {
         ArgumentNullException.ThrowIfNull(service);
         _table = service.GetTableClient(tableName);
+        _tableCreation = new TableOnFirstUse(_table);
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -50,7 +50,7 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     public async Task<ConnectionEntry?> GetAsync(string database, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await _tableCreation.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var current = await ReadCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         return current is null ? null : ToEntry(database, current);
     }
@@ -68,7 +68,7 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
             throw new ArgumentException($"The connection for database '{database}' carries a password; store its reference (env:NAME or file:PATH) instead.", nameof(connection));
         }
 
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await _tableCreation.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         string partition = Uri.EscapeDataString(database);
         for (int attempt = 1; ; attempt++)
         {
@@ -108,7 +108,7 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     public async Task<IReadOnlyList<ConnectionSwitch>> GetHistoryAsync(string database, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await _tableCreation.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         string partition = Uri.EscapeDataString(database);
         var history = new List<ConnectionSwitch>();
         // Row keys sort the switches by time; "switch." is the first key after every "switch-…".
@@ -130,27 +130,5 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     {
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(Uri.EscapeDataString(database), CurrentRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value : null;
-    }
-
-    private async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _creating.Release();
-        }
     }
 }

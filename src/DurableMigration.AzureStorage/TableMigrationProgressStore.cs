@@ -28,15 +28,14 @@ namespace DurableMigration.AzureStorage;
 public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyncDisposable
 {
     private readonly TableClient _table;
+    private readonly TableOnFirstUse _tableCreation;
     private readonly TableMigrationProgressStoreOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ProgressKey, CopyProgress> _latest = new();
     private readonly Channel<ProgressKey> _dirty = Channel.CreateUnbounded<ProgressKey>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _flushing = new();
     private readonly CancellationTokenSource _abandon = new();
-    private readonly SemaphoreSlim _creating = new(1, 1);
     private readonly Task _writer;
-    private volatile bool _created;
 
     /// <summary>Initializes the store over the table <paramref name="service"/> holds under <see cref="TableMigrationProgressStoreOptions.TableName"/>, created on first use.</summary>
     /// <param name="service">The storage account's table service.</param>
@@ -47,6 +46,7 @@ public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyn
         ArgumentNullException.ThrowIfNull(service);
         _options = options ?? new TableMigrationProgressStoreOptions();
         _table = service.GetTableClient(_options.TableName);
+        _tableCreation = new TableOnFirstUse(_table);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -71,7 +71,7 @@ public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyn
     /// <inheritdoc/>
     public async Task<CopyProgress?> GetAsync(string waveId, string database, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        await _tableCreation.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var key = new ProgressKey(waveId, database);
         var entity = await _table.GetEntityIfExistsAsync<TableEntity>(key.PartitionKey, key.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity.HasValue && entity.Value is { } found ? FromEntity(found) : null;
@@ -88,7 +88,7 @@ public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyn
             await _writer.ConfigureAwait(false);
             _flushing.Dispose();
             _abandon.Dispose();
-            _creating.Dispose();
+            _tableCreation.Dispose();
         }
     }
 
@@ -142,7 +142,7 @@ public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyn
     {
         try
         {
-            await EnsureTableAsync(_abandon.Token).ConfigureAwait(false);
+            await _tableCreation.EnsureCreatedAsync(_abandon.Token).ConfigureAwait(false);
             await _table.UpsertEntityAsync(ToEntity(key.WaveId, key.Database, progress), TableUpdateMode.Replace, _abandon.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
@@ -158,28 +158,6 @@ public sealed class TableMigrationProgressStore : IMigrationProgressStore, IAsyn
             {
                 _dirty.Writer.TryWrite(key);
             }
-        }
-    }
-
-    private async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _creating.Release();
         }
     }
 
