@@ -28,7 +28,6 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     private const string CurrentRow = "current";
     private const string SwitchRowPrefix = "switch-";
     private const int MaxAttempts = 10;
-    private static readonly string[] CredentialKeywords = ["password=", "pwd="];
 
     private readonly TableClient _table;
     private readonly TableOnFirstUse _tableCreation;
@@ -59,14 +58,7 @@ public sealed class TableConnectionRegistry : IConnectionRegistry
     /// <exception cref="ArgumentException"><paramref name="connection"/> carries a password: store its reference instead.</exception>
     public async Task<ConnectionEntry?> SwitchAsync(string database, string connection, string engine, string reason, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
-        ArgumentException.ThrowIfNullOrWhiteSpace(engine);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        if (CredentialKeywords.Any(k => connection.Contains(k, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new ArgumentException($"The connection for database '{database}' carries a password; store its reference (env:NAME or file:PATH) instead.", nameof(connection));
-        }
+        ConnectionSwitchArguments.Check(database, connection, engine, reason);
 
         await _tableCreation.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         string partition = Uri.EscapeDataString(database);

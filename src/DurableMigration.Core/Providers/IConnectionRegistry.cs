@@ -28,3 +28,22 @@ public sealed record ConnectionEntry(string Database, string Engine, string Conn
 /// <param name="Reason">Why (cutover of wave X, rollback of wave X).</param>
 /// <param name="At">When (UTC).</param>
 public sealed record ConnectionSwitch(string Database, string? From, string To, string Reason, DateTime At);
+
+/// <summary>What every <see cref="IConnectionRegistry"/> checks before a switch: every argument given, and a connection that is a reference, not a credential.</summary>
+public static class ConnectionSwitchArguments
+{
+    private static readonly string[] CredentialKeywords = ["password=", "pwd="];
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a missing argument, or a connection that carries a password.</summary>
+    public static void Check(string database, string connection, string engine, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(engine);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (CredentialKeywords.Any(k => connection.Contains(k, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException($"The connection for database '{database}' carries a password; store its reference (env:NAME or file:PATH) instead.", nameof(connection));
+        }
+    }
+}

@@ -34,7 +34,6 @@ public sealed class LocalConnectionRegistry : IConnectionRegistry
         CREATE INDEX IF NOT EXISTS ix_connection_switches_database ON connection_switches (database, id);
         """;
 
-    private static readonly string[] CredentialKeywords = ["password=", "pwd="];
 
     private readonly string _connectionString;
     private readonly TimeProvider _timeProvider;
@@ -68,14 +67,7 @@ public sealed class LocalConnectionRegistry : IConnectionRegistry
     /// <exception cref="ArgumentException"><paramref name="connection"/> carries a password: store its reference instead.</exception>
     public async Task<ConnectionEntry?> SwitchAsync(string database, string connection, string engine, string reason, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
-        ArgumentException.ThrowIfNullOrWhiteSpace(engine);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        if (CredentialKeywords.Any(k => connection.Contains(k, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new ArgumentException($"The connection for database '{database}' carries a password; store its reference (env:NAME or file:PATH) instead.", nameof(connection));
-        }
+        ConnectionSwitchArguments.Check(database, connection, engine, reason);
 
         await using var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         string now = Timestamp(_timeProvider.GetUtcNow().UtcDateTime);
