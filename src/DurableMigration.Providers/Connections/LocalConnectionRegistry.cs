@@ -34,7 +34,6 @@ public sealed class LocalConnectionRegistry : IConnectionRegistry
         CREATE INDEX IF NOT EXISTS ix_connection_switches_database ON connection_switches (database, id);
         """;
 
-
     private readonly string _connectionString;
     private readonly TimeProvider _timeProvider;
     private volatile bool _schemaReady;
