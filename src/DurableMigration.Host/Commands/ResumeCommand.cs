@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using DurableMigration.Application;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
@@ -20,39 +19,29 @@ internal static class ResumeCommand
         return resume;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
-    {
-        await using var host = context.OpenExistingHost();
-        if (host is null)
+    private static Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct) => WaveControl.RunAsync(
+        context,
+        waveId,
+        "resumption",
+        operations => operations.ResumeAsync(waveId, reason ?? "resumed with dmig resume", ct),
+        result => result.Instances,
+        instance => instance.RuntimeStatus != OrchestrationRuntimeStatus.Suspended,
+        (host, result, applied) =>
         {
-            return DmigCommandLine.BadInput;
-        }
+            var targets = result.Instances;
+            // Resumed by this command's own runtime, which stops as it exits: the wave moves on only once a dmig run hosts it.
+            string next = host.IsRemote ? $"The workers of task hub {host.RemoteTaskHub} continue it."
+                : applied == AppliedBy.RunningProcess ? "The dmig process running it continues."
+                : "No dmig process is running it: 'dmig run <manifest>' continues it.";
+            context.Output.Result(
+                () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Running), ["resumed"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]), ["hostedElsewhere"] = applied == AppliedBy.RunningProcess },
+                console => console.MarkupLine($"Resumed [bold]{Markup.Escape(waveId)}[/] ({targets.Count} orchestration(s)). {Markup.Escape(next)}"));
+            if (context.Output.IsMachine)
+            {
+                context.Output.Notice(Markup.Escape(next));
+            }
 
-        var result = await new WaveOperations(host.Client).ResumeAsync(waveId, reason ?? "resumed with dmig resume", ct).ConfigureAwait(false);
-        if (result.Refusal is { } refusal)
-        {
-            return context.Refuse(refusal, waveId);
-        }
-
-        var targets = result.Instances;
-        var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
-        if (applied == AppliedBy.Nobody)
-        {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("resumption", waveId, host.RemoteTaskHub));
-        }
-
-        // Resumed by this command's own runtime, which stops as it exits: the wave moves on only once a dmig run hosts it.
-        string next = host.IsRemote ? $"The workers of task hub {host.RemoteTaskHub} continue it."
-            : applied == AppliedBy.RunningProcess ? "The dmig process running it continues."
-            : "No dmig process is running it: 'dmig run <manifest>' continues it.";
-        context.Output.Result(
-            () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Running), ["resumed"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]), ["hostedElsewhere"] = applied == AppliedBy.RunningProcess },
-            console => console.MarkupLine($"Resumed [bold]{Markup.Escape(waveId)}[/] ({targets.Count} orchestration(s)). {Markup.Escape(next)}"));
-        if (context.Output.IsMachine)
-        {
-            context.Output.Notice(Markup.Escape(next));
-        }
-
-        return DmigCommandLine.Success;
-    }
+            return Task.FromResult(DmigCommandLine.Success);
+        },
+        ct);
 }

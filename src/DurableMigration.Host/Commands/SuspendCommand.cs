@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using DurableMigration.Application;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
@@ -20,30 +19,20 @@ internal static class SuspendCommand
         return suspend;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
-    {
-        await using var host = context.OpenExistingHost();
-        if (host is null)
+    private static Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct) => WaveControl.RunAsync(
+        context,
+        waveId,
+        "suspension",
+        operations => operations.SuspendAsync(waveId, reason ?? "suspended with dmig suspend", ct),
+        result => result.Instances,
+        instance => instance.RuntimeStatus == OrchestrationRuntimeStatus.Suspended,
+        (_, result, _) =>
         {
-            return DmigCommandLine.BadInput;
-        }
-
-        var result = await new WaveOperations(host.Client).SuspendAsync(waveId, reason ?? "suspended with dmig suspend", ct).ConfigureAwait(false);
-        if (result.Refusal is { } refusal)
-        {
-            return context.Refuse(refusal, waveId);
-        }
-
-        var targets = result.Instances;
-        var applied = await WaveControl.AwaitAppliedAsync(host, targets, i => i.RuntimeStatus == OrchestrationRuntimeStatus.Suspended, ct).ConfigureAwait(false);
-        if (applied == AppliedBy.Nobody)
-        {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("suspension", waveId, host.RemoteTaskHub));
-        }
-
-        context.Output.Result(
-            () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Suspended), ["suspended"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]) },
-            console => console.MarkupLine($"Suspended wave [bold]{Markup.Escape(waveId)}[/] and {targets.Count - 1} database orchestration(s). 'dmig resume {Markup.Escape(waveId)}' continues it."));
-        return DmigCommandLine.Success;
-    }
+            var targets = result.Instances;
+            context.Output.Result(
+                () => new JsonObject { ["instanceId"] = waveId, ["runtimeStatus"] = nameof(OrchestrationRuntimeStatus.Suspended), ["suspended"] = new JsonArray([.. targets.Select(t => (JsonNode)t)]) },
+                console => console.MarkupLine($"Suspended wave [bold]{Markup.Escape(waveId)}[/] and {targets.Count - 1} database orchestration(s). 'dmig resume {Markup.Escape(waveId)}' continues it."));
+            return Task.FromResult(DmigCommandLine.Success);
+        },
+        ct);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using DurableMigration.Application;
 using DurableMigration.Host.Console;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
@@ -22,34 +21,25 @@ internal static class TerminateCommand
         return terminate;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
-    {
-        await using var host = context.OpenExistingHost();
-        if (host is null)
+    private static Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct) => WaveControl.RunAsync(
+        context,
+        waveId,
+        "termination",
+        operations => operations.TerminateAsync(waveId, reason ?? "terminated with dmig terminate", ct),
+        // The wave's databases end with it; the wave itself is what must be seen terminated.
+        _ => [waveId],
+        instance => instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated,
+        async (host, _, _) =>
         {
-            return DmigCommandLine.BadInput;
-        }
-
-        var result = await new WaveOperations(host.Client).TerminateAsync(waveId, reason ?? "terminated with dmig terminate", ct).ConfigureAwait(false);
-        if (result.Refusal is { } refusal)
-        {
-            return context.Refuse(refusal, waveId);
-        }
-
-        var applied = await WaveControl.AwaitAppliedAsync(host, [waveId], i => i.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, ct).ConfigureAwait(false);
-        if (applied == AppliedBy.Nobody)
-        {
-            return context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", WaveControl.NotAppliedYet("termination", waveId, host.RemoteTaskHub));
-        }
-
-        var after = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-        context.Output.Result(
-            () => WaveConsole.StatusNode(after!),
-            console =>
-            {
-                console.MarkupLine($"Terminated wave [bold]{Markup.Escape(waveId)}[/] and its running databases.");
-                console.MarkupLine("[yellow]Nothing was compensated: a database that was cut over stays cut over. 'dmig purge' frees the wave id.[/]");
-            });
-        return DmigCommandLine.Success;
-    }
+            var after = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+            context.Output.Result(
+                () => WaveConsole.StatusNode(after!),
+                console =>
+                {
+                    console.MarkupLine($"Terminated wave [bold]{Markup.Escape(waveId)}[/] and its running databases.");
+                    console.MarkupLine("[yellow]Nothing was compensated: a database that was cut over stays cut over. 'dmig purge' frees the wave id.[/]");
+                });
+            return DmigCommandLine.Success;
+        },
+        ct);
 }

@@ -1,3 +1,4 @@
+using DurableMigration.Application;
 using DurableMigration.Host.Hosting;
 using Microsoft.DurableTask.Client;
 
@@ -15,6 +16,40 @@ internal static class WaveControl
 
     /// <summary>How long this command hosts the runtime to apply a request itself.</summary>
     private static readonly TimeSpan SelfHostedLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// What terminate, suspend and resume do alike: open the data directory, record the request with
+    /// <paramref name="record"/> (a refusal is reported), wait until <paramref name="applied"/> holds for the instances
+    /// <paramref name="watch"/> names, and then <paramref name="report"/> the outcome; <paramref name="requestName"/>
+    /// (<c>suspension</c>) names the request when nobody applied it in time.
+    /// </summary>
+    public static async Task<int> RunAsync(
+        CommandContext context,
+        string waveId,
+        string requestName,
+        Func<WaveOperations, Task<ControlResult>> record,
+        Func<ControlResult, IReadOnlyList<string>> watch,
+        Func<OrchestrationMetadata, bool> applied,
+        Func<DmigHost, ControlResult, AppliedBy, Task<int>> report,
+        CancellationToken ct)
+    {
+        await using var host = context.OpenExistingHost();
+        if (host is null)
+        {
+            return DmigCommandLine.BadInput;
+        }
+
+        var result = await record(new WaveOperations(host.Client)).ConfigureAwait(false);
+        if (result.Refusal is { } refusal)
+        {
+            return context.Refuse(refusal, waveId);
+        }
+
+        var appliedBy = await AwaitAppliedAsync(host, watch(result), applied, ct).ConfigureAwait(false);
+        return appliedBy == AppliedBy.Nobody
+            ? context.Output.Fail(DmigCommandLine.NotCompleted, "Not applied yet", NotAppliedYet(requestName, waveId, host.RemoteTaskHub))
+            : await report(host, result, appliedBy).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Waits until every one of <paramref name="instanceIds"/> satisfies <paramref name="applied"/> (or has ended), first
