@@ -27,6 +27,19 @@ if [ ! -x /usr/bin/chromium ]; then
     fi
 fi
 
+# PostgreSQL for the PostgreSQL provider's tests: Debian's server package. The tests start their own throwaway
+# clusters (initdb + pg_ctl on free loopback ports, tests/Shared/PostgresCluster.cs); the package's own cluster is not used.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "installing PostgreSQL (apt-get install postgresql)"
+    apt_get=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+    [ "$(id -u)" -ne 0 ] && apt_get=(sudo -n "${apt_get[@]}")
+    if ! { "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq --no-install-recommends postgresql postgresql-client; }; then
+        echo "PostgreSQL could not be installed (apt-get as root, or sudo without a password, is needed): its tests cannot run"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+fi
+
 # Azurite (Azure Storage emulator) for the queue and table tests: installed from package-lock.json,
 # in memory, on free loopback ports; the tests read its connection string from DMIG_TEST_AZURITE.
 if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then

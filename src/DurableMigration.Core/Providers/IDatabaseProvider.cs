@@ -53,6 +53,24 @@ public interface IDatabaseProvider
     /// <summary>Compensation of cutover: makes the source writable again.</summary>
     Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Online mode: copies the data inside one consistent snapshot of the source and starts replication from exactly that
+    /// snapshot, so every write committed on the source after it reaches the target, until <see cref="SyncChangesAsync"/>
+    /// (called with the source read-only) waits for the last of them and ends the replication. Progress as in
+    /// <see cref="CopyDataAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent: a second call (after a crash or a retry) removes what an earlier attempt left (replication objects,
+    /// copied rows) and starts over. <see cref="DropTargetAsync"/> removes the replication with the target, on both sides.
+    /// Only providers with <see cref="SupportsOnline"/> implement it.
+    /// </remarks>
+    Task<DataCopyResult> StartReplicationAsync(MigrationEndpoints endpoints, IProgress<CopyProgress> progress, CancellationToken cancellationToken = default) =>
+        Task.FromException<DataCopyResult>(new NotSupportedException($"The {Engine} provider cannot keep a target in sync (online mode)."));
+
+    /// <summary>Online mode: the replication's state and lag, read without changing anything. Fails when the replication started by <see cref="StartReplicationAsync"/> is gone or broken.</summary>
+    Task<ReplicationStatus> GetReplicationStatusAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromException<ReplicationStatus>(new NotSupportedException($"The {Engine} provider cannot keep a target in sync (online mode)."));
+
     /// <summary>Gets a value indicating whether <see cref="SyncChangesAsync"/> works: the provider records, from the copy on, which source rows change.</summary>
     bool SupportsChangeSync => false;
 
@@ -65,7 +83,9 @@ public interface IDatabaseProvider
     /// </summary>
     /// <remarks>
     /// Idempotent. Its cost follows the number of changed rows, not the database's size; a provider that finds no
-    /// record to work from copies everything again and says so (<see cref="ChangeSyncResult.FullCopy"/>).
+    /// record to work from copies everything again and says so (<see cref="ChangeSyncResult.FullCopy"/>). In online mode
+    /// (after <see cref="StartReplicationAsync"/>) the final sync waits until the replication has applied the source's
+    /// last write, brings sequences up to the source's, and ends the replication on both sides.
     /// </remarks>
     Task<ChangeSyncResult> SyncChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
         Task.FromException<ChangeSyncResult>(new NotSupportedException($"The {Engine} provider does not record changes; copy the data again to catch up."));
@@ -293,6 +313,17 @@ public sealed record TargetChanges(TargetChangeState State, long ChangedRows, IR
 /// <param name="ChangedRows">Its changed rows (distinct keys; change records when it can only be copied whole; 0 when unknown).</param>
 /// <param name="Whole">Whether a copy-back copies it whole: no usable key, a virtual table, or changes that were not recorded.</param>
 public sealed record TargetTableChanges(string Table, long ChangedRows, bool Whole);
+
+/// <summary>The state of an online migration's replication (<see cref="IDatabaseProvider.GetReplicationStatusAsync"/>).</summary>
+/// <param name="State">What the replication does, in an operator's words: <c>streaming</c>, <c>catching up</c>, <c>starting</c>.</param>
+/// <param name="LagBytes">Source changes (write-ahead log) not yet applied to the target, in bytes.</param>
+/// <param name="LagSeconds">How far the target trails the source, in seconds; 0 when nothing is pending, <c>null</c> when the engine cannot tell yet.</param>
+/// <param name="Tables">How many tables are replicated.</param>
+public sealed record ReplicationStatus(string State, long LagBytes, double? LagSeconds, int Tables)
+{
+    /// <summary>Tells whether the target trails by at most <paramref name="maxLagSeconds"/>: lag known and within it, or nothing pending.</summary>
+    public bool IsWithin(double maxLagSeconds) => LagBytes == 0 || LagSeconds is { } lag && lag <= maxLagSeconds;
+}
 
 /// <summary>Rows copied for one table.</summary>
 /// <param name="Table">The table.</param>
