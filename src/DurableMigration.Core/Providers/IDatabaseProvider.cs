@@ -160,6 +160,9 @@ public interface IDatabaseProvider
 /// <param name="Tables">Which tables to move; all when <c>null</c>.</param>
 public sealed record MigrationEndpoints(string Database, string SourceConnection, string TargetConnection, TableFilter? Tables)
 {
+    /// <summary>Gets the wave's mode: assessment checks what online mode needs only for <see cref="MigrationMode.Online"/>.</summary>
+    public MigrationMode Mode { get; init; } = MigrationMode.Offline;
+
     /// <inheritdoc/>
     public override string ToString() => $"MigrationEndpoints {{ Database = {Database} }}"; // never print connections
 }
