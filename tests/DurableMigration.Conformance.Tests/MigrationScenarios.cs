@@ -240,9 +240,9 @@ public sealed class MigrationScenarios : ConformanceScenario
         Assert.Empty(workspace.Alerts.Received); // a requested rollback is not a failure
     }
 
-    static DatabaseMigrationResult Db(WaveResult result, string database) => result.Databases.Single(d => d.Database == database);
+    internal static DatabaseMigrationResult Db(WaveResult result, string database) => result.Databases.Single(d => d.Database == database);
 
-    static Task<OrchestrationMetadata> WaitForDatabaseStateAsync(DurableTaskClient client, string instanceId, DatabaseState state) =>
+    internal static Task<OrchestrationMetadata> WaitForDatabaseStateAsync(DurableTaskClient client, string instanceId, DatabaseState state) =>
         WaitUntilAsync(
             client,
             instanceId,
@@ -250,7 +250,7 @@ public sealed class MigrationScenarios : ConformanceScenario
             $"database state {state}");
 
     /// <summary>Records every alert the wave raises.</summary>
-    sealed class RecordingAlertSink : IAlertSink
+    internal sealed class RecordingAlertSink : IAlertSink
     {
         readonly ConcurrentQueue<MigrationAlert> received = new();
 
@@ -267,7 +267,7 @@ public sealed class MigrationScenarios : ConformanceScenario
     /// A temporary folder with two small SQLite sources (<c>orders</c> depends on <c>customers</c>), their target paths,
     /// a connection registry file, and a wave manifest written as JSON and read back with <see cref="WaveManifestReader"/>.
     /// </summary>
-    sealed class MigrationWorkspace : IDisposable
+    internal sealed class MigrationWorkspace : IDisposable
     {
         /// <summary>The databases in manifest order.</summary>
         public static readonly string[] Databases = ["customers", "orders"];

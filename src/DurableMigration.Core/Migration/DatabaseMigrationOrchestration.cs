@@ -47,6 +47,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private DataCopyResult? _copied;
         private ValidationReport? _validation;
         private ChangeSyncResult? _finalSync;
+        private ReplicationStatus? _replication;
+        private bool _approved;
+        private DateTime _stepStartedAt;
         private DateTime? _writesBlockedAt;
         private TimeSpan? _writeBlocked;
         private bool _drillFired;
@@ -62,6 +65,23 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             _startedAt = context.CurrentUtcDateTime;
             _rollbackRequested = context.WaitForExternalEvent<string?>(MigrationNames.RollbackEvent);
             int index = 0;
+            DateTime? resumedStepStart = null;
+            if (input.Continuation is { } continuation)
+            {
+                // An online sync continued as new while it waited for its cutover gate: carry on in the cutover step.
+                _startedAt = continuation.StartedAt;
+                _registered.AddRange(continuation.Registered);
+                _timings.AddRange(continuation.Steps);
+                _copied = continuation.Copied;
+                _progress = Copied(continuation.Copied);
+                _approved = continuation.Approved;
+                _drillFired = continuation.DrillFired;
+                _durationAlerted = continuation.DurationAlerted;
+                _state = DatabaseState.Syncing;
+                index = Array.IndexOf(Steps, MigrationStep.Cutover);
+                resumedStepStart = continuation.CutoverStartedAt;
+            }
+
             while (index < Steps.Length)
             {
                 if (_rollbackRequested.IsCompleted)
@@ -70,7 +90,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 }
 
                 MigrationStep step = Steps[index];
-                DateTime started = context.CurrentUtcDateTime;
+                DateTime started = resumedStepStart ?? context.CurrentUtcDateTime;
+                resumedStepStart = null;
+                _stepStartedAt = started;
                 try
                 {
                     await RunStepAsync(step);
@@ -95,9 +117,15 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 {
                     return await RollBackAsync(null, "rollback requested");
                 }
+                catch (ContinuedAsNewException continued)
+                {
+                    // The next execution carries on; this one's result is never read.
+                    return Result(null, $"continued as new after {continued.Polls} replication polls", []);
+                }
             }
 
             SetState(DatabaseState.Completed);
+            _replication = null;
             Publish("completed");
             return Result(null, null, []);
         }
@@ -116,14 +144,14 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             Publish("copying schema");
             Register(Compensation.DropTarget);
             await CallAsync<SchemaCopyResult>(MigrationStep.Migrate, MigrationActivityNames.MigrateSchema, Inject(MigrationStep.Migrate));
-            Publish("copying data");
+            Publish(input.Mode == MigrationMode.Online ? "copying data in one snapshot, then starting replication" : "copying data");
             _copied = await CopyWithMonitoringAsync();
         }
 
         /// <summary>Runs the copy while polling its progress on durable timers (the monitor step).</summary>
         private async Task<DataCopyResult> CopyWithMonitoringAsync()
         {
-            Task<DataCopyResult> copy = context.CallActivityAsync<DataCopyResult>(MigrationActivityNames.CopyData, new DatabaseStepInput(Wave, _database), CompensationRunner.ActivityRetry);
+            Task<DataCopyResult> copy = context.CallActivityAsync<DataCopyResult>(MigrationActivityNames.CopyData, StepInput(false), CompensationRunner.ActivityRetry);
             while (!copy.IsCompleted)
             {
                 using var timerCancellation = new CancellationTokenSource();
@@ -151,7 +179,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             }
 
             // The copy's result is its final progress. A monitor drill still gets its poll when the copy beat the first timer.
-            _progress = new CopyProgress(result.Tables.LastOrDefault()?.Table ?? string.Empty, result.Rows, result.Rows, result.Bytes);
+            _progress = Copied(result);
             if (input.FailAt == MigrationStep.Monitor && !_drillFired)
             {
                 await PollProgressAsync(copy);
@@ -186,19 +214,131 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
         private async Task CutoverAsync()
         {
-            await CutoverGateAsync();
+            if (input.Mode == MigrationMode.Online)
+            {
+                await SyncUntilCutoverAsync();
+            }
+            else
+            {
+                await CutoverGateAsync();
+            }
+
             SetState(DatabaseState.CuttingOver);
             Publish("making the source read-only");
             Register(Compensation.MakeSourceWritable);
             _writesBlockedAt ??= context.CurrentUtcDateTime;
             await CallAsync<bool>(MigrationStep.Cutover, MigrationActivityNames.Cutover, Inject(MigrationStep.Cutover));
-            Publish("final sync of the rows that changed during the copy");
+            Publish(input.Mode == MigrationMode.Online
+                ? "final sync: waiting until the target has applied the source's last write, then syncing sequences and ending the replication"
+                : "final sync of the rows that changed during the copy");
             _finalSync = await CallAsync<ChangeSyncResult?>(MigrationStep.Cutover, MigrationActivityNames.SyncChanges, false);
             if (_finalSync is not null)
             {
                 Publish($"final sync: {_finalSync.ChangedRows} changed row(s) applied{(_finalSync.FullCopy ? " (no change record: copied everything again)" : string.Empty)}");
             }
         }
+
+        /// <summary>
+        /// Online mode: keeps polling the replication (lag in the custom status) until the target trails by at most
+        /// <c>maxLagSeconds</c> and cutover is approved, then waits for the maintenance window. Continues as new every
+        /// <see cref="DatabaseMigrationInput.SyncPollsPerExecution"/> polls, so a sync of weeks keeps a short history.
+        /// </summary>
+        private async Task SyncUntilCutoverAsync()
+        {
+            bool manual = input.Cutover.Approval == CutoverApproval.Manual;
+            string approve = MigrationNames.ApproveCommand(Wave, _database.Name);
+            Task<string?>? approval = manual && !_approved ? context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent) : null;
+            int polls = 0;
+            while (true)
+            {
+                _replication = await PollReplicationAsync();
+                _approved |= approval is { IsCompleted: true };
+                bool lagOk = _replication.IsWithin(input.Cutover.MaxLagSeconds);
+                if (lagOk && (!manual || _approved))
+                {
+                    break;
+                }
+
+                string lag = LagText(_replication);
+                if (manual && !_approved)
+                {
+                    SetState(DatabaseState.AwaitingApproval, approve);
+                    Publish($"syncing ({lag}); waiting for approval: {approve}");
+                }
+                else
+                {
+                    SetState(DatabaseState.Syncing);
+                    Publish($"syncing ({lag}); cutover starts once the lag is under {input.Cutover.MaxLagSeconds:0.###} s");
+                }
+
+                await CheckDurationAsync();
+                if (_rollbackRequested!.IsCompleted)
+                {
+                    throw new RollbackRequestedException();
+                }
+
+                if (++polls >= input.SyncPollsPerExecution)
+                {
+                    // A waiter consumes its event: an approval that arrived is remembered here, not re-delivered.
+                    _approved |= approval is { IsCompleted: true };
+                    // Events that arrived but were not consumed (an approval, a rollback) carry over to the next execution.
+                    context.ContinueAsNew(NextExecution(), preserveUnprocessedEvents: true);
+                    throw new ContinuedAsNewException(polls);
+                }
+
+                using var timerCancellation = new CancellationTokenSource();
+                Task tick = context.CreateTimer(context.CurrentUtcDateTime.Add(input.MonitorInterval), timerCancellation.Token);
+                Task winner = approval is { IsCompleted: false }
+                    ? await Task.WhenAny(tick, approval, _rollbackRequested!)
+                    : await Task.WhenAny(tick, _rollbackRequested!);
+                if (winner != tick)
+                {
+#pragma warning disable CA1849 // Cancel synchronously: CancelAsync would run the context's callbacks on another thread.
+                    timerCancellation.Cancel();
+#pragma warning restore CA1849
+                }
+
+                if (_rollbackRequested.IsCompleted)
+                {
+                    throw new RollbackRequestedException();
+                }
+            }
+
+            Publish($"in sync ({LagText(_replication)}){(manual ? "; cutover approved" : string.Empty)}");
+            await WindowGateAsync();
+        }
+
+        private async Task<ReplicationStatus> PollReplicationAsync()
+        {
+            try
+            {
+                return await context.CallActivityAsync<ReplicationStatus>(MigrationActivityNames.GetReplicationStatus, StepInput(Inject(MigrationStep.Monitor)), CompensationRunner.ActivityRetry);
+            }
+            catch (TaskFailedException ex)
+            {
+                throw new StepFailedException(MigrationStep.Monitor, CompensationRunner.Describe(ex));
+            }
+        }
+
+        /// <summary>The input of the next execution, carrying what this one must not forget.</summary>
+        private DatabaseMigrationInput NextExecution() => input with
+        {
+            Continuation = new DatabaseMigrationContinuation(
+                _startedAt,
+                _stepStartedAt,
+                [.. _registered],
+                [.. _timings],
+                _copied,
+                _approved,
+                _drillFired,
+                _durationAlerted,
+                (input.Continuation?.Executions ?? 0) + 1),
+        };
+
+        private static string LagText(ReplicationStatus status) =>
+            status.LagSeconds is { } seconds
+                ? FormattableString.Invariant($"{status.State}, lag {seconds:0.###} s, {status.LagBytes} bytes")
+                : FormattableString.Invariant($"{status.State}, lag {status.LagBytes} bytes");
 
         private async Task CutoverGateAsync()
         {
@@ -214,6 +354,11 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 }
             }
 
+            await WindowGateAsync();
+        }
+
+        private async Task WindowGateAsync()
+        {
             if (input.Cutover.Window is { } window)
             {
                 DateTime? opening = await CallAsync<DateTime?>(MigrationStep.Cutover, MigrationActivityNames.NextCutoverWindow, false, new WindowQuery(window, context.CurrentUtcDateTime));
@@ -306,7 +451,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         {
             try
             {
-                return await context.CallActivityAsync<T>(activity, input ?? new DatabaseStepInput(Wave, _database, inject), CompensationRunner.ActivityRetry);
+                return await context.CallActivityAsync<T>(activity, input ?? StepInput(inject), CompensationRunner.ActivityRetry);
             }
             catch (TaskFailedException ex)
             {
@@ -398,7 +543,12 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private static bool IsWatched(DatabaseState state) =>
             state is DatabaseState.AwaitingApproval or DatabaseState.NeedsAttention or DatabaseState.Syncing or DatabaseState.CuttingOver;
 
-        private void Publish(string message) => context.SetCustomStatus(new DatabaseStatus(_database.Name, _state, _progress, message));
+        private void Publish(string message) => context.SetCustomStatus(new DatabaseStatus(_database.Name, _state, _progress, message) { Replication = _replication });
+
+        private DatabaseStepInput StepInput(bool inject) => new(Wave, _database, inject) { Mode = input.Mode };
+
+        private static CopyProgress? Copied(DataCopyResult? result) =>
+            result is null ? null : new CopyProgress(result.Tables.LastOrDefault()?.Table ?? string.Empty, result.Rows, result.Rows, result.Bytes);
 
         private DatabaseMigrationResult Result(MigrationStep? failedStep, string? error, IReadOnlyList<CompensationRecord> compensations) => new(_database.Name, _state)
         {
@@ -423,6 +573,12 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         public MigrationStep Step { get; } = step;
 
         public string Error { get; } = error;
+    }
+
+    /// <summary>The orchestration called <c>ContinueAsNew</c>: this execution ends here.</summary>
+    private sealed class ContinuedAsNewException(int polls) : Exception("continued as new")
+    {
+        public int Polls { get; } = polls;
     }
 
     /// <summary>A Rollback event arrived while the database waited.</summary>

@@ -15,6 +15,9 @@ public static class MigrationActivityNames
     /// <summary>Progress read.</summary>
     public const string GetCopyProgress = "GetCopyProgressActivity";
 
+    /// <summary>Replication state and lag of an online migration.</summary>
+    public const string GetReplicationStatus = "GetReplicationStatusActivity";
+
     /// <summary>Source made read-only.</summary>
     public const string Cutover = "CutoverActivity";
 

@@ -117,7 +117,11 @@ public sealed record DrillSpec(string Database, MigrationStep Step)
 /// <param name="Drill">An injected failure, if rehearsing.</param>
 /// <param name="MonitorInterval">How often progress is polled while data moves; default 2 s.</param>
 /// <param name="Ticket">The change request that started the wave, when a ticketing system did.</param>
-public sealed record WaveInput(WaveManifest Manifest, DrillSpec? Drill = null, TimeSpan? MonitorInterval = null, TicketReference? Ticket = null);
+public sealed record WaveInput(WaveManifest Manifest, DrillSpec? Drill = null, TimeSpan? MonitorInterval = null, TicketReference? Ticket = null)
+{
+    /// <summary>Gets how many replication polls an online sync makes before its orchestration continues as new; default 100.</summary>
+    public int? SyncPollsPerExecution { get; init; }
+}
 
 /// <summary>The change request in a ticketing system (ServiceNow, Jira, …) that asked for a wave or an action on it, so the wave traces back to it.</summary>
 /// <param name="Id">The ticket's id in its system, such as <c>CHG0030001</c> or <c>MIG-142</c>.</param>
@@ -147,13 +151,45 @@ public sealed record DatabaseMigrationInput(
     AlertPolicy Alerts,
     FailurePolicy OnFailure,
     MigrationStep? FailAt,
-    TimeSpan MonitorInterval);
+    TimeSpan MonitorInterval)
+{
+    /// <summary>Gets how many replication polls an online sync makes before the orchestration continues as new, so a sync of weeks keeps its history short.</summary>
+    public int SyncPollsPerExecution { get; init; } = 100;
+
+    /// <summary>Gets where an earlier execution of this database's orchestration stood, when it continued as new during an online sync; <c>null</c> on the first execution.</summary>
+    public DatabaseMigrationContinuation? Continuation { get; init; }
+}
+
+/// <summary>What a database orchestration carries across <c>ContinueAsNew</c> while an online sync waits for its cutover gate.</summary>
+/// <param name="StartedAt">When the first execution started (UTC).</param>
+/// <param name="Registered">The compensations registered so far, in order.</param>
+/// <param name="Steps">The steps finished so far.</param>
+/// <param name="Copied">What the initial copy moved.</param>
+/// <param name="Approved">Whether the cutover was already approved (the approval event was consumed by an earlier execution).</param>
+/// <param name="DrillFired">Whether the drill's failure already fired.</param>
+/// <param name="DurationAlerted">Whether the duration alert was already raised.</param>
+/// <param name="Executions">How many executions came before this one.</param>
+/// <param name="CutoverStartedAt">When the cutover step (the sync's wait for its gate) began (UTC).</param>
+public sealed record DatabaseMigrationContinuation(
+    DateTime StartedAt,
+    DateTime CutoverStartedAt,
+    IReadOnlyList<Compensation> Registered,
+    IReadOnlyList<StepTiming> Steps,
+    DataCopyResult? Copied,
+    bool Approved,
+    bool DrillFired,
+    bool DurationAlerted,
+    int Executions);
 
 /// <summary>The input of a step activity.</summary>
 /// <param name="WaveId">The wave.</param>
 /// <param name="Database">The database (connection references only).</param>
 /// <param name="InjectFailure">Fail on purpose: a drill.</param>
-public sealed record DatabaseStepInput(string WaveId, DatabaseSpec Database, bool InjectFailure = false);
+public sealed record DatabaseStepInput(string WaveId, DatabaseSpec Database, bool InjectFailure = false)
+{
+    /// <summary>Gets the wave's mode: online copies start replication, and assessment checks what online mode needs.</summary>
+    public MigrationMode Mode { get; init; } = MigrationMode.Offline;
+}
 
 /// <summary>The input of the progress query.</summary>
 /// <param name="WaveId">The wave.</param>
@@ -375,7 +411,11 @@ public sealed record DatabaseStateChange(string Database, DatabaseState State, s
 /// <param name="State">Where it stands.</param>
 /// <param name="Progress">The last copy progress, while data moves.</param>
 /// <param name="Message">A line for operators (what it waits for, what failed).</param>
-public sealed record DatabaseStatus(string Database, DatabaseState State, CopyProgress? Progress, string? Message);
+public sealed record DatabaseStatus(string Database, DatabaseState State, CopyProgress? Progress, string? Message)
+{
+    /// <summary>Gets the replication's last known state and lag, while an online migration syncs; <c>null</c> otherwise.</summary>
+    public ReplicationStatus? Replication { get; init; }
+}
 
 /// <summary>Names of orchestrations, activities and events, shared by orchestrations, hosts and clients.</summary>
 public static class MigrationNames

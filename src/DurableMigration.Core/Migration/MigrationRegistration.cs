@@ -26,6 +26,7 @@ public static class MigrationRegistration
             .AddActivity<MigrateSchemaActivity>(MigrationActivityNames.MigrateSchema)
             .AddActivity<CopyDataActivity>(MigrationActivityNames.CopyData)
             .AddActivity<GetCopyProgressActivity>(MigrationActivityNames.GetCopyProgress)
+            .AddActivity<GetReplicationStatusActivity>(MigrationActivityNames.GetReplicationStatus)
             .AddActivity<CutoverActivity>(MigrationActivityNames.Cutover)
             .AddActivity<PostValidateActivity>(MigrationActivityNames.PostValidate)
             .AddActivity<SyncChangesActivity>(MigrationActivityNames.SyncChanges)

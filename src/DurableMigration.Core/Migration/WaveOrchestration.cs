@@ -53,7 +53,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         // 1. Pre-flight: assess everything before touching anything.
         states.SetAll(DatabaseState.Validating);
         states.Publish("assessing");
-        var assessment = await Task.WhenAll(databases.Select(d => AssessAsync(context, manifest.Wave, d, input.Drill)));
+        var assessment = await Task.WhenAll(databases.Select(d => AssessAsync(context, manifest.Wave, manifest.Mode, d, input.Drill)));
         if (assessment.Any(a => a.IsBlocked))
         {
             var blocked = assessment.Where(a => a.IsBlocked).ToDictionary(a => a.Database, StringComparer.OrdinalIgnoreCase);
@@ -219,14 +219,14 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         return rolledBack || results.All(r => r.State != DatabaseState.Completed) ? WaveOutcome.RolledBack : WaveOutcome.PartiallyCompleted;
     }
 
-    private static async Task<AssessmentReport> AssessAsync(TaskOrchestrationContext context, string wave, DatabaseSpec database, DrillSpec? drill)
+    private static async Task<AssessmentReport> AssessAsync(TaskOrchestrationContext context, string wave, MigrationMode mode, DatabaseSpec database, DrillSpec? drill)
     {
         bool inject = drill is { Step: MigrationStep.Validate } && string.Equals(drill.Database, database.Name, StringComparison.OrdinalIgnoreCase);
         try
         {
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
             return await context.CallActivityAsync<AssessmentReport>(
-                MigrationActivityNames.ValidateDatabase, new DatabaseStepInput(wave, database, inject), CompensationRunner.ActivityRetry);
+                MigrationActivityNames.ValidateDatabase, new DatabaseStepInput(wave, database, inject) { Mode = mode }, CompensationRunner.ActivityRetry);
 #pragma warning restore CA2007
         }
         catch (TaskFailedException ex)
@@ -244,7 +244,10 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
             ? drill.Step
             : null;
         var databaseInput = new DatabaseMigrationInput(
-            manifest.Wave, database, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, failAt, input.MonitorInterval ?? TimeSpan.FromSeconds(2));
+            manifest.Wave, database, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, failAt, input.MonitorInterval ?? TimeSpan.FromSeconds(2))
+        {
+            SyncPollsPerExecution = input.SyncPollsPerExecution ?? 100,
+        };
         try
         {
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.

@@ -24,6 +24,11 @@ public static class ActivityFunctions
     public static Task<DataCopyResult> CopyData([ActivityTrigger] DatabaseStepInput input, FunctionContext context) =>
         ActivityInvocation.RunAsync<CopyDataActivity, DatabaseStepInput, DataCopyResult>(input, context);
 
+    /// <summary>Reads an online migration's replication state and lag.</summary>
+    [Function(MigrationActivityNames.GetReplicationStatus)]
+    public static Task<ReplicationStatus> GetReplicationStatus([ActivityTrigger] DatabaseStepInput input, FunctionContext context) =>
+        ActivityInvocation.RunAsync<GetReplicationStatusActivity, DatabaseStepInput, ReplicationStatus>(input, context);
+
     /// <summary>Reads the latest copy progress from the shared store.</summary>
     [Function(MigrationActivityNames.GetCopyProgress)]
     public static Task<CopyProgress?> GetCopyProgress([ActivityTrigger] ProgressQuery input, FunctionContext context) =>

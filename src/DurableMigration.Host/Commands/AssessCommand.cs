@@ -45,7 +45,7 @@ internal static class AssessCommand
             AssessmentReport report;
             try
             {
-                report = await validate.RunAsync(activityContext, new DatabaseStepInput(manifest.Wave, database)).ConfigureAwait(false);
+                report = await validate.RunAsync(activityContext, new DatabaseStepInput(manifest.Wave, database) { Mode = manifest.Mode }).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -168,6 +168,14 @@ public sealed class ContractSerializationTests
             ["WaveInput from a ticket"] = new(new WaveInput(manifest, Ticket: new TicketReference("CHG0030001", "servicenow", "jane.doe@contoso.com")), true),
             ["TicketReceipt"] = new(new TicketReceipt(new TicketReference("MIG-142", "jira", null), "approveCutover", "wave-1", "orders", "approved cutover of orders"), true),
             ["DatabaseMigrationInput"] = new(new DatabaseMigrationInput(manifest.Wave, users, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, MigrationStep.Monitor, TimeSpan.FromSeconds(2)), true),
+            ["DatabaseMigrationInput continued as new"] = new(
+                new DatabaseMigrationInput(manifest.Wave, users, MigrationMode.Online, manifest.Cutover, manifest.Alerts, manifest.OnFailure, null, TimeSpan.FromSeconds(2))
+                {
+                    SyncPollsPerExecution = 50,
+                    Continuation = new DatabaseMigrationContinuation(At, At.AddMinutes(3), [Compensation.DropTarget], completed.Steps, new DataCopyResult([new TableCopyResult("accounts", 4990)], 4990, 1024), true, false, false, 2),
+                },
+                true),
+            ["WaveInput with sync polls"] = new(new WaveInput(manifest) { SyncPollsPerExecution = 10 }, true),
             ["WaveRollbackInput"] = new(new WaveRollbackInput(manifest, waveResult), true),
             ["WaveRollbackInput with copy-back"] = new(new WaveRollbackInput(manifest, waveResult, TargetWrites.CopyBack), true),
             ["WaveRollbackInput retrying failed compensations"] = new(new WaveRollbackInput(manifest, waveResult, RetryFailed: true), true),
@@ -176,6 +184,9 @@ public sealed class ContractSerializationTests
 
             // Activity inputs and outputs.
             ["DatabaseStepInput"] = new(new DatabaseStepInput(manifest.Wave, users, InjectFailure: true), true),
+            ["DatabaseStepInput online"] = new(new DatabaseStepInput(manifest.Wave, users) { Mode = MigrationMode.Online }, true),
+            ["ReplicationStatus"] = new(new ReplicationStatus("streaming", 4096, 0.25, 3), false),
+            ["ReplicationStatus with unknown seconds"] = new(new ReplicationStatus("starting", 0, null, 3), false),
             ["ProgressQuery"] = new(new ProgressQuery(manifest.Wave, "users"), false),
             ["AlertRequest"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, "users", "error", "'users' failed at Cutover", At), new Uri("https://hooks.example/x")), false),
             ["AlertRequest without webhook"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, null, "error", "blocked", At), null), false),
@@ -207,6 +218,7 @@ public sealed class ContractSerializationTests
                 true),
             ["DatabaseStatus"] = new(new DatabaseStatus("users", DatabaseState.Migrating, progress, "copying data"), false),
             ["DatabaseStatus without progress"] = new(new DatabaseStatus("users", DatabaseState.NeedsAttention, null, null), false),
+            ["DatabaseStatus syncing"] = new(new DatabaseStatus("users", DatabaseState.Syncing, progress, "syncing") { Replication = new ReplicationStatus("streaming", 128, 0.1, 2) }, false),
         };
     }
 

@@ -539,8 +539,11 @@
         row.querySelector('.progress > span').style.width = Math.round(fraction * 100) + '%';
         const rate = page.samples.get(name)?.rate;
         row.querySelector('.rate').textContent = rate > 0 && LIVE_STATES.has(state) ? number(Math.round(rate)) + ' rows/s' : '';
-        // The live status carries no replication lag yet; the rows still to copy stand in while data moves.
-        row.querySelector('.lag').textContent = state === 'Syncing' || state === 'Migrating' ? (total ? number(Math.max(0, total - copied)) + ' rows behind' : '') : '';
+        // Online migrations publish their replication lag; while the initial copy runs, the rows still to copy stand in.
+        const replication = liveStatus?.replication;
+        row.querySelector('.lag').textContent = replication
+          ? (replication.lagSeconds == null ? '' : replication.lagSeconds.toFixed(1) + ' s · ') + bytes(replication.lagBytes)
+          : state === 'Migrating' && total ? number(Math.max(0, total - copied)) + ' rows behind' : '';
         const cell = row.querySelector('.row-actions');
         const wanted = active && state === 'AwaitingApproval' ? 'approve' : active && state === 'NeedsAttention' ? 'retry' : '';
         if ((cell.firstChild?.getAttribute('data-action') || '') !== wanted) {

@@ -1,3 +1,4 @@
+using DurableMigration.Manifest;
 using DurableMigration.Providers;
 using Microsoft.DurableTask;
 
@@ -12,7 +13,7 @@ public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers,
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Validate);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
-        return await provider.AssessAsync(endpoints, input.Database.Validation, shutdown.Token).ConfigureAwait(false);
+        return await provider.AssessAsync(endpoints with { Mode = input.Mode }, input.Database.Validation, shutdown.Token).ConfigureAwait(false);
     }
 }
 
@@ -29,7 +30,7 @@ public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IC
     }
 }
 
-/// <summary>Copies the data, publishing progress for the monitor loop.</summary>
+/// <summary>Copies the data, publishing progress for the monitor loop; in online mode the copy also starts the replication that keeps the target in sync.</summary>
 public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IMigrationProgressStore progress, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, DataCopyResult>
 {
     /// <inheritdoc/>
@@ -37,13 +38,30 @@ public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnec
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
-        return await provider.CopyDataAsync(endpoints, new SynchronousProgress(p => progress.Report(input.WaveId, input.Database.Name, p)), shutdown.Token).ConfigureAwait(false);
+        endpoints = endpoints with { Mode = input.Mode };
+        var report = new SynchronousProgress(p => progress.Report(input.WaveId, input.Database.Name, p));
+        return input.Mode == MigrationMode.Online
+            ? await provider.StartReplicationAsync(endpoints, report, shutdown.Token).ConfigureAwait(false)
+            : await provider.CopyDataAsync(endpoints, report, shutdown.Token).ConfigureAwait(false);
     }
 
     /// <summary>Reports on the caller's thread: <see cref="Progress{T}"/> would post to the thread pool and reorder reports.</summary>
     private sealed class SynchronousProgress(Action<CopyProgress> report) : IProgress<CopyProgress>
     {
         public void Report(CopyProgress value) => report(value);
+    }
+}
+
+/// <summary>Reads an online migration's replication state and lag (the monitor step while the target syncs).</summary>
+public sealed class GetReplicationStatusActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ReplicationStatus>
+{
+    /// <inheritdoc/>
+    public override async Task<ReplicationStatus> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Monitor);
+        var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
+        return await provider.GetReplicationStatusAsync(endpoints with { Mode = input.Mode }, shutdown.Token).ConfigureAwait(false);
     }
 }
 
