@@ -74,7 +74,7 @@ internal static class PgCatalog
 
     private const string ColumnsSql = """
         SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '', t.typsend::oid <> 0,
-               coalesce(array_position(i.indkey::int2[], a.attnum), 0)
+               coalesce((SELECT k.n::int FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(att, n) WHERE k.att = a.attnum), 0)
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace

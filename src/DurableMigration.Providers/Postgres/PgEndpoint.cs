@@ -70,7 +70,8 @@ internal sealed class PgEndpoint
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             string timeout = ((long)_lockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-            await PgSql.ExecuteAsync(connection, $"SET lock_timeout = {timeout}", cancellationToken).ConfigureAwait(false);
+            // A source made read-only (default_transaction_read_only on the database) must not make this tool's own sessions read-only.
+            await PgSql.ExecuteAsync(connection, $"SET lock_timeout = {timeout}; SET default_transaction_read_only = off", cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch

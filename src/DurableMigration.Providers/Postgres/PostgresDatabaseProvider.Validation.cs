@@ -194,7 +194,8 @@ public sealed partial class PostgresDatabaseProvider
     {
         long size = Math.Max(_options.ValidationBucketRows, (sourceRows + 255) / 256);
         string keys = string.Join(", ", table.Key.Select(k => PgSql.Quote(k.Name)));
-        string keysText = string.Join(", ", table.Key.Select(k => PgSql.Quote(k.Name) + "::text"));
+        // Aliased: a bare key name in ORDER BY would otherwise sort by the text output column.
+        string keysText = string.Join(", ", table.Key.Select((k, i) => PgSql.Quote(k.Name) + "::text AS dmig_key" + i.ToString(CultureInfo.InvariantCulture)));
         string descending = string.Join(", ", table.Key.Select(k => PgSql.Quote(k.Name) + " DESC"));
         string bucketed = $"SELECT {keys}, (row_number() OVER (ORDER BY {keys}) - 1) / @size AS dmig_bucket FROM ONLY {table.Quoted}";
         await using var sourceConnection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
