@@ -44,8 +44,8 @@ internal sealed partial class PgTools(string? directory, TimeSpan timeout)
         }
     }
 
-    /// <summary>Runs <paramref name="tool"/>; a non-zero exit fails with the first error line of its output, secrets removed.</summary>
-    public async Task RunCheckedAsync(string database, string what, string tool, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="tool"/>; a non-zero exit fails with the first error line of its output, secrets removed, and <paramref name="advice"/> when retrying cannot help.</summary>
+    public async Task RunCheckedAsync(string database, string what, string tool, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken, string? advice = null)
     {
         int exit;
         string error;
@@ -70,7 +70,7 @@ internal sealed partial class PgTools(string? directory, TimeSpan timeout)
             || error.Contains("the database system is", StringComparison.OrdinalIgnoreCase);
         throw transient
             ? new DatabaseProviderException(database, message + " The step is retryable.")
-            : new PermanentDatabaseProviderException(database, message);
+            : new PermanentDatabaseProviderException(database, advice is null ? message : message + ". " + advice);
     }
 
     /// <summary>The first line of <paramref name="stderr"/> that says "error" (else its first line), on one line, with <paramref name="password"/> removed and the count of further errors.</summary>

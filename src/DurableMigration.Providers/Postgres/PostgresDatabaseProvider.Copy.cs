@@ -204,6 +204,12 @@ public sealed partial class PostgresDatabaseProvider
             (null, long to) => $" WHERE ctid < '({to.ToString(CultureInfo.InvariantCulture)},0)'::tid",
             (long from, long to) => $" WHERE ctid >= '({from.ToString(CultureInfo.InvariantCulture)},0)'::tid AND ctid < '({to.ToString(CultureInfo.InvariantCulture)},0)'::tid",
         };
+        if (table.Columns.Any(c => !c.Generated && !c.Binary))
+        {
+            await CopyJobAsTextAsync(reader, writer, job, columns, where, tracker, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         string export = $"COPY (SELECT {columns} FROM ONLY {table.Quoted}{where}) TO STDOUT (FORMAT BINARY)";
         string import = columns.Length == 0 ? $"COPY {table.Quoted} FROM STDIN (FORMAT BINARY)" : $"COPY {table.Quoted} ({columns}) FROM STDIN (FORMAT BINARY)";
         var counter = new CopyRowCounter();
@@ -230,6 +236,38 @@ public sealed partial class PostgresDatabaseProvider
         }
 
         tracker.Add(table.QualifiedName, counter.Rows - reported, 0, final: true);
+    }
+
+    /// <summary>Copies a table with a column whose type has no binary form (no send function, as in some extensions) in COPY's text format; each row is one line.</summary>
+    private static async Task CopyJobAsTextAsync(NpgsqlConnection reader, NpgsqlConnection writer, CopyJob job, string columns, string where, CopyTracker tracker, CancellationToken cancellationToken)
+    {
+        var table = job.Table;
+        string export = $"COPY (SELECT {columns} FROM ONLY {table.Quoted}{where}) TO STDOUT";
+        string import = columns.Length == 0 ? $"COPY {table.Quoted} FROM STDIN" : $"COPY {table.Quoted} ({columns}) FROM STDIN";
+        char[] buffer = new char[CopyBufferBytes / 2];
+        using var input = await reader.BeginTextExportAsync(export, cancellationToken).ConfigureAwait(false);
+        var output = await writer.BeginTextImportAsync(import, cancellationToken).ConfigureAwait(false);
+        await using (output.ConfigureAwait(false))
+        {
+            try
+            {
+                int read;
+                while ((read = await input.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    long lines = buffer.AsSpan(0, read).Count('\n');
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    tracker.Add(table.QualifiedName, lines, read, final: false);
+                }
+            }
+            catch
+            {
+                // Disposing would commit what was written so far.
+                await ((NpgsqlCopyTextWriter)output).CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        tracker.Add(table.QualifiedName, 0, 0, final: true);
     }
 
     /// <summary>Builds what comes after the rows, in order: post-data (<c>pg_restore --section=post-data</c>), materialized views, statistics; marks the target <see cref="PgMarker.Copied"/>.</summary>

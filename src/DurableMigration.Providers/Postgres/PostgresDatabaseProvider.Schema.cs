@@ -38,6 +38,8 @@ public sealed partial class PostgresDatabaseProvider
         ) AS o
         """;
 
+    private const string RestoreAdvice = "Nothing of the section was kept (one transaction). Make the object restorable: an object that refers to a table the filter leaves behind (a view, a foreign key, a function) cannot be restored, so move that table too or drop the object; a role, extension or tablespace it needs must exist on the target. Then retry";
+
     /// <inheritdoc/>
     /// <remarks>
     /// <para>
@@ -157,7 +159,7 @@ public sealed partial class PostgresDatabaseProvider
             List<string> dump = ["--format=custom", "--compress=0", $"--section={section}", "--no-publications", "--no-subscriptions", "--no-tablespaces", "--file", file, .. PgCatalog.DumpExclusions(endpoints.Tables, tables)];
             await _tools.RunCheckedAsync(endpoints.Database, $"the {section} dump of the source", "pg_dump", dump, source.ToolEnvironment(), cancellationToken).ConfigureAwait(false);
             List<string> restore = [$"--section={section}", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname", $"application_name={PgEndpoint.ApplicationName}", file];
-            await _tools.RunCheckedAsync(endpoints.Database, $"the {section} restore into the target", "pg_restore", restore, target.ToolEnvironment(), cancellationToken).ConfigureAwait(false);
+            await _tools.RunCheckedAsync(endpoints.Database, $"the {section} restore into the target", "pg_restore", restore, target.ToolEnvironment(), cancellationToken, RestoreAdvice).ConfigureAwait(false);
         }
         finally
         {

@@ -106,6 +106,24 @@ public sealed class PostgresCopyTests(PostgresClusters clusters)
     }
 
     [Fact]
+    public async Task CopyData_TypeWithoutBinaryForm_CopiesAsText()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "textcopy", """
+            CREATE TYPE plain_text;
+            CREATE FUNCTION plain_text_in(cstring) RETURNS plain_text LANGUAGE internal IMMUTABLE STRICT AS 'textin';
+            CREATE FUNCTION plain_text_out(plain_text) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'textout';
+            CREATE TYPE plain_text (INPUT = plain_text_in, OUTPUT = plain_text_out, INTERNALLENGTH = VARIABLE);
+            CREATE TABLE notes (id int PRIMARY KEY, body plain_text);
+            INSERT INTO notes VALUES (1, E'line\nbreak'), (2, E'tab\there'), (3, NULL);
+            """);
+
+        var report = await PostgresTestDatabase.MigrateAsync(new PostgresDatabaseProviderFactory(), endpoints);
+
+        Assert.True(report.Passed, report.Summary);
+        Assert.Equal(3, report.Tables.Single().TargetRows);
+    }
+
+    [Fact]
     public async Task CopySchemaAndData_RunTwice_SecondRunReplacesFirst()
     {
         var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "rerun", """
