@@ -347,6 +347,7 @@ public sealed partial class PostgresDatabaseProvider
         private long _total;
         private long _bytes;
         private long _lastReport = time.GetTimestamp();
+        private string _lastTable = string.Empty;
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -365,6 +366,7 @@ public sealed partial class PostgresDatabaseProvider
             lock (_lock)
             {
                 Interlocked.Exchange(ref _lastReport, time.GetTimestamp());
+                _lastTable = table;
                 progress.Report(new CopyProgress(table, total, Math.Max(estimate, total), copied));
             }
         }
@@ -373,7 +375,7 @@ public sealed partial class PostgresDatabaseProvider
         {
             lock (_lock)
             {
-                progress.Report(new CopyProgress(string.Empty, rows, rows, Bytes));
+                progress.Report(new CopyProgress(_lastTable, rows, rows, Bytes));
             }
         }
     }

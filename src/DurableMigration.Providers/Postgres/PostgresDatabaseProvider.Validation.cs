@@ -89,17 +89,18 @@ public sealed partial class PostgresDatabaseProvider
             }
 
             var leftBehind = new HashSet<string>(all.Where(t => !PgCatalog.Includes(endpoints.Tables, t)).Select(t => t.QualifiedName), StringComparer.Ordinal);
-            List<(string Kind, string Name, string? Table)> targetObjects;
+            List<(string Kind, string Name, string? Table)> targetObjects = [];
+            var targetColumns = new HashSet<string>(StringComparer.Ordinal);
             await using (var admin = await target.OpenAdminAsync(cancellationToken).ConfigureAwait(false))
             {
-                if ((await PgMarker.ReadAsync(admin, target, cancellationToken).ConfigureAwait(false)).Kind == TargetKind.Missing)
-                {
-                    targetObjects = [];
-                }
-                else
+                if ((await PgMarker.ReadAsync(admin, target, cancellationToken).ConfigureAwait(false)).Kind != TargetKind.Missing)
                 {
                     await using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
                     targetObjects = await ReadInventoryAsync(connection, cancellationToken).ConfigureAwait(false);
+                    foreach (var table in await PgCatalog.ReadTablesAsync(connection, cancellationToken).ConfigureAwait(false))
+                    {
+                        targetColumns.UnionWith(table.Columns.Select(c => ColumnKey(table, c)));
+                    }
                 }
             }
 
@@ -113,6 +114,16 @@ public sealed partial class PostgresDatabaseProvider
 
             var tables = all.Where(t => t.HoldsRows && !leftBehind.Contains(t.QualifiedName)).ToList();
             var comparable = tables.Where(t => present.Contains("table " + t.QualifiedName)).ToList();
+            foreach (var table in comparable.ToList())
+            {
+                // A column missing in the target, or of another type: listed, and the table's rows are not compared.
+                var lacking = table.Columns.Where(c => !targetColumns.Contains(ColumnKey(table, c))).ToList();
+                if (lacking.Count > 0)
+                {
+                    missing.AddRange(lacking.Select(c => $"column {table.QualifiedName}.{c.Name} ({c.Type})"));
+                    comparable.Remove(table);
+                }
+            }
             var results = new List<TableValidation>();
             if (options.RowCounts || options.Checksums)
             {
@@ -144,7 +155,7 @@ public sealed partial class PostgresDatabaseProvider
                         options.RowCounts ? s.Rows : 0,
                         options.RowCounts ? d.Rows : 0,
                         options.Checksums ? s.Checksum : null,
-                        options.Checksums ? d.Checksum ?? (differ ? "missing" : null) : (differ && !options.RowCounts ? "differs" : null)));
+                        options.Checksums ? d.Checksum : null));
                 }
             }
 
@@ -162,6 +173,8 @@ public sealed partial class PostgresDatabaseProvider
             throw PgErrors.Translate(ex, endpoints.Database, "validation", cancellationToken, source.Password, target.Password);
         }
     }
+
+    private static string ColumnKey(PgTable table, PgColumn column) => $"{table.QualifiedName}\n{column.Name}\n{column.Type}";
 
     private static Task<List<(string Kind, string Name, string? Table)>> ReadInventoryAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         PgSql.QueryAsync(connection, InventorySql, r => (r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)), cancellationToken);

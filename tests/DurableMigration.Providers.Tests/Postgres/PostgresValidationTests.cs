@@ -61,4 +61,19 @@ public sealed class PostgresValidationTests(PostgresClusters clusters)
         Assert.False(report.Validated);
         Assert.Empty(report.Tables);
     }
+
+    [Fact]
+    public async Task Validate_ColumnOfOtherTypeInTarget_ListsColumnInsteadOfFailing()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "columntype", "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 1);");
+        var provider = new PostgresDatabaseProvider();
+        await provider.CopySchemaAsync(endpoints);
+        await provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress);
+        await PostgresTestDatabase.ExecuteAsync(endpoints.TargetConnection, "ALTER TABLE t ALTER COLUMN v TYPE bigint");
+
+        var report = await provider.ValidateAsync(endpoints, new ValidationOptions(true, true));
+
+        Assert.Equal(["column public.t.v (integer)"], report.MissingInTarget);
+        Assert.False(report.Passed);
+    }
 }
