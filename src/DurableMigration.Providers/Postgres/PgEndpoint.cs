@@ -58,8 +58,18 @@ internal sealed class PgEndpoint
     /// <summary>Opens a connection to this database.</summary>
     public Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(DatabaseName, cancellationToken);
 
-    /// <summary>Opens a connection to the server's maintenance database <c>postgres</c> (to create, inspect or drop this database).</summary>
-    public Task<NpgsqlConnection> OpenAdminAsync(CancellationToken cancellationToken) => OpenAsync("postgres", cancellationToken);
+    /// <summary>Opens a connection to the server's maintenance database <c>postgres</c>, else <c>template1</c> (to create, inspect or drop this database).</summary>
+    public async Task<NpgsqlConnection> OpenAdminAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PgErrors.InvalidCatalogName or "42501")
+        {
+            return await OpenAsync("template1", cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Opens a connection to <paramref name="database"/> on this endpoint's server.</summary>
     public async Task<NpgsqlConnection> OpenAsync(string database, CancellationToken cancellationToken)

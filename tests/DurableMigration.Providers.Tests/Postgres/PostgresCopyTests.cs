@@ -146,6 +146,37 @@ public sealed class PostgresCopyTests(PostgresClusters clusters)
     }
 
     [Fact]
+    public async Task CopyData_RowsLeftByInterruptedCopy_AreReplaced()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "partial", "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' FROM generate_series(1, 50) i;");
+        var provider = new PostgresDatabaseProvider();
+        await provider.CopySchemaAsync(endpoints);
+        await PostgresTestDatabase.ExecuteAsync(endpoints.TargetConnection, "INSERT INTO t VALUES (1, 'left over'), (999, 'left over')");
+
+        var copy = await provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress);
+        var report = await provider.ValidateAsync(endpoints, new ValidationOptions(true, true));
+
+        Assert.Equal(50, copy.Rows);
+        Assert.True(report.Passed, report.Summary);
+    }
+
+    [Fact]
+    public async Task CopyData_SourceAlreadyReadOnly_CopiesAgain()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "copyreadonly", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2);");
+        var provider = new PostgresDatabaseProvider();
+        await provider.CopySchemaAsync(endpoints);
+        await provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress);
+        await provider.MakeSourceReadOnlyAsync(endpoints);
+
+        var copy = await provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress);
+        var report = await provider.ValidateAsync(endpoints, new ValidationOptions(true, true));
+
+        Assert.Equal(2, copy.Rows);
+        Assert.True(report.Passed, report.Summary);
+    }
+
+    [Fact]
     public async Task CopySchema_UnmarkedTargetHoldingData_RefusesWithoutTouchingIt()
     {
         var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "foreign", "CREATE TABLE t (id int)");
