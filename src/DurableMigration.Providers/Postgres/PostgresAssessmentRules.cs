@@ -39,6 +39,9 @@ public static class PostgresAssessmentRules
     /// <summary>Online: no free replication slot or WAL sender on the source (blocking), or only one left (warning).</summary>
     public const string ReplicationCapacity = "postgresql.replication-capacity";
 
+    /// <summary>Online, blocking: the target user may not create a subscription (PostgreSQL 15 and older: superuser only; 16 and newer: superuser or <c>pg_create_subscription</c>).</summary>
+    public const string SubscriptionPrivilege = "postgresql.subscription-privilege";
+
     /// <summary>Online: blocking; offline: information. A table has neither a primary key nor REPLICA IDENTITY FULL or INDEX.</summary>
     public const string NoPrimaryKey = "postgresql.no-primary-key";
 

@@ -224,6 +224,20 @@ public sealed partial class PostgresDatabaseProvider : IDatabaseProvider
                 findings.Add(new AssessmentFinding(PostgresAssessmentRules.Version, FindingSeverity.Blocking, $"The target server of database '{database}' runs PostgreSQL {(version / 10000).ToString(CultureInfo.InvariantCulture)}, older than the source's {(facts.VersionNumber / 10000).ToString(CultureInfo.InvariantCulture)}; a dump of a newer server may not restore. Use a target server of version {(facts.VersionNumber / 10000).ToString(CultureInfo.InvariantCulture)} or newer."));
             }
 
+            if (endpoints.Mode == MigrationMode.Online)
+            {
+                const string mayCreateSubscription = """
+                    SELECT r.rolsuper OR CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_create_subscription')
+                                              THEN pg_has_role(current_user, 'pg_create_subscription', 'MEMBER') ELSE false END
+                    FROM pg_roles r WHERE r.rolname = current_user
+                    """;
+                if (!await PgSql.ScalarAsync<bool>(admin, mayCreateSubscription, cancellationToken).ConfigureAwait(false))
+                {
+                    string who = version >= 160000 ? "a superuser or a member of pg_create_subscription" : "a superuser (PostgreSQL 15 and older)";
+                    findings.Add(new AssessmentFinding(PostgresAssessmentRules.SubscriptionPrivilege, FindingSeverity.Blocking, $"Online mode subscribes the target database of '{database}' to the source, which needs {who}; the target user is not. Use such a user for the target connection, or migrate offline."));
+                }
+            }
+
             var available = new HashSet<string>(await PgSql.QueryAsync(admin, "SELECT name FROM pg_available_extensions", r => r.GetString(0), cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
             foreach (string extension in extensions.Where(e => !available.Contains(e)))
             {

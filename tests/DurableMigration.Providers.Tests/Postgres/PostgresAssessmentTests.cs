@@ -116,4 +116,18 @@ public sealed class PostgresAssessmentTests(PostgresClusters clusters)
 
         Assert.Equal(FindingSeverity.Blocking, Assert.Single(report.Findings, f => f.Rule == PostgresAssessmentRules.TargetNotEmpty).Severity);
     }
+
+    [Fact]
+    public async Task Assess_OnlineTargetUserNotSuperuser_Blocks()
+    {
+        string role = clusters.NewDatabaseName("plain_user");
+        await PostgresTestDatabase.ExecuteAsync(clusters.Target.ConnectionString(), $"CREATE ROLE {role} LOGIN");
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "subpriv", "CREATE TABLE t (id int PRIMARY KEY);", mode: MigrationMode.Online);
+        endpoints = endpoints with { TargetConnection = endpoints.TargetConnection.Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal) };
+
+        var report = await new PostgresDatabaseProvider().AssessAsync(endpoints);
+
+        Assert.Equal(FindingSeverity.Blocking, Assert.Single(report.Findings, f => f.Rule == PostgresAssessmentRules.SubscriptionPrivilege).Severity);
+        Assert.Equal(FindingSeverity.Blocking, Assert.Single(report.Findings, f => f.Rule == PostgresAssessmentRules.CreateDatabase).Severity);
+    }
 }
