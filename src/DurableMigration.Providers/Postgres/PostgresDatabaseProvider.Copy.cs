@@ -143,7 +143,8 @@ public sealed partial class PostgresDatabaseProvider
         }
         catch (Exception) when (running.FirstOrDefault(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException) is { } failed)
         {
-            throw failed.Exception!.InnerException!;
+            // The first real failure, not the cancellations it caused in the other workers.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Exception!.InnerException!);
         }
 
         await PgSql.ExecuteAsync(coordinator, "COMMIT", cancellationToken).ConfigureAwait(false);

@@ -177,6 +177,24 @@ public sealed class PostgresCopyTests(PostgresClusters clusters)
     }
 
     [Fact]
+    public async Task CopyData_TargetRejectsRows_FailsNonRetriablyNamingTheServerError()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "rejected", """
+            CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a SELECT generate_series(1, 1000);
+            CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b SELECT generate_series(1, 1000);
+            CREATE TABLE c (id int PRIMARY KEY); INSERT INTO c SELECT generate_series(1, 1000);
+            """);
+        var provider = new PostgresDatabaseProvider(options: new PostgresProviderOptions { ParallelTables = 3 });
+        await provider.CopySchemaAsync(endpoints);
+        await PostgresTestDatabase.ExecuteAsync(endpoints.TargetConnection, "ALTER TABLE b ADD CONSTRAINT small CHECK (id < 500)");
+
+        var error = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress));
+
+        Assert.Contains("23514", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Database '{endpoints.Database}': data copy failed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CopySchema_UnmarkedTargetHoldingData_RefusesWithoutTouchingIt()
     {
         var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "foreign", "CREATE TABLE t (id int)");
