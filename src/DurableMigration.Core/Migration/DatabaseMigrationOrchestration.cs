@@ -397,7 +397,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
             if (!_validation.Passed)
             {
-                var mismatched = _validation.Tables.Where(t => !t.Matches).Select(t => t.Table).Concat(_validation.MissingInTarget);
+                var mismatched = _validation.Tables.Where(t => !t.Matches).Select(t => t.Described).Concat(_validation.MissingInTarget);
                 throw new StepFailedException(MigrationStep.PostValidate, $"target does not match the source: {string.Join(", ", mismatched)}");
             }
         }

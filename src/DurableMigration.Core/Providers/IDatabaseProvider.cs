@@ -341,6 +341,12 @@ public sealed record TableCopyResult(string Table, long Rows);
 /// <param name="TargetChecksum">Order-independent checksum of the target rows, if compared.</param>
 public sealed record TableValidation(string Table, long SourceRows, long TargetRows, string? SourceChecksum, string? TargetChecksum)
 {
+    /// <summary>Gets where the rows differ, when the provider could narrow it down (<c>rows differ in id 4001..5000</c>); <c>null</c> otherwise.</summary>
+    public string? Difference { get; init; }
+
+    /// <summary>Gets the table's name with <see cref="Difference"/>, for a message: <c>public.orders (rows differ in id 4001..5000)</c>.</summary>
+    public string Described => Difference is null ? Table : $"{Table} ({Difference})";
+
     /// <summary>Gets a value indicating whether source and target agree on everything compared.</summary>
     public bool Matches => SourceRows == TargetRows && SourceChecksum == TargetChecksum;
 }
@@ -380,7 +386,7 @@ public sealed record ValidationReport(IReadOnlyList<TableValidation> Tables, IRe
                 (true, false) => "row counts",
                 _ => "checksums",
             };
-            var problems = Tables.Where(t => !t.Matches).Select(t => t.Table).Concat(MissingInTarget.Select(m => m + " missing")).ToList();
+            var problems = Tables.Where(t => !t.Matches).Select(t => t.Described).Concat(MissingInTarget.Select(m => m + " missing")).ToList();
             if (problems.Count > 0)
             {
                 return $"FAILED: {string.Join(", ", problems)}";

@@ -67,9 +67,8 @@ public sealed partial class PostgresDatabaseProvider
     /// <c>TimeZone</c>, <c>DateStyle</c>, <c>IntervalStyle</c>, <c>extra_float_digits</c>, <c>bytea_output</c> and
     /// <c>lc_monetary</c> pinned. For a table that differs and has a primary key, the source's rows are split by key
     /// into ranges of <see cref="PostgresProviderOptions.ValidationBucketRows"/> rows (at most 256 ranges) and the
-    /// first range whose count or checksum differs is named: <see cref="TableValidation.Table"/> then reads
-    /// <c>public.orders: rows differ in id 4001..5000</c> (the record has no other field the orchestration's error
-    /// message shows).
+    /// first range whose count or checksum differs is named in <see cref="TableValidation.Difference"/>
+    /// (<c>rows differ in id 4001..5000</c>), which the report's summary and the orchestration's error show.
     /// </para>
     /// </remarks>
     public async Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default)
@@ -135,27 +134,30 @@ public sealed partial class PostgresDatabaseProvider
                     var s = sides[0].GetValueOrDefault(table.QualifiedName);
                     var d = sides[1].GetValueOrDefault(table.QualifiedName);
                     bool differ = s.Rows != d.Rows || (options.Checksums && s.Checksum != d.Checksum) || !comparable.Contains(table);
-                    string name = table.QualifiedName;
+                    string? difference = null;
                     if (differ && comparable.Contains(table) && table.Key.Count > 0)
                     {
                         string? range = await FindDifferingRangeAsync(source, target, table, s.Rows, cancellationToken).ConfigureAwait(false);
                         if (range is not null)
                         {
-                            name = $"{table.QualifiedName}: rows differ in {range}";
+                            difference = $"rows differ in {range}";
                         }
                     }
 
                     if (differ)
                     {
-                        PgLogs.TableDiffers(_logger, endpoints.Database, table.QualifiedName, string.Create(CultureInfo.InvariantCulture, $"source {s.Rows} row(s), target {d.Rows} row(s); {name}"));
+                        PgLogs.TableDiffers(_logger, endpoints.Database, table.QualifiedName, string.Create(CultureInfo.InvariantCulture, $"source {s.Rows} row(s), target {d.Rows} row(s); {difference ?? "no key range narrowed"}"));
                     }
 
                     results.Add(new TableValidation(
-                        name,
+                        table.QualifiedName,
                         options.RowCounts ? s.Rows : 0,
                         options.RowCounts ? d.Rows : 0,
                         options.Checksums ? s.Checksum : null,
-                        options.Checksums ? d.Checksum : null));
+                        options.Checksums ? d.Checksum : null)
+                    {
+                        Difference = difference,
+                    });
                 }
             }
 

@@ -25,9 +25,10 @@ public sealed class PostgresValidationTests(PostgresClusters clusters)
 
         Assert.False(report.Passed);
         var table = Assert.Single(report.Tables, t => !t.Matches);
-        Assert.Equal("public.orders: rows differ in id 4001..5000", table.Table);
+        Assert.Equal("public.orders", table.Table);
+        Assert.Equal("rows differ in id 4001..5000", table.Difference);
         Assert.Equal(table.SourceRows, table.TargetRows);
-        Assert.Contains("public.orders: rows differ in id 4001..5000", report.Summary, StringComparison.Ordinal);
+        Assert.Contains("public.orders (rows differ in id 4001..5000)", report.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,7 +44,8 @@ public sealed class PostgresValidationTests(PostgresClusters clusters)
 
         var table = Assert.Single(report.Tables);
         Assert.Equal((10000L, 9999L), (table.SourceRows, table.TargetRows));
-        Assert.Equal("public.orders: rows differ in id 9001..10000", table.Table);
+        Assert.Equal("public.orders", table.Table);
+        Assert.Equal("rows differ in id 9001..10000", table.Difference);
     }
 
     [Fact]
