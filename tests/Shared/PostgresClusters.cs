@@ -1,9 +1,8 @@
-using DurableMigration.Testing;
 using Npgsql;
 
-namespace DurableMigration.Providers.Tests.Postgres;
+namespace DurableMigration.Testing;
 
-/// <summary>Two throwaway clusters, a source and a target, shared by every test of the <c>postgres</c> collection; each test works in databases of its own.</summary>
+/// <summary>Two throwaway clusters, a source and a target, shared by every test of a collection (an xunit collection fixture); each test works in databases of its own.</summary>
 public sealed class PostgresClusters : IAsyncLifetime
 {
     private PostgresCluster? _source;
@@ -61,12 +60,4 @@ public sealed class PostgresClusters : IAsyncLifetime
             await _target.DisposeAsync();
         }
     }
-}
-
-/// <summary>The tests that share <see cref="PostgresClusters"/>.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresClusters>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "postgres";
 }
