@@ -6,6 +6,7 @@ using DurableMigration.Migration;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
+using DurableMigration.Providers.Postgres;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,7 @@ public static class MigrationFunctionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
+        services.AddSingleton<IDatabaseProvider, PostgresDatabaseProvider>();
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         // env:NAME references resolve from the app settings, which the host passes to the worker as environment variables.
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();

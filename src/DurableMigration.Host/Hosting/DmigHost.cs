@@ -10,6 +10,7 @@ using DurableMigration.Migration;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
+using DurableMigration.Providers.Postgres;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
@@ -150,6 +151,7 @@ public sealed class DmigHost : IAsyncDisposable
     private static void AddProviders(ServiceCollection services, string root)
     {
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
+        services.AddSingleton<IDatabaseProvider, PostgresDatabaseProvider>();
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();
         services.AddSingleton<IConnectionRegistry>(sp => new LocalConnectionRegistry(Path.Combine(root, "registry.db")));
