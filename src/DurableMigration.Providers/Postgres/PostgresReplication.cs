@@ -29,7 +29,7 @@ namespace DurableMigration.Providers.Postgres;
 /// </remarks>
 internal sealed class PostgresReplication
 {
-    /// <summary>How long the walsender of a dropped slot may take to exit.</summary>
+    /// <summary>How long the walsender of a dropped slot may take to exit, in milliseconds.</summary>
     private const int TerminateTimeoutMs = 5000;
 
     /// <summary>Apply errors counted before a stopped apply worker counts as failing rather than restarting.</summary>
@@ -267,6 +267,7 @@ internal sealed class PostgresReplication
             await Task.WhenAll(stateTask, subscriptionTask).ConfigureAwait(false);
             var state = await stateTask.ConfigureAwait(false);
             var subscription = await subscriptionTask.ConfigureAwait(false);
+            long openedAt = stopwatch.ElapsedMilliseconds;
 
             long waitMs = 0;
             bool wait = subscription is { SlotName: not null } || (subscription is null && state.SlotExists);
@@ -290,9 +291,13 @@ internal sealed class PostgresReplication
                 waitMs = waited.ElapsedMilliseconds;
             }
 
+            long openMs = openedAt;
             operation = "syncing sequences";
+            var phase = Stopwatch.StartNew();
             int sequences = await SyncSequencesAsync(sourceConnection, targetConnection, qualifiedSequences, cancellationToken).ConfigureAwait(false);
 
+            long sequencesMs = phase.ElapsedMilliseconds;
+            phase.Restart();
             operation = "removing the replication";
             if (subscription is not null)
             {
@@ -309,8 +314,9 @@ internal sealed class PostgresReplication
                 await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {QuoteIdentifier(names.Subscription)}", cancellationToken).ConfigureAwait(false);
             }
 
+
             var elapsed = stopwatch.Elapsed;
-            PostgresReplicationLogs.Finished(_logger, _database, state.CurrentLsn.ToString(), waitMs, sequences, (long)elapsed.TotalMilliseconds);
+            PostgresReplicationLogs.Finished(_logger, _database, state.CurrentLsn.ToString(), openMs, waitMs, sequences, sequencesMs, phase.ElapsedMilliseconds, (long)elapsed.TotalMilliseconds);
             return new ChangeSyncResult(0, 0, 0, [], elapsed, Final: true, FullCopy: false);
         }
         catch (Exception exception) when (Translate(exception, _database, operation, cancellationToken, SourcePassword(source), keepInner: false) is var translated && translated != exception)
@@ -579,16 +585,37 @@ internal sealed class PostgresReplication
     /// position (<c>pg_current_wal_lsn()</c> is only what was written out: with asynchronous commits, transactions
     /// already acknowledged lie beyond it), and a walsender decodes only flushed WAL, which with asynchronous commits the
     /// WAL writer flushes up to <c>wal_writer_delay</c> later. So the statement takes a transaction id and its session
-    /// commits synchronously (<see cref="FlushingSession"/>): the commit flushes all WAL before it. It writes no data.
+    /// commits synchronously (<see cref="FlushingSession"/>): the commit flushes all WAL before it. PostgreSQL flushes
+    /// at commit only a transaction that wrote WAL, so it writes a transactional logical decoding message
+    /// (<c>pg_logical_emit_message</c>, prefix <c>dmig</c>), which subscriptions do not ask for and which changes no data.
+    /// Where the role may not call that function, it reads without flushing (the wait may then last up to the WAL
+    /// writer's delay longer).
     /// </param>
     /// <param name="cancellationToken">Cancels the look.</param>
     private static async Task<SourceState> ReadSourceAsync(NpgsqlConnection connection, ReplicationNames names, CancellationToken cancellationToken, bool flush = false)
+    {
+        if (flush)
+        {
+            try
+            {
+                return await ReadSourceCoreAsync(connection, names, ", pg_logical_emit_message(true, 'dmig', 'final sync')", cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // Not allowed: read without flushing.
+            }
+        }
+
+        return await ReadSourceCoreAsync(connection, names, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<SourceState> ReadSourceCoreAsync(NpgsqlConnection connection, ReplicationNames names, string extra, CancellationToken cancellationToken)
     {
         string sql = $"""
             SELECT pg_current_wal_insert_lsn(),
                    EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = @slot),
                    EXISTS (SELECT 1 FROM pg_publication WHERE pubname = @publication)
-                   {(flush ? ", txid_current()" : string.Empty)}
+                   {extra}
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("slot", names.Slot);
@@ -716,38 +743,53 @@ internal sealed class PostgresReplication
         PostgresReplicationLogs.Subscribed(_logger, _database, names.Subscription, "created");
     }
 
-    /// <summary>Polls the source until the subscriber reports it has received (and so applied) everything up to <paramref name="lsn"/>.</summary>
+    /// <summary>Polls the target until its apply worker has handled the source's stream past <paramref name="lsn"/>, so that every transaction committed before it is applied.</summary>
     /// <remarks>
-    /// The subscriber's apply worker handles the stream strictly in order and reports its received position (the
-    /// walsender's <c>write_lsn</c>) only after applying every message before it; a position at or past
-    /// <paramref name="lsn"/> comes from a keepalive sent once the walsender decoded past <paramref name="lsn"/>, so every
-    /// transaction committed before it is committed and visible on the target. <c>replay_lsn</c> says the same but is held
-    /// back until the target flushes its own WAL (subscriptions commit asynchronously), up to a second later.
+    /// <para>The apply worker handles the stream strictly in order (one worker per subscription; no parallel apply) and
+    /// commits each transaction when it reads its commit message. It publishes the position of every message it reads
+    /// (<c>pg_stat_subscription.received_lsn</c>, shared memory, no delay) before handling it, so a position
+    /// <em>past</em> <paramref name="lsn"/> means every message at or before it was handled: every transaction committed
+    /// before <paramref name="lsn"/> is committed and visible on the target. A message of a transaction committed before
+    /// <paramref name="lsn"/> is at or before it; the position moves past it with the walsender's keepalive, sent once it
+    /// decoded past <paramref name="lsn"/> (the flushing transaction of <see cref="ReadSourceAsync"/> lies past it).</para>
+    /// <para>The source's view (<c>pg_stat_replication.write_lsn</c>/<c>replay_lsn</c>) says the same, but the subscriber
+    /// reports it only once its own asynchronous commits are flushed, up to a second later; it is accepted too.</para>
     /// </remarks>
     private async Task WaitAppliedAsync(NpgsqlConnection source, NpgsqlConnection target, ReplicationNames names, NpgsqlLogSequenceNumber lsn, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        const string Sql = """
-            SELECT r.write_lsn, r.replay_lsn
+        const string TargetSql = """
+            SELECT w.received_lsn
+            FROM pg_stat_subscription w JOIN pg_subscription s ON s.oid = w.subid
+            WHERE s.subname = @subscription AND w.relid IS NULL
+              AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """;
+        const string SourceSql = """
+            SELECT r.write_lsn
             FROM pg_replication_slots sl JOIN pg_stat_replication r ON r.pid = sl.active_pid
             WHERE sl.slot_name = @slot
             """;
         var deadline = Stopwatch.StartNew();
-        await using var command = new NpgsqlCommand(Sql, source);
-        command.Parameters.AddWithValue("slot", names.Slot);
-        NpgsqlLogSequenceNumber? write = null;
-        while (true)
+        await using var onTarget = new NpgsqlCommand(TargetSql, target);
+        onTarget.Parameters.AddWithValue("subscription", names.Subscription);
+        await using var onSource = new NpgsqlCommand(SourceSql, source);
+        onSource.Parameters.AddWithValue("slot", names.Slot);
+        NpgsqlLogSequenceNumber? received = null;
+        NpgsqlLogSequenceNumber? reported = null;
+        for (int poll = 0; ; poll++)
         {
-            write = null;
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            received = await onTarget.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is NpgsqlLogSequenceNumber r ? r : null;
+            if (received > lsn)
             {
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                return;
+            }
+
+            if (poll % 10 == 9)
+            {
+                // Now and then the source's view as well, in case the target's is unavailable.
+                reported = await onSource.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is NpgsqlLogSequenceNumber w ? w : null;
+                if (reported > lsn)
                 {
-                    write = reader.IsDBNull(0) ? null : reader.GetFieldValue<NpgsqlLogSequenceNumber>(0);
-                    var replay = reader.IsDBNull(1) ? (NpgsqlLogSequenceNumber?)null : reader.GetFieldValue<NpgsqlLogSequenceNumber>(1);
-                    if ((write is { } w && w >= lsn) || (replay is { } r && r >= lsn))
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
 
@@ -760,9 +802,11 @@ internal sealed class PostgresReplication
         }
 
         var subscription = await ReadSubscriptionAsync(target, names, cancellationToken).ConfigureAwait(false);
-        string why = write is null
-            ? "no walsender serves the slot (the subscription is not connected to the source)"
-            : string.Create(CultureInfo.InvariantCulture, $"the target has received up to {write}, the source is at {lsn}");
+        string why = subscription?.WorkerPid is null
+            ? "the subscription's apply worker is not running"
+            : received is null || received == default(NpgsqlLogSequenceNumber)
+                ? "the subscription has not received anything from the source yet"
+                : string.Create(CultureInfo.InvariantCulture, $"the target has received up to {received}, the source is at {lsn}");
         string errors = subscription is { ApplyErrors: > 0 } s
             ? string.Create(CultureInfo.InvariantCulture, $"; the subscription counted {s.ApplyErrors} apply error(s) (the target's server log says why)")
             : string.Empty;
@@ -841,14 +885,15 @@ internal sealed class PostgresReplication
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ends the slot's walsender (waiting for it to exit), drops the slot and the publication; retries while the slot is still held.</summary>
+    /// <summary>Ends the slot's walsender, drops the slot and the publication; retries every few milliseconds while the walsender still holds the slot.</summary>
+    /// <remarks>
+    /// <c>pg_terminate_backend(pid, timeout)</c> would wait for the walsender, but it checks only every 100 ms; a walsender
+    /// exits within milliseconds of its signal, so retrying the drop is faster (this is inside the write-blocked window).
+    /// </remarks>
     private static async Task DropSourceObjectsAsync(NpgsqlConnection connection, ReplicationNames names, CancellationToken cancellationToken)
     {
-        bool waits = connection.PostgreSqlVersion.Major >= 14;
-        string terminate = waits
-            ? $"SELECT pg_terminate_backend(active_pid, {TerminateTimeoutMs.ToString(CultureInfo.InvariantCulture)}) FROM pg_replication_slots WHERE slot_name = @slot AND active_pid IS NOT NULL"
-            : "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = @slot AND active_pid IS NOT NULL";
-        for (int attempt = 1; ; attempt++)
+        var started = Stopwatch.StartNew();
+        while (true)
         {
             try
             {
@@ -856,18 +901,20 @@ internal sealed class PostgresReplication
                 {
                     BatchCommands =
                     {
-                        new NpgsqlBatchCommand(terminate) { Parameters = { new NpgsqlParameter("slot", names.Slot) } },
-                        new NpgsqlBatchCommand("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = @slot") { Parameters = { new NpgsqlParameter("slot", names.Slot) } },
+                        new NpgsqlBatchCommand("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = @slot AND active_pid IS NOT NULL") { Parameters = { new NpgsqlParameter("slot", names.Slot) } },
                         new NpgsqlBatchCommand($"DROP PUBLICATION IF EXISTS {QuoteIdentifier(names.Publication)}"),
                     },
                 };
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await using var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = @slot", connection);
+                drop.Parameters.AddWithValue("slot", names.Slot);
+                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && started.ElapsedMilliseconds < TerminateTimeoutMs)
             {
-                // A walsender (re)acquired the slot between the two statements: end it again.
-                await Task.Delay(TimeSpan.FromMilliseconds(waits ? 20 : 100), cancellationToken).ConfigureAwait(false);
+                // The walsender is still exiting (or a new one took the slot): end it again.
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken).ConfigureAwait(false);
             }
         }
     }

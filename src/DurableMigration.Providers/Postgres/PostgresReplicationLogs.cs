@@ -11,8 +11,8 @@ internal static partial class PostgresReplicationLogs
     [LoggerMessage(EventId = 261, Level = LogLevel.Information, Message = "Subscription {Subscription} of {Database} {Outcome} on the target")]
     public static partial void Subscribed(ILogger logger, string database, string subscription, string outcome);
 
-    [LoggerMessage(EventId = 262, Level = LogLevel.Information, Message = "Final sync of {Database}: the target applied the source's changes up to {Lsn} after {WaitMs} ms; {Sequences} sequence(s) synced; replication removed; {ElapsedMs} ms in all")]
-    public static partial void Finished(ILogger logger, string database, string lsn, long waitMs, int sequences, long elapsedMs);
+    [LoggerMessage(EventId = 262, Level = LogLevel.Information, Message = "Final sync of {Database}: connected and read position {Lsn} in {OpenMs} ms; the target applied everything up to it after {WaitMs} ms more; {Sequences} sequence(s) synced in {SequencesMs} ms; replication removed in {TeardownMs} ms; {ElapsedMs} ms in all")]
+    public static partial void Finished(ILogger logger, string database, string lsn, long openMs, long waitMs, int sequences, long sequencesMs, long teardownMs, long elapsedMs);
 
     [LoggerMessage(EventId = 263, Level = LogLevel.Information, Message = "Removed the replication of {Database}: subscription {Subscription} {TargetOutcome}; slot and publication {SourceOutcome}")]
     public static partial void Removed(ILogger logger, string database, string subscription, string targetOutcome, string sourceOutcome);

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Diagnostics;
 using DurableMigration.Providers.Postgres;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -55,7 +56,7 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     {
         const string Schema = "CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL);";
         var (source, target) = await CreateAsync("pgr_writer", Schema, "INSERT INTO events SELECT g, 'seed' FROM generate_series(1, 10000) g");
-        var replication = new PostgresReplication("writer");
+        var replication = new PostgresReplication("writer", new OutputLogger(output));
         await StartAsync(replication, source, target, "public.events");
 
         // As cutover does: the replication is streaming before the source is made read-only.
@@ -532,6 +533,18 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
 
         return values;
     }
+}
+
+/// <summary>Writes log lines to the test's output.</summary>
+internal sealed class OutputLogger(ITestOutputHelper output) : ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        output.WriteLine($"[{logLevel}] {formatter(state, exception)}");
 }
 
 public sealed class PostgresReplicationSqlTests
