@@ -294,7 +294,7 @@ internal sealed class PostgresReplication
             long openMs = openedAt;
             operation = "syncing sequences";
             var phase = Stopwatch.StartNew();
-            int sequences = await SyncSequencesAsync(sourceConnection, targetConnection, qualifiedSequences, cancellationToken).ConfigureAwait(false);
+            int sequences = await SyncSequencesAsync(_database, sourceConnection, targetConnection, qualifiedSequences, cancellationToken).ConfigureAwait(false);
 
             long sequencesMs = phase.ElapsedMilliseconds;
             phase.Restart();
@@ -814,7 +814,7 @@ internal sealed class PostgresReplication
     }
 
     /// <summary>Sets every sequence of the target to the source's position (<c>setval(seq, last_value, is_called)</c>); two round trips.</summary>
-    private static async Task<int> SyncSequencesAsync(NpgsqlConnection source, NpgsqlConnection target, IReadOnlyList<string>? qualifiedSequences, CancellationToken cancellationToken)
+    private static async Task<int> SyncSequencesAsync(string database, NpgsqlConnection source, NpgsqlConnection target, IReadOnlyList<string>? qualifiedSequences, CancellationToken cancellationToken)
     {
         if (qualifiedSequences is { Count: 0 })
         {
@@ -822,8 +822,12 @@ internal sealed class PostgresReplication
         }
 
         var wanted = qualifiedSequences?.Select(ParseQualifiedName).ToList();
-        string sql = "SELECT schemaname::text, sequencename::text, COALESCE(last_value, start_value), last_value IS NOT NULL FROM pg_sequences" +
+        // pg_sequences shows last_value NULL both for a sequence never used and for one the role may not read: the
+        // latter must not reset the target's, so it is refused.
+        string sql = "SELECT schemaname::text, sequencename::text, COALESCE(last_value, start_value), last_value IS NOT NULL, " +
+            "has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT') FROM pg_sequences" +
             (wanted is null ? string.Empty : " WHERE (schemaname::text, sequencename::text) IN (SELECT * FROM unnest(@schemas::text[], @names::text[]))");
+        var unreadable = new List<string>();
         var schemas = new List<string>();
         var names = new List<string>();
         var values = new List<long>();
@@ -839,11 +843,22 @@ internal sealed class PostgresReplication
             await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (!reader.GetBoolean(4))
+                {
+                    unreadable.Add(reader.GetString(0) + "." + reader.GetString(1));
+                    continue;
+                }
+
                 schemas.Add(reader.GetString(0));
                 names.Add(reader.GetString(1));
                 values.Add(reader.GetInt64(2));
                 called.Add(reader.GetBoolean(3));
             }
+        }
+
+        if (unreadable.Count > 0)
+        {
+            throw new PermanentDatabaseProviderException(database, $"Database '{database}': cannot read the position of {unreadable.Count} sequence(s) on the source ({string.Join(", ", unreadable.Take(10))}): grant SELECT on them to the migration's role, or the target's would restart where the copy left them.");
         }
 
         if (schemas.Count == 0)
