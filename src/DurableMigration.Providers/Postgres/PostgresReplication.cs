@@ -82,9 +82,9 @@ internal sealed class PostgresReplication
                 string list = tables.Count == 0
                     ? string.Empty
                     : " FOR TABLE " + string.Join(", ", tables.Select(t => QuoteIdentifier(t.Schema) + "." + QuoteIdentifier(t.Name)));
-                await using var create = new NpgsqlCommand(
-                    $"CREATE PUBLICATION {QuoteIdentifier(names.Publication)}{list} WITH (publish_via_partition_root = true)",
-                    connection);
+                // publish_via_partition_root exists from PostgreSQL 13 on; before, partitioned tables cannot be published at all.
+                string options = connection.PostgreSqlVersion.Major >= 13 ? " WITH (publish_via_partition_root = true)" : string.Empty;
+                await using var create = new NpgsqlCommand($"CREATE PUBLICATION {QuoteIdentifier(names.Publication)}{list}{options}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -628,14 +628,16 @@ internal sealed class PostgresReplication
     /// <summary>The subscription of this migration in the target's current database, or <c>null</c>.</summary>
     private static async Task<SubscriptionState?> ReadSubscriptionAsync(NpgsqlConnection connection, ReplicationNames names, CancellationToken cancellationToken)
     {
-        const string Sql = """
-            SELECT s.subenabled, s.subslotname::text, COALESCE(st.apply_error_count, 0),
+        // Apply errors are counted from PostgreSQL 15 on (pg_stat_subscription_stats); before, 0.
+        bool counted = connection.PostgreSqlVersion.Major >= 15;
+        string sql = $"""
+            SELECT s.subenabled, s.subslotname::text, {(counted ? "COALESCE(st.apply_error_count, 0)" : "0::bigint")},
                    (SELECT w.pid FROM pg_stat_subscription w WHERE w.subid = s.oid AND w.relid IS NULL LIMIT 1)
             FROM pg_subscription s
-            LEFT JOIN pg_stat_subscription_stats st ON st.subid = s.oid
+            {(counted ? "LEFT JOIN pg_stat_subscription_stats st ON st.subid = s.oid" : string.Empty)}
             WHERE s.subname = @subscription AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             """;
-        await using var command = new NpgsqlCommand(Sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("subscription", names.Subscription);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -652,8 +654,10 @@ internal sealed class PostgresReplication
 
     private static async Task<(bool Slot, string? WalStatus, bool Publication, string? Walsender, long? LagBytes, double? ReplayLag, bool AppliedAllSent, long? SlotBytes)> ReadSourceStatusAsync(string source, ReplicationNames names, CancellationToken cancellationToken)
     {
-        const string Sql = """
-            SELECT sl.slot_name IS NOT NULL, sl.wal_status,
+        await using var connection = await OpenAsync(source, cancellationToken).ConfigureAwait(false);
+        // wal_status (lost WAL) exists from PostgreSQL 13 on.
+        string sql = $"""
+            SELECT sl.slot_name IS NOT NULL, {(connection.PostgreSqlVersion.Major >= 13 ? "sl.wal_status" : "NULL::text")},
                    EXISTS (SELECT 1 FROM pg_publication WHERE pubname = @publication),
                    r.state,
                    pg_wal_lsn_diff(pg_current_wal_insert_lsn(), r.replay_lsn)::bigint,
@@ -664,8 +668,7 @@ internal sealed class PostgresReplication
             LEFT JOIN pg_replication_slots sl ON sl.slot_name = @slot
             LEFT JOIN pg_stat_replication r ON r.pid = sl.active_pid
             """;
-        await using var connection = await OpenAsync(source, cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(Sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("slot", names.Slot);
         command.Parameters.AddWithValue("publication", names.Publication);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -275,6 +275,32 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
+    public async Task Finish_PartitionedTableInQuotedSchema_ReplicatesThroughTheRoot()
+    {
+        const string Schema = """
+            CREATE SCHEMA "Sales";
+            CREATE TABLE "Sales"."Orders" (id int, region text, amount int, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+            CREATE TABLE "Sales"."Orders_eu" PARTITION OF "Sales"."Orders" FOR VALUES IN ('eu');
+            CREATE TABLE "Sales"."Orders_us" PARTITION OF "Sales"."Orders" FOR VALUES IN ('us');
+            """;
+        var (source, target) = await CreateAsync("pgr_part", Schema, "INSERT INTO \"Sales\".\"Orders\" SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g FROM generate_series(1, 100) g");
+        var replication = new PostgresReplication("part");
+        await StartAsync(replication, source, target, "\"Sales\".\"Orders\"");
+
+        await ExecuteAsync(source, """
+            INSERT INTO "Sales"."Orders" VALUES (101, 'eu', 1), (102, 'us', 2);
+            UPDATE "Sales"."Orders" SET amount = -amount WHERE id <= 10;
+            UPDATE "Sales"."Orders" SET region = 'us' WHERE id = 20;
+            DELETE FROM "Sales"."Orders_us" WHERE id > 90;
+            """);
+        await replication.FinishAsync(source, target, null, FinishTimeout);
+
+        const string Rows = "SELECT string_agg(tableoid::regclass || ':' || id || ':' || region || ':' || amount, ',' ORDER BY id, region) FROM \"Sales\".\"Orders\"";
+        Assert.Equal(await ScalarAsync<string>(source, Rows), await ScalarAsync<string>(target, Rows));
+        await AssertNoReplicationLeftAsync(source, target);
+    }
+
+    [Fact]
     public async Task CatchUp_OfflineCopyWithRecording_SubscribesKeepsRecordingThenFinishes()
     {
         var (source, target) = await CreateAsync("pgr_offline", "CREATE TABLE t (id int PRIMARY KEY, v text);", "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g");
