@@ -205,6 +205,65 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
+    public async Task GetStatusAndFinish_ApplyKeepsFailing_FailClearly()
+    {
+        var (source, target) = await CreateAsync("pgr_conflict", "CREATE TABLE t (id int PRIMARY KEY, v text);");
+        var replication = new PostgresReplication("conflict");
+        await StartAsync(replication, source, target, "public.t");
+        await ExecuteAsync(target, "INSERT INTO t VALUES (5, 'written on the target')");
+        await ExecuteAsync(source, "INSERT INTO t VALUES (5, 'from the source')");
+
+        var waited = Stopwatch.StartNew();
+        DatabaseProviderException? failure = null;
+        while (failure is null && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                await replication.GetStatusAsync(source, target, 1);
+                await Task.Delay(10);
+            }
+            catch (DatabaseProviderException exception)
+            {
+                failure = exception;
+            }
+        }
+
+        Assert.NotNull(failure);
+        output.WriteLine($"after {waited.ElapsedMilliseconds} ms: {failure.Message}");
+        Assert.IsNotType<PermanentDatabaseProviderException>(failure);
+        Assert.Contains("keeps failing", failure.Message, StringComparison.Ordinal);
+
+        var timeout = await Assert.ThrowsAsync<DatabaseProviderException>(() => replication.FinishAsync(source, target, null, TimeSpan.FromMilliseconds(500)));
+        output.WriteLine(timeout.Message);
+        Assert.Contains("did not apply", timeout.Message, StringComparison.Ordinal);
+        Assert.Contains("apply error", timeout.Message, StringComparison.Ordinal);
+
+        // The operator removes the conflicting row: the next attempt goes through.
+        await ExecuteAsync(target, "DELETE FROM t WHERE id = 5");
+        await replication.FinishAsync(source, target, null, FinishTimeout);
+        Assert.Equal("from the source", await ScalarAsync<string>(target, "SELECT v FROM t WHERE id = 5"));
+        await AssertNoReplicationLeftAsync(source, target);
+    }
+
+    [Fact]
+    public async Task Finish_InterruptedTeardown_CompletesWithoutWaiting()
+    {
+        var (source, target) = await CreateAsync("pgr_resume", "CREATE TABLE t (id int PRIMARY KEY);");
+        var replication = new PostgresReplication("resume");
+        await StartAsync(replication, source, target, "public.t");
+        var names = ReplicationNames.For(source, target);
+        // As a final sync that crashed after detaching the subscription and dropping the publication.
+        await ExecuteAsync(target, $"ALTER SUBSCRIPTION {names.Subscription} DISABLE");
+        await ExecuteAsync(target, $"ALTER SUBSCRIPTION {names.Subscription} SET (slot_name = NONE)");
+        await ExecuteAsync(source, $"DROP PUBLICATION {names.Publication}");
+
+        var result = await replication.FinishAsync(source, target, null, TimeSpan.FromMilliseconds(200));
+
+        Assert.True(result.Final);
+        await AssertNoReplicationLeftAsync(source, target);
+    }
+
+    [Fact]
     public async Task Finish_Sequences_TargetContinuesAfterSource()
     {
         const string Schema = """
