@@ -364,13 +364,24 @@ internal sealed class PostgresReplication
     }
 
     /// <summary>
-    /// Compensation: removes the subscription from the target (when <paramref name="target"/> is given and reachable) and
-    /// the slot (ending its walsender first) and the publication from the source. Any of them may be missing, the target
-    /// database too; the source may be read-only.
+    /// Compensation: removes the subscription from the target (when it is reachable) and the slot (ending its walsender
+    /// first) and the publication from the source. Any of them may be missing, the target database too; the source may be
+    /// read-only.
     /// </summary>
-    /// <remarks>A leftover slot would keep the source's write-ahead log forever, so a source that cannot be reached fails (retriable); a missing source database has no slot.</remarks>
+    /// <remarks>
+    /// <para>A leftover slot would keep the source's write-ahead log forever, so a source that cannot be reached fails
+    /// (retriable); a missing source database has no slot.</para>
+    /// <para><paramref name="target"/> is required even when its database is gone: the objects are named after both
+    /// sides' host, port and database (<see cref="ReplicationNames"/>), so without it the slot could not be found, and
+    /// guessing (all <c>dmig_</c> slots of the source) would break another migration of the same source.</para>
+    /// </remarks>
     public async Task RemoveAsync(string source, string target, CancellationToken cancellationToken = default)
     {
+        if (string.IsNullOrEmpty(target))
+        {
+            throw new ArgumentException("The target's connection string is required: it names the replication's objects, even when its database is gone.", nameof(target));
+        }
+
         var names = ReplicationNames.For(source, target);
         string operation = "removing the replication from the target";
         try
@@ -380,23 +391,20 @@ internal sealed class PostgresReplication
             string sourceOutcome = "absent";
             try
             {
-                if (!string.IsNullOrEmpty(target))
+                try
                 {
-                    try
+                    targetConnection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is NpgsqlException && !cancellationToken.IsCancellationRequested)
+                {
+                    if (IsMissingDatabase(exception))
                     {
-                        targetConnection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
+                        targetOutcome = "absent (no target database)";
                     }
-                    catch (Exception exception) when (exception is NpgsqlException && !cancellationToken.IsCancellationRequested)
+                    else
                     {
-                        if (IsMissingDatabase(exception))
-                        {
-                            targetOutcome = "absent (no target database)";
-                        }
-                        else
-                        {
-                            targetOutcome = "left (target unreachable)";
-                            PostgresReplicationLogs.TargetUnreachable(_logger, _database, names.Subscription, exception is PostgresException p ? p.SqlState : exception.GetType().Name);
-                        }
+                        targetOutcome = "left (target unreachable)";
+                        PostgresReplicationLogs.TargetUnreachable(_logger, _database, names.Subscription, exception is PostgresException p ? p.SqlState : exception.GetType().Name);
                     }
                 }
 

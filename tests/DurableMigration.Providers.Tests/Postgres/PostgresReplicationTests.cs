@@ -430,7 +430,7 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
         await replication.RemoveAsync(source, target);
         await AssertNoReplicationLeftAsync(source, target: null);
         await replication.RemoveAsync(source, target);
-        await replication.RemoveAsync(source, string.Empty);
+        await Assert.ThrowsAsync<ArgumentException>(() => replication.RemoveAsync(source, string.Empty));
         await AssertNoReplicationLeftAsync(source, target: null);
     }
 
