@@ -92,7 +92,7 @@ internal sealed class PostgresReplication
             // change (a historic snapshot), so a slot whose start point precedes the publication's creation fails with
             // "publication does not exist" on the first change it decodes (PostgreSQL before 18).
             operation = "creating the replication slot";
-            var replication = new LogicalReplicationConnection(source);
+            var replication = new LogicalReplicationConnection(SnapshotSession(source));
             try
             {
                 await replication.Open(cancellationToken).ConfigureAwait(false);

@@ -204,6 +204,22 @@ internal static class PostgresReplicationSql
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// Returns <paramref name="connectionString"/> for the replication connection that creates the slot and holds its
+    /// exported snapshot: the walsender keeps a transaction open for the snapshot, so a server, database or role setting of
+    /// <c>idle_in_transaction_session_timeout</c> would end it (and the snapshot) during a long copy, and
+    /// <c>statement_timeout</c> would cut the slot's creation, which waits for running transactions
+    /// (<see cref="PostgresReplication.SlotCreationTimeout"/> bounds that instead). Both are off for this session (both exist
+    /// in every supported version; an unknown setting in the startup packet would fail the connection).
+    /// </summary>
+    public static string SnapshotSession(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        const string Off = "-c idle_in_transaction_session_timeout=0 -c statement_timeout=0";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? Off : builder.Options + " " + Off;
+        return builder.ConnectionString;
+    }
+
     /// <summary>Replaces every occurrence of <paramref name="secret"/> in <paramref name="text"/> (when non-empty) with <c>***</c>.</summary>
     public static string Redact(string text, string? secret) =>
         string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "***", StringComparison.Ordinal);

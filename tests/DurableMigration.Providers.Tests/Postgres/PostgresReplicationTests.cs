@@ -52,6 +52,24 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
+    public async Task Begin_IdleInTransactionTimeoutOnSource_SnapshotStaysImportable()
+    {
+        var (source, target) = await CreateAsync("pgr_idle", "CREATE TABLE t (id int PRIMARY KEY);", "INSERT INTO t SELECT generate_series(1, 10)");
+        string database = new NpgsqlConnectionStringBuilder(source).Database!;
+        await ExecuteAsync(clusters.Source.ConnectionString(), $"ALTER DATABASE \"{database}\" SET idle_in_transaction_session_timeout = '100ms'");
+        var replication = new PostgresReplication("idle");
+
+        await using (var snapshot = await replication.BeginAsync(source, target, ["public.t"]))
+        {
+            await Task.Delay(500); // a copy that takes longer than the timeout to get going
+            await CopyInSnapshotAsync(source, target, snapshot.SnapshotName, "public.t");
+        }
+
+        Assert.Equal(10L, await ScalarAsync<long>(target, "SELECT count(*) FROM t"));
+        await replication.RemoveAsync(source, target);
+    }
+
+    [Fact]
     public async Task Finish_ContinuousWriterThenReadOnly_TargetHoldsEveryAcknowledgedWrite()
     {
         const string Schema = "CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL);";
