@@ -499,6 +499,35 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
+    public async Task Assess_KeylessTableAndLargeObject_BlocksTheTableAndWarns()
+    {
+        var (source, target) = await CreateAsync("pgr_assess", "CREATE TABLE keyed (id int PRIMARY KEY); CREATE TABLE keyless (a int);", "SELECT lo_create(0)");
+
+        var findings = await PostgresReplicationAssessment.AssessAsync("assess", source, target, ["public.keyed", "public.keyless"]);
+
+        foreach (var finding in findings)
+        {
+            output.WriteLine($"{finding.Severity} {finding.Rule}: {finding.Message}");
+        }
+
+        var blocking = Assert.Single(findings, f => f.Severity == FindingSeverity.Blocking);
+        Assert.Equal(PostgresReplicationAssessment.Table, blocking.Rule);
+        Assert.Equal("public.keyless", blocking.Object);
+        Assert.Contains(findings, f => f.Rule == PostgresReplicationAssessment.LargeObjects && f.Severity == FindingSeverity.Warning);
+    }
+
+    [Fact]
+    public async Task Assess_HealthySourceAndTargetNotCreatedYet_FindsNothing()
+    {
+        var (source, _) = await CreateAsync("pgr_assess_ok", "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE f (a int); ALTER TABLE f REPLICA IDENTITY FULL;");
+        string target = clusters.Target.ConnectionString(clusters.NewDatabaseName("pgr_not_yet"));
+
+        var findings = await PostgresReplicationAssessment.AssessAsync("assess_ok", source, target, ["public.t", "public.f"]);
+
+        Assert.Empty(findings);
+    }
+
+    [Fact]
     public async Task Subscribe_TargetLacksTable_FailsWithoutThePassword()
     {
         var (source, target) = await CreateAsync("pgr_secret", "CREATE TABLE t (id int PRIMARY KEY);");
