@@ -267,7 +267,7 @@ internal sealed class PostgresReplication
             await Task.WhenAll(stateTask, subscriptionTask).ConfigureAwait(false);
             var state = await stateTask.ConfigureAwait(false);
             var subscription = await subscriptionTask.ConfigureAwait(false);
-            long openedAt = stopwatch.ElapsedMilliseconds;
+            long openMs = stopwatch.ElapsedMilliseconds;
 
             long waitMs = 0;
             bool wait = subscription is { SlotName: not null } || (subscription is null && state.SlotExists);
@@ -291,7 +291,6 @@ internal sealed class PostgresReplication
                 waitMs = waited.ElapsedMilliseconds;
             }
 
-            long openMs = openedAt;
             operation = "syncing sequences";
             var phase = Stopwatch.StartNew();
             int sequences = await SyncSequencesAsync(_database, sourceConnection, targetConnection, qualifiedSequences, cancellationToken).ConfigureAwait(false);
@@ -313,7 +312,6 @@ internal sealed class PostgresReplication
             {
                 await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {QuoteIdentifier(names.Subscription)}", cancellationToken).ConfigureAwait(false);
             }
-
 
             var elapsed = stopwatch.Elapsed;
             PostgresReplicationLogs.Finished(_logger, _database, state.CurrentLsn.ToString(), openMs, waitMs, sequences, sequencesMs, phase.ElapsedMilliseconds, (long)elapsed.TotalMilliseconds);
@@ -342,7 +340,7 @@ internal sealed class PostgresReplication
         string operation = "catching the target up";
         try
         {
-            await using var sourceConnection = await OpenAsync(FlushingSession(source), cancellationToken).ConfigureAwait(false);
+            await using var sourceConnection = await OpenAsync(FlushingSession(ReadWriteSession(source)), cancellationToken).ConfigureAwait(false);
             await using var targetConnection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
             var state = await ReadSourceAsync(sourceConnection, names, cancellationToken, flush: true).ConfigureAwait(false);
             var subscription = await ReadSubscriptionAsync(targetConnection, names, cancellationToken).ConfigureAwait(false);
