@@ -242,26 +242,27 @@ internal static class PostgresReplicationSql
             case NpgsqlException when cancellationToken.IsCancellationRequested:
                 return new OperationCanceledException(cancellationToken);
             case PostgresException postgres:
-            {
-                string detail = OneLine(Redact(postgres.MessageText, secret));
-                string hint = postgres.Hint is { Length: > 0 } h ? " Hint: " + OneLine(Redact(h, secret)) : string.Empty;
-                string message = $"Database '{database}': {operation} failed: {detail} (SQLSTATE {postgres.SqlState}).{hint}";
-                var inner = keepInner ? postgres : null;
-                return IsPermanent(postgres.SqlState)
-                    ? new PermanentDatabaseProviderException(database, message, inner)
-                    : new DatabaseProviderException(database, message, inner);
-            }
-
+                return FromPostgres(postgres, database, operation, secret, keepInner);
             case NpgsqlException or SocketException or IOException or TimeoutException:
-            {
                 // Npgsql's own messages name hosts at most; a password is redacted anyway.
-                string message = $"Database '{database}': {operation} failed: {OneLine(Redact(exception.Message, secret))}";
-                return new DatabaseProviderException(database, message, keepInner ? exception : null);
-            }
-
+                return new DatabaseProviderException(
+                    database,
+                    $"Database '{database}': {operation} failed: {OneLine(Redact(exception.Message, secret))}",
+                    keepInner ? exception : null);
             default:
                 return exception;
         }
+    }
+
+    private static DatabaseProviderException FromPostgres(PostgresException postgres, string database, string operation, string? secret, bool keepInner)
+    {
+        string detail = OneLine(Redact(postgres.MessageText, secret));
+        string hint = postgres.Hint is { Length: > 0 } h ? " Hint: " + OneLine(Redact(h, secret)) : string.Empty;
+        string message = $"Database '{database}': {operation} failed: {detail} (SQLSTATE {postgres.SqlState}).{hint}";
+        var inner = keepInner ? postgres : null;
+        return IsPermanent(postgres.SqlState)
+            ? new PermanentDatabaseProviderException(database, message, inner)
+            : new DatabaseProviderException(database, message, inner);
     }
 
     private static bool IsPermanent(string sqlState) => sqlState switch
