@@ -151,6 +151,9 @@ public sealed class PostgresCluster : IAsyncDisposable
             "fsync = off",
             "full_page_writes = off",
             "synchronous_commit = off",
+            // PostgreSQL 15's launcher starts apply workers at most once per interval (5 s by default) across all
+            // subscriptions; tests create one after another.
+            "wal_retrieve_retry_interval = 100ms",
             .. settings,
         ];
         // Appended by the server's own user: as root the file is postgres's.

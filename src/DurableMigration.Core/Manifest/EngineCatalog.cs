@@ -27,10 +27,11 @@ public sealed record EngineInfo(string Name, IReadOnlyList<MigrationMode> Modes,
 public static class EngineCatalog
 {
     /// <summary>Gets the supported engines, in the order error messages list them.</summary>
-    /// <remarks>A provider that arrives adds one line here, for example <c>new("postgresql", MigrationMode.Offline, MigrationMode.Online)</c>.</remarks>
+    /// <remarks>A provider that arrives adds one line here, with the modes its provider supports.</remarks>
     public static IReadOnlyList<EngineInfo> Engines { get; } =
     [
         new("sqlite", MigrationMode.Offline),
+        new("postgresql", MigrationMode.Offline, MigrationMode.Online),
     ];
 
     /// <summary>Finds an engine by name (case-insensitive), or returns <c>null</c> when this build does not support it.</summary>

@@ -43,4 +43,7 @@ internal static partial class PgLogs
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Validation of {Database}: table {Table} differs; {Detail}")]
     public static partial void TableDiffers(ILogger logger, string database, string table, string detail);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Offline copy of {Database} does not record changes ({Rule}): the final sync copies everything again, with the source read-only")]
+    public static partial void NotRecording(ILogger logger, string database, string rule);
 }

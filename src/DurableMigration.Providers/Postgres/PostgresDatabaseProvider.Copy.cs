@@ -34,9 +34,7 @@ public sealed partial class PostgresDatabaseProvider
     /// </para>
     /// </remarks>
     public Task<DataCopyResult> CopyDataAsync(MigrationEndpoints endpoints, IProgress<CopyProgress> progress, CancellationToken cancellationToken = default) =>
-        // Hook for the online half: with wal_level = logical, an offline copy may record changes from its snapshot on
-        // (so the final sync moves only them). Not done here: this copies, and nothing else.
-        CopyTablesAsync(endpoints, progress, snapshot: null, cancellationToken);
+        CopyOfflineAsync(endpoints, progress, cancellationToken);
 
     /// <summary>Copies every moving table's rows in one snapshot of the source, then builds post-data, sets sequences, refreshes materialized views and analyzes (<see cref="CopyDataAsync"/>).</summary>
     /// <param name="endpoints">The migration.</param>

@@ -22,6 +22,16 @@ public sealed record PostgresProviderOptions
     /// <summary>Gets how many rows of a table validation checks per key range when it looks for where a mismatch is (default 1,000; more for large tables, at most 256 ranges per table).</summary>
     public int ValidationBucketRows { get; init; } = 1_000;
 
+    /// <summary>
+    /// Gets a value indicating whether an offline copy records the source's changes by logical replication when the
+    /// servers allow it (default <c>true</c>), so the final sync inside the write-blocked window moves only what changed
+    /// during the copy instead of copying everything again.
+    /// </summary>
+    public bool RecordChangesOffline { get; init; } = true;
+
+    /// <summary>Gets how long the final sync waits for the target to apply the source's last change before the step fails, retriably (default 5 min).</summary>
+    public TimeSpan FinalSyncTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Gets how long <c>pg_dump</c> or <c>pg_restore</c> may run before the step fails (default 2 h).</summary>
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromHours(2);
 }

@@ -76,7 +76,8 @@ internal sealed class PostgresReplication
         string operation = "creating the publication";
         try
         {
-            await using (var connection = await OpenAsync(source, cancellationToken).ConfigureAwait(false))
+            // Read-write whatever the database's default: a retry may begin again on a source already made read-only.
+            await using (var connection = await OpenAsync(ReadWriteSession(source), cancellationToken).ConfigureAwait(false))
             {
                 await CheckPublishableAsync(connection, tables, cancellationToken).ConfigureAwait(false);
                 string list = tables.Count == 0

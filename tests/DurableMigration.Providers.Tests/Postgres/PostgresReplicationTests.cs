@@ -499,35 +499,6 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
-    public async Task Assess_KeylessTableAndLargeObject_BlocksTheTableAndWarns()
-    {
-        var (source, target) = await CreateAsync("pgr_assess", "CREATE TABLE keyed (id int PRIMARY KEY); CREATE TABLE keyless (a int);", "SELECT lo_create(0)");
-
-        var findings = await PostgresReplicationAssessment.AssessAsync("assess", source, target, ["public.keyed", "public.keyless"]);
-
-        foreach (var finding in findings)
-        {
-            output.WriteLine($"{finding.Severity} {finding.Rule}: {finding.Message}");
-        }
-
-        var blocking = Assert.Single(findings, f => f.Severity == FindingSeverity.Blocking);
-        Assert.Equal(PostgresReplicationAssessment.Table, blocking.Rule);
-        Assert.Equal("public.keyless", blocking.Object);
-        Assert.Contains(findings, f => f.Rule == PostgresReplicationAssessment.LargeObjects && f.Severity == FindingSeverity.Warning);
-    }
-
-    [Fact]
-    public async Task Assess_HealthySourceAndTargetNotCreatedYet_FindsNothing()
-    {
-        var (source, _) = await CreateAsync("pgr_assess_ok", "CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE f (a int); ALTER TABLE f REPLICA IDENTITY FULL;");
-        string target = clusters.Target.ConnectionString(clusters.NewDatabaseName("pgr_not_yet"));
-
-        var findings = await PostgresReplicationAssessment.AssessAsync("assess_ok", source, target, ["public.t", "public.f"]);
-
-        Assert.Empty(findings);
-    }
-
-    [Fact]
     public async Task Subscribe_TargetLacksTable_FailsWithoutThePassword()
     {
         var (source, target) = await CreateAsync("pgr_secret", "CREATE TABLE t (id int PRIMARY KEY);");
@@ -550,10 +521,6 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
 
     private async Task<(string Source, string Target)> CreateAsync(string prefix, string schema, string seed = "")
     {
-        // PostgreSQL 15's launcher starts apply workers at most once per wal_retrieve_retry_interval (5 s) across all
-        // subscriptions; these tests create one after another. A reloadable setting: harmless to the collection's other tests.
-        await ExecuteAsync(clusters.Target.ConnectionString(), "ALTER SYSTEM SET wal_retrieve_retry_interval = '100ms'");
-        await ExecuteAsync(clusters.Target.ConnectionString(), "SELECT pg_reload_conf()");
         string name = clusters.NewDatabaseName(prefix);
         string source = await PostgresClusters.CreateDatabaseAsync(clusters.Source, name, seed.Length > 0 ? schema.TrimEnd().TrimEnd(';') + ";" + seed : schema);
         string target = await PostgresClusters.CreateDatabaseAsync(clusters.Target, name, schema);
