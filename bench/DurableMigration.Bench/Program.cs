@@ -2,12 +2,13 @@
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick] [--no-copy | --no-wave]
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- azure-storage [--quick]   (the Azure Storage part of engine alone)
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- postgres [--quick]   (copy vs pg_dump, online cutover's write-blocked window)
 // Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
 using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine|wave|azure-storage [--quick] [--no-copy | --no-wave]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave|azure-storage|postgres [--quick] [--no-copy | --no-wave]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -36,7 +37,10 @@ switch (args[0])
 
         await AzureStorageBenchmark.RunWaveAsync(quick);
         return 0;
+    case "postgres":
+        await PostgresBenchmark.RunAsync(quick);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave, azure-storage");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: engine, wave, azure-storage, postgres");
         return 2;
 }
