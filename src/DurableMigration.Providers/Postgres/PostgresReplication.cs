@@ -325,44 +325,6 @@ internal sealed class PostgresReplication
     }
 
     /// <summary>
-    /// A sync that is not final, with the source still writable: subscribes the target if it is not yet (an offline copy
-    /// with change recording), waits until it applied what the source had committed when the call began, and keeps
-    /// everything running, so that the final sync (<see cref="FinishAsync"/>) finds a running subscription and little to wait for.
-    /// </summary>
-    /// <remarks>
-    /// The subscription's apply worker starts within <c>wal_retrieve_retry_interval</c> (5 s by default; on PostgreSQL 15
-    /// the launcher starts workers at most that often), which an offline final sync would otherwise pay inside the
-    /// write-blocked window. Fails (permanent) when the source records nothing for this migration.
-    /// </remarks>
-    public async Task<ChangeSyncResult> CatchUpAsync(string source, string target, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var names = ReplicationNames.For(source, target);
-        string operation = "catching the target up";
-        try
-        {
-            await using var sourceConnection = await OpenAsync(FlushingSession(ReadWriteSession(source)), cancellationToken).ConfigureAwait(false);
-            await using var targetConnection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
-            var state = await ReadSourceAsync(sourceConnection, names, cancellationToken, flush: true).ConfigureAwait(false);
-            var subscription = await ReadSubscriptionAsync(targetConnection, names, cancellationToken).ConfigureAwait(false);
-            if (!state.SlotExists || !state.PublicationExists || subscription is { SlotName: null })
-            {
-                throw new PermanentDatabaseProviderException(_database, $"Database '{_database}': the source records no changes for this target (no {(state.SlotExists ? "publication " + names.Publication : "replication slot " + names.Slot)}{(subscription is { SlotName: null } ? ", and the subscription is being removed" : string.Empty)}). Copy the data again.");
-            }
-
-            operation = "subscribing the target";
-            await EnsureSubscribedAsync(targetConnection, source, names, subscription, cancellationToken).ConfigureAwait(false);
-            operation = "waiting for the target to apply the source's changes";
-            await WaitAppliedAsync(sourceConnection, targetConnection, names, state.CurrentLsn, timeout, cancellationToken).ConfigureAwait(false);
-            return new ChangeSyncResult(0, 0, 0, [], stopwatch.Elapsed, Final: false, FullCopy: false);
-        }
-        catch (Exception exception) when (Translate(exception, _database, operation, cancellationToken, SourcePassword(source), keepInner: false) is var translated && translated != exception)
-        {
-            throw translated;
-        }
-    }
-
-    /// <summary>
     /// Compensation: removes the subscription from the target (when it is reachable) and the slot (ending its walsender
     /// first) and the publication from the source. Any of them may be missing, the target database too; the source may be
     /// read-only.

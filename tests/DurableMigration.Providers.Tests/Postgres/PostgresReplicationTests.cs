@@ -378,35 +378,6 @@ public sealed class PostgresReplicationTests(PostgresClusters clusters, ITestOut
     }
 
     [Fact]
-    public async Task CatchUp_OfflineCopyWithRecording_SubscribesKeepsRecordingThenFinishes()
-    {
-        var (source, target) = await CreateAsync("pgr_offline", "CREATE TABLE t (id int PRIMARY KEY, v text);", "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g");
-        var replication = new PostgresReplication("offline");
-        Assert.False(await replication.IsRecordingAsync(source, target));
-        await using (var snapshot = await replication.BeginAsync(source, target, ["t"]))
-        {
-            await CopyInSnapshotAsync(source, target, snapshot.SnapshotName, "public.t");
-        }
-
-        Assert.True(await replication.IsRecordingAsync(source, target));
-        await ExecuteAsync(source, "INSERT INTO t SELECT g, 'late' FROM generate_series(101, 150) g; UPDATE t SET v = 'changed' WHERE id <= 10; DELETE FROM t WHERE id > 140;");
-        var catchUp = await replication.CatchUpAsync(source, target, FinishTimeout);
-        output.WriteLine($"catch-up (subscribes): {catchUp.Elapsed.TotalMilliseconds:0.0} ms");
-        Assert.False(catchUp.Final);
-        Assert.Equal(140L, await ScalarAsync<long>(target, "SELECT count(*) FROM t"));
-        Assert.True(await replication.IsRecordingAsync(source, target));
-        await ExecuteAsync(source, "UPDATE t SET v = 'again' WHERE id BETWEEN 20 AND 30; DELETE FROM t WHERE id = 1;");
-
-        var result = await replication.FinishAsync(source, target, null, FinishTimeout);
-        output.WriteLine($"offline final sync: {result.Elapsed.TotalMilliseconds:0.0} ms");
-
-        const string Rows = "SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM t";
-        Assert.Equal(await ScalarAsync<string>(source, Rows), await ScalarAsync<string>(target, Rows));
-        Assert.False(await replication.IsRecordingAsync(source, target));
-        await AssertNoReplicationLeftAsync(source, target);
-    }
-
-    [Fact]
     public async Task Finish_OfflineCopyWithRecording_SubscribesThenSyncs()
     {
         var (source, target) = await CreateAsync("pgr_offline_final", "CREATE TABLE t (id int PRIMARY KEY, v text);", "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g");
