@@ -95,6 +95,30 @@ public sealed class MachineOutputTests
         Assert.NotEmpty(problem.RootElement.GetProperty("errors").EnumerateArray());
     }
 
+    [Theory]
+    [InlineData("list", "--since", "yesterday", "-o", "json")]
+    [InlineData("list", "--json", "--since", "yesterday")]
+    [InlineData("run", "--timeout", "soon", "-o", "yaml")]
+    public async Task ArgumentErrorWithJsonOrYaml_WritesProblemDetailsOnStderr_AndExits2(params string[] command)
+    {
+        using var workspace = new WaveWorkspace();
+        bool yaml = command.Contains("yaml");
+
+        var result = await workspace.DmigSplitAsync(command);
+
+        Assert.Equal(DmigCommandLine.BadInput, result.ExitCode);
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.False(result.Stderr.StartsWith("dmig:", StringComparison.Ordinal), result.Stderr);
+        var problem = yaml
+            ? new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(result.Stderr)
+            : JsonSerializer.Deserialize<Dictionary<string, object>>(result.Stderr)!;
+        Assert.Equal("urn:dmig:problem:bad-input", problem["type"].ToString());
+        Assert.Equal("2", problem["exitCode"].ToString());
+        // The problem's errors name the option that did not parse.
+        string option = command.First(a => a is "--since" or "--timeout");
+        Assert.Contains($"path: {option}", yaml ? result.Stderr : result.Stderr.Replace("\"path\": \"", "path: ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownWaveWithJson_WritesProblemDetails_AndExits2()
     {
