@@ -154,6 +154,44 @@ public sealed class OperatorVerbTests
     }
 
     [Fact]
+    public async Task Terminate_ReturnsOnceEveryRunningDatabaseIsTerminated_StatusAndListShowTheWaveTerminated_AndPurgeFollowsAtOnce()
+    {
+        using var workspace = new WaveWorkspace();
+        // No process runs the wave: terminate hosts the runtime itself until its request is applied.
+        using (var run = workspace.Start(null, "run", workspace.WriteManifest("ended", approval: "manual")))
+        {
+            await WaveOperatorTests.WaitForStateAsync(workspace, "ended", "alpha", DatabaseState.AwaitingApproval);
+            await WaveOperatorTests.WaitForStateAsync(workspace, "ended", "beta", DatabaseState.AwaitingApproval);
+            await run.Cancellation.CancelAsync();
+            Assert.Equal(DmigCommandLine.Interrupted, await run.Exit);
+        }
+
+        var terminate = await workspace.DmigSplitAsync("terminate", "ended");
+        await using (var host = DmigHost.Create(workspace.DataDirectory))
+        {
+            // Read at once: a process hosting the runtime may stop as soon as the wave ends, its databases' terminations unapplied.
+            foreach (string database in new[] { "alpha", "beta" })
+            {
+                var instance = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId("ended", database));
+                Assert.True(instance!.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, $"{database}: {instance.RuntimeStatus}\n{terminate}");
+            }
+        }
+
+        // A terminated wave's output is the reason it was terminated, not a wave result: the lists show it terminated.
+        string[][] commands = [["status"], ["list"], ["status", "-o", "json"], ["list", "-o", "json"], ["status", "ended"]];
+        foreach (string[] command in commands)
+        {
+            var shown = await workspace.DmigSplitAsync(command);
+            Assert.True(shown.ExitCode == DmigCommandLine.Success, string.Join(' ', command) + "\n" + shown);
+            Assert.Contains(command.Contains("json") ? "\"Terminated\"" : "terminated", shown.Stdout, StringComparison.Ordinal);
+        }
+
+        var purge = await workspace.DmigSplitAsync("purge", "ended");
+        Assert.True(terminate.ExitCode == DmigCommandLine.Success, terminate.ToString());
+        Assert.True(purge.ExitCode == DmigCommandLine.Success, purge.ToString());
+    }
+
+    [Fact]
     public async Task SuspendAndResume_ReachTheDatabases_AndTheWaveThenCompletes()
     {
         using var workspace = new WaveWorkspace();

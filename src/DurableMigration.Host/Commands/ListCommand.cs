@@ -95,8 +95,7 @@ internal static class ListCommand
     }
 
     /// <summary>How a wave (or its rollback) ended, or its phase while it runs, in words ("rolled back", "migrating").</summary>
-    private static string Outcome(OrchestrationMetadata instance) =>
-        Words.Of(instance.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? instance.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-");
+    private static string Outcome(OrchestrationMetadata instance) => Words.Of(StatusCommand.Outcome(instance));
 
     /// <summary>An age (<c>2h</c>: created in the last two hours) or a point in time; times without a zone are UTC.</summary>
     private static DateTimeOffset? ParseSince(ArgumentResult result)
