@@ -258,6 +258,19 @@ public sealed class OperatorVerbTests
 
         Assert.Contains("completed-wave", waves);
         Assert.Contains("alpha", databases);
+        // Every argument that names a wave completes, the commands that act on one included; retry's database too.
+        foreach (string command in new[] { "status", "approve", "retry", "rollback", "watch", "terminate", "suspend", "resume", "purge", "logs" })
+        {
+            var offered = DmigCommandLine.Build().Parse($"{command} --data-dir {workspace.DataDirectory} c").GetCompletions().Select(c => c.Label);
+            Assert.True(offered.Contains("completed-wave"), command);
+        }
+
+        foreach (string command in new[] { "retry", "approve", "history" })
+        {
+            var offered = DmigCommandLine.Build().Parse($"{command} completed-wave --data-dir {workspace.DataDirectory} ").GetCompletions().Select(c => c.Label);
+            Assert.True(offered.Contains("beta"), command);
+        }
+
         Assert.DoesNotContain("completed-wave", none);
         Assert.False(Directory.Exists(missing));
     }

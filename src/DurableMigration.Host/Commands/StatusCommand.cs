@@ -15,7 +15,7 @@ internal static class StatusCommand
 {
     public static Command Create(CommonOptions options)
     {
-        var waveArgument = new Argument<string?>("wave") { Description = "The wave id; lists all waves when omitted", Arity = ArgumentArity.ZeroOrOne };
+        var waveArgument = WaveArguments.OptionalWave(options, "The wave id; lists all waves when omitted");
         var status = new Command("status", "Show one wave's databases, or list all waves.");
         status.Arguments.Add(waveArgument);
         status.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument), ct));
