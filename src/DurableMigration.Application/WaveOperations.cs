@@ -140,8 +140,11 @@ public sealed class WaveOperations(DurableTaskClient client)
         var state = view.StateOf(database);
         if (state != DatabaseState.NeedsAttention)
         {
-            // A database whose compensations failed is finished by the rollback, not by retrying its migration.
-            string hint = state == DatabaseState.Failed
+            // A database whose compensations failed, or that a finished wave's rollback left completed (refused), is
+            // finished by the rollback, not by retrying its migration.
+            bool leftByRollback = view.Rollback?.Result?.Databases.Any(d =>
+                string.Equals(d.Database, database, StringComparison.OrdinalIgnoreCase) && d.State is DatabaseState.Completed or DatabaseState.Failed) == true;
+            string hint = state == DatabaseState.Failed || leftByRollback
                 ? $" Its rollback did not finish: fix the cause the summary names, then run {MigrationNames.RetryRollbackCommand(waveId)}."
                 : string.Empty;
             return new DatabaseRequestResult(DatabaseRequestOutcome.NotWaiting, waveId, [], new Refusal(
