@@ -140,8 +140,11 @@ public sealed class WaveOperations(DurableTaskClient client)
         var state = view.StateOf(database);
         if (state != DatabaseState.NeedsAttention)
         {
-            // A database whose compensations failed is finished by the rollback, not by retrying its migration.
-            string hint = state == DatabaseState.Failed
+            // A database whose compensations failed, or that a finished wave's rollback left completed (refused), is
+            // finished by the rollback, not by retrying its migration.
+            bool leftByRollback = view.Rollback?.Result?.Databases.Any(d =>
+                string.Equals(d.Database, database, StringComparison.OrdinalIgnoreCase) && d.State is DatabaseState.Completed or DatabaseState.Failed) == true;
+            string hint = state == DatabaseState.Failed || leftByRollback
                 ? $" Its rollback did not finish: fix the cause the summary names, then run {MigrationNames.RetryRollbackCommand(waveId)}."
                 : string.Empty;
             return new DatabaseRequestResult(DatabaseRequestOutcome.NotWaiting, waveId, [], new Refusal(
@@ -171,7 +174,7 @@ public sealed class WaveOperations(DurableTaskClient client)
             return Refused(RollbackOutcome.Refused, waveId, new Refusal(
                 RefusalKind.Conflict,
                 "Wave still running",
-                $"Wave '{waveId}' is still running ({wave.RuntimeStatus}); --retry re-runs the failed compensations of a finished rollback. Roll it back with {MigrationNames.RollbackCommand(waveId)}."));
+                $"Wave '{waveId}' is still running ({Words.Of(wave.RuntimeStatus)}); --retry re-runs the failed compensations of a finished rollback. Roll it back with {MigrationNames.RollbackCommand(waveId)}."));
         }
 
         if (!wave.IsCompleted)
@@ -205,7 +208,7 @@ public sealed class WaveOperations(DurableTaskClient client)
             return Refused(RollbackOutcome.Refused, waveId, new Refusal(
                 RefusalKind.Conflict,
                 "Nothing to roll back",
-                $"Wave '{waveId}' has no completed database to roll back ({wave.RuntimeStatus}{(result is null ? string.Empty : ", " + result.Outcome)}).{(retriable ? $" Its failed compensations run again with {MigrationNames.RetryRollbackCommand(waveId)}." : string.Empty)}"));
+                $"Wave '{waveId}' has no completed database to roll back ({Words.Of(wave.RuntimeStatus)}{(result is null ? string.Empty : ", " + Words.Of(result.Outcome))}).{(retriable ? $" Its failed compensations run again with {MigrationNames.RetryRollbackCommand(waveId)}." : string.Empty)}"));
         }
 
         // A rollback that left databases completed (refused, or a copy-back or backup that failed) runs again from where it left them.
@@ -238,7 +241,7 @@ public sealed class WaveOperations(DurableTaskClient client)
         if (wave.IsCompleted)
         {
             return new ControlResult(ControlOutcome.Finished, waveId, [], new Refusal(
-                RefusalKind.Gone, "Wave finished", $"Wave '{waveId}' already finished ({wave.RuntimeStatus}); there is nothing to terminate."));
+                RefusalKind.Gone, "Wave finished", $"Wave '{waveId}' already finished ({Words.Of(wave.RuntimeStatus)}); there is nothing to terminate."));
         }
 
         // Recursive, as Durable Functions' terminate is not by default: a database left running would go on to cut over.
@@ -261,7 +264,7 @@ public sealed class WaveOperations(DurableTaskClient client)
                 wave.IsCompleted ? ControlOutcome.Finished : ControlOutcome.NotApplicable,
                 waveId,
                 [],
-                new Refusal(wave.IsCompleted ? RefusalKind.Gone : RefusalKind.Conflict, "Not running", $"Wave '{waveId}' is {wave.RuntimeStatus}; only a running wave can be suspended."));
+                new Refusal(wave.IsCompleted ? RefusalKind.Gone : RefusalKind.Conflict, "Not running", $"Wave '{waveId}' is {Words.Of(wave.RuntimeStatus)}; only a running wave can be suspended."));
         }
 
         var targets = (await WithDatabasesAsync(wave, cancellationToken).ConfigureAwait(false))
@@ -291,7 +294,7 @@ public sealed class WaveOperations(DurableTaskClient client)
                 wave.IsCompleted ? ControlOutcome.Finished : ControlOutcome.NotApplicable,
                 waveId,
                 [],
-                new Refusal(wave.IsCompleted ? RefusalKind.Gone : RefusalKind.Conflict, "Not suspended", $"Wave '{waveId}' is {wave.RuntimeStatus}, and none of its databases is suspended; there is nothing to resume."));
+                new Refusal(wave.IsCompleted ? RefusalKind.Gone : RefusalKind.Conflict, "Not suspended", $"Wave '{waveId}' is {Words.Of(wave.RuntimeStatus)}, and none of its databases is suspended; there is nothing to resume."));
         }
 
         foreach (string id in targets)
@@ -325,7 +328,7 @@ public sealed class WaveOperations(DurableTaskClient client)
             return new PurgeResult(PurgeOutcome.StillRunning, waveId, 0, new Refusal(
                 RefusalKind.Conflict,
                 "Still running",
-                $"'{live.InstanceId}' is {live.RuntimeStatus}: a running wave cannot be purged. Wait for it to end, roll it back with 'dmig rollback {waveId}', or stop it with 'dmig terminate {live.InstanceId}', then purge."));
+                $"'{live.InstanceId}' is {Words.Of(live.RuntimeStatus)}: a running wave cannot be purged. Wait for it to end, roll it back with 'dmig rollback {waveId}', or stop it with 'dmig terminate {live.InstanceId}', then purge."));
         }
 
         int purged = (await Client.PurgeInstanceAsync(waveId, new PurgeInstanceOptions(Recursive: true), cancellationToken).ConfigureAwait(false)).PurgedInstanceCount;

@@ -11,6 +11,15 @@ public sealed class DataDirectoryTests
     [InlineData("approve", "some-wave")]
     [InlineData("retry", "some-wave", "alpha")]
     [InlineData("rollback", "some-wave")]
+    [InlineData("list")]
+    [InlineData("history", "some-wave")]
+    [InlineData("logs", "some-wave")]
+    [InlineData("watch", "some-wave")]
+    [InlineData("terminate", "some-wave")]
+    [InlineData("suspend", "some-wave")]
+    [InlineData("resume", "some-wave")]
+    [InlineData("purge", "some-wave")]
+    [InlineData("keys", "show")]
     public async Task CommandOnAMissingDataDirectory_SaysWhereItLooked_CreatesNothing_Exits2(params string[] command)
     {
         using var workspace = new WaveWorkspace();
@@ -25,7 +34,7 @@ public sealed class DataDirectoryTests
     }
 
     [Fact]
-    public void DataDirectory_ComesFromTheEnvironment_WhenNotGiven()
+    public void DataDirectory_ComesFromTheOption_ElseTheEnvironment_ElseDotDmigHere()
     {
         var root = DmigCommandLine.Build();
         var parse = root.Parse(["status"]);
@@ -40,6 +49,12 @@ public sealed class DataDirectoryTests
             var explicitParse = root.Parse(["status", "--data-dir", "/tmp/dmig-explicit"]);
             var explicitSettings = HostSettings.From(explicitParse, FindOption<string?>(root, "--data-dir"), FindOption<Engine.TaskHubDurability>(root, "--durability"));
             Assert.Equal("/tmp/dmig-explicit", explicitSettings.DataDirectory);
+
+            // Neither given: ./.dmig under the current directory.
+            Environment.SetEnvironmentVariable(HostSettings.DataDirectoryVariable, null);
+            var defaultSettings = HostSettings.From(parse, FindOption<string?>(root, "--data-dir"), FindOption<Engine.TaskHubDurability>(root, "--durability"));
+            Assert.Equal(Path.Combine(Environment.CurrentDirectory, ".dmig"), defaultSettings.DataDirectory);
+            Assert.Equal("the default, ./.dmig", defaultSettings.DataDirectorySource);
         }
         finally
         {

@@ -66,11 +66,20 @@ public sealed class FailedRollbackTests
 
             Environment.SetEnvironmentVariable(variable, null);
             var (rollbackExit, rollbackOutput) = await workspace.DmigAsync("rollback", "unset-finished");
+            var status = await workspace.DmigSplitAsync("status", "unset-finished");
+            var (migrationRetryExit, migrationRetryOutput) = await workspace.DmigAsync("retry", "unset-finished", "alpha");
             var (retryWithoutFixExit, _) = await workspace.DmigAsync("rollback", "unset-finished", "--retry");
 
             Assert.Equal(DmigCommandLine.NotCompleted, rollbackExit);
             Assert.Contains($"target connection env:{variable} is not set", rollbackOutput, StringComparison.Ordinal);
             Assert.True(rollbackOutput.Contains("dmig rollback unset-finished --retry", StringComparison.Ordinal), rollbackOutput);
+            // The wave's own table gives the whole reason on alpha's row (not cut to fit) and the command that finishes it.
+            string alphaRow = string.Concat(status.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("│ alpha ", StringComparison.Ordinal)).TakeWhile(l => !l.StartsWith("│ beta ", StringComparison.Ordinal))
+                .Select(l => l.Split('│', StringSplitOptions.TrimEntries)[4] + " "));
+            Assert.Contains($"target connection env:{variable} is not set; consumers stay on the target", alphaRow, StringComparison.Ordinal);
+            Assert.Contains("next: fix the cause, then dmig rollback unset-finished --retry", alphaRow, StringComparison.Ordinal);
+            Assert.Equal(DmigCommandLine.NotCompleted, migrationRetryExit);
+            Assert.Contains("then run dmig rollback unset-finished --retry", migrationRetryOutput, StringComparison.Ordinal); // not a dead end
             Assert.Equal(DmigCommandLine.NotCompleted, retryWithoutFixExit);
             Assert.NotNull(await workspace.TryWriteAsync("alpha")); // consumers still on the target: nothing undone
             Assert.True(File.Exists(workspace.TargetPath("alpha")));

@@ -50,6 +50,49 @@ public sealed class MachineOutputTests
     }
 
     [Fact]
+    public async Task DemoApproveRetryAndKeysWithJson_PrintOneParsableDocumentOnStdout()
+    {
+        using var workspace = new WaveWorkspace();
+        var demo = await workspace.DmigSplitAsync("demo", "--pace", "0", "-o", "json");
+        Assert.True(demo.ExitCode == DmigCommandLine.Success, demo.ToString());
+        using (var document = JsonDocument.Parse(demo.Stdout))
+        {
+            Assert.Equal("Completed", document.RootElement.GetProperty("runtimeStatus").GetString());
+        }
+
+        using (var run = workspace.Start(null, "run", workspace.WriteManifest("asked", onFailure: "askOperator", approval: "manual"), "--drill", "beta:migrate"))
+        {
+            await WaveOperatorTests.WaitForStateAsync(workspace, "asked", "alpha", Migration.DatabaseState.AwaitingApproval);
+            await WaveOperatorTests.WaitForStateAsync(workspace, "asked", "beta", Migration.DatabaseState.NeedsAttention);
+
+            var approve = await workspace.DmigSplitAsync("approve", "asked", "alpha", "-o", "json");
+            var retry = await workspace.DmigSplitAsync("retry", "asked", "beta", "-o", "json");
+            await run.Cancellation.CancelAsync();
+            await run.Exit;
+
+            Assert.True(approve.ExitCode == DmigCommandLine.Success, approve.ToString());
+            using (var document = JsonDocument.Parse(approve.Stdout))
+            {
+                Assert.Equal("alpha", Assert.Single(document.RootElement.GetProperty("approved").EnumerateArray()).GetString());
+            }
+
+            Assert.True(retry.ExitCode == DmigCommandLine.Success, retry.ToString());
+            using (var document = JsonDocument.Parse(retry.Stdout))
+            {
+                Assert.Equal("beta", document.RootElement.GetProperty("retried").GetString());
+            }
+        }
+
+        await workspace.DmigSplitAsync("keys", "rotate");
+        var keys = await workspace.DmigSplitAsync("keys", "show", "-o", "json");
+        Assert.True(keys.ExitCode == DmigCommandLine.Success, keys.ToString());
+        using (var document = JsonDocument.Parse(keys.Stdout))
+        {
+            Assert.False(string.IsNullOrEmpty(document.RootElement.GetProperty("key").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task StatusListWithJson_IsAJsonArrayOfStatuses()
     {
         using var workspace = new WaveWorkspace();
@@ -93,6 +136,30 @@ public sealed class MachineOutputTests
         Assert.Equal("urn:dmig:problem:bad-input", problem.RootElement.GetProperty("type").GetString());
         Assert.Equal(2, problem.RootElement.GetProperty("exitCode").GetInt32());
         Assert.NotEmpty(problem.RootElement.GetProperty("errors").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("list", "--since", "yesterday", "-o", "json")]
+    [InlineData("list", "--json", "--since", "yesterday")]
+    [InlineData("run", "--timeout", "soon", "-o", "yaml")]
+    public async Task ArgumentErrorWithJsonOrYaml_WritesProblemDetailsOnStderr_AndExits2(params string[] command)
+    {
+        using var workspace = new WaveWorkspace();
+        bool yaml = command.Contains("yaml");
+
+        var result = await workspace.DmigSplitAsync(command);
+
+        Assert.Equal(DmigCommandLine.BadInput, result.ExitCode);
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.False(result.Stderr.StartsWith("dmig:", StringComparison.Ordinal), result.Stderr);
+        var problem = yaml
+            ? new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(result.Stderr)
+            : JsonSerializer.Deserialize<Dictionary<string, object>>(result.Stderr)!;
+        Assert.Equal("urn:dmig:problem:bad-input", problem["type"].ToString());
+        Assert.Equal("2", problem["exitCode"].ToString());
+        // The problem's errors name the option that did not parse.
+        string option = command.First(a => a is "--since" or "--timeout");
+        Assert.Contains($"path: {option}", yaml ? result.Stderr : result.Stderr.Replace("\"path\": \"", "path: ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]

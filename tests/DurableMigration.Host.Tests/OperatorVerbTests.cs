@@ -154,6 +154,44 @@ public sealed class OperatorVerbTests
     }
 
     [Fact]
+    public async Task Terminate_ReturnsOnceEveryRunningDatabaseIsTerminated_StatusAndListShowTheWaveTerminated_AndPurgeFollowsAtOnce()
+    {
+        using var workspace = new WaveWorkspace();
+        // No process runs the wave: terminate hosts the runtime itself until its request is applied.
+        using (var run = workspace.Start(null, "run", workspace.WriteManifest("ended", approval: "manual")))
+        {
+            await WaveOperatorTests.WaitForStateAsync(workspace, "ended", "alpha", DatabaseState.AwaitingApproval);
+            await WaveOperatorTests.WaitForStateAsync(workspace, "ended", "beta", DatabaseState.AwaitingApproval);
+            await run.Cancellation.CancelAsync();
+            Assert.Equal(DmigCommandLine.Interrupted, await run.Exit);
+        }
+
+        var terminate = await workspace.DmigSplitAsync("terminate", "ended");
+        await using (var host = DmigHost.Create(workspace.DataDirectory))
+        {
+            // Read at once: a process hosting the runtime may stop as soon as the wave ends, its databases' terminations unapplied.
+            foreach (string database in new[] { "alpha", "beta" })
+            {
+                var instance = await host.Client.GetInstanceAsync(MigrationNames.DatabaseInstanceId("ended", database));
+                Assert.True(instance!.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, $"{database}: {instance.RuntimeStatus}\n{terminate}");
+            }
+        }
+
+        // A terminated wave's output is the reason it was terminated, not a wave result: the lists show it terminated.
+        string[][] commands = [["status"], ["list"], ["status", "-o", "json"], ["list", "-o", "json"], ["status", "ended"]];
+        foreach (string[] command in commands)
+        {
+            var shown = await workspace.DmigSplitAsync(command);
+            Assert.True(shown.ExitCode == DmigCommandLine.Success, string.Join(' ', command) + "\n" + shown);
+            Assert.Contains(command.Contains("json") ? "\"Terminated\"" : "terminated", shown.Stdout, StringComparison.Ordinal);
+        }
+
+        var purge = await workspace.DmigSplitAsync("purge", "ended");
+        Assert.True(terminate.ExitCode == DmigCommandLine.Success, terminate.ToString());
+        Assert.True(purge.ExitCode == DmigCommandLine.Success, purge.ToString());
+    }
+
+    [Fact]
     public async Task SuspendAndResume_ReachTheDatabases_AndTheWaveThenCompletes()
     {
         using var workspace = new WaveWorkspace();
@@ -199,7 +237,9 @@ public sealed class OperatorVerbTests
         var status = await workspace.DmigSplitAsync("status", "purged");
 
         Assert.Equal(DmigCommandLine.NotCompleted, refused.ExitCode);
-        Assert.Contains("running wave cannot be purged", JsonDocument.Parse(refused.Stderr).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        string refusal = JsonDocument.Parse(refused.Stderr).RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains("running wave cannot be purged", refusal, StringComparison.Ordinal);
+        Assert.Contains("is running:", refusal, StringComparison.Ordinal); // a status in words, as the tables write it, not "Running"
         Assert.True(purge.ExitCode == DmigCommandLine.Success, purge.ToString());
         Assert.True(JsonDocument.Parse(purge.Stdout).RootElement.GetProperty("purgedInstanceCount").GetInt32() >= 3); // the wave and its started databases
         Assert.Equal(DmigCommandLine.BadInput, status.ExitCode);
@@ -220,6 +260,19 @@ public sealed class OperatorVerbTests
 
         Assert.Contains("completed-wave", waves);
         Assert.Contains("alpha", databases);
+        // Every argument that names a wave completes, the commands that act on one included; retry's database too.
+        foreach (string command in new[] { "status", "approve", "retry", "rollback", "watch", "terminate", "suspend", "resume", "purge", "logs" })
+        {
+            var offered = DmigCommandLine.Build().Parse($"{command} --data-dir {workspace.DataDirectory} c").GetCompletions().Select(c => c.Label);
+            Assert.True(offered.Contains("completed-wave"), command);
+        }
+
+        foreach (string command in new[] { "retry", "approve", "history" })
+        {
+            var offered = DmigCommandLine.Build().Parse($"{command} completed-wave --data-dir {workspace.DataDirectory} ").GetCompletions().Select(c => c.Label);
+            Assert.True(offered.Contains("beta"), command);
+        }
+
         Assert.DoesNotContain("completed-wave", none);
         Assert.False(Directory.Exists(missing));
     }

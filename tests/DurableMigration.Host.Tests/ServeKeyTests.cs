@@ -1,4 +1,5 @@
 using System.Net;
+using DurableMigration.Host.Commands;
 
 namespace DurableMigration.Host.Tests;
 
@@ -66,6 +67,22 @@ public sealed class ServeKeyTests
         Assert.Equal(0, run.ExitCode);
         Assert.DoesNotContain(key, run.Stdout + run.Stderr, StringComparison.Ordinal);
         Assert.Contains("dmig keys show", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithOutputJson_PrintsOneJsonDocumentOnStdout_AndNothingElse()
+    {
+        using var workspace = new WaveWorkspace();
+        using var serve = workspace.Start(null, "serve", "--urls", "http://127.0.0.1:0", "-o", "json");
+        await serve.WaitForStdoutAsync(@"\}\s*$");
+        await serve.Cancellation.CancelAsync();
+        var run = await serve.ResultAsync();
+
+        Assert.True(run.ExitCode == DmigCommandLine.Success, run.ToString());
+        using var document = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        Assert.StartsWith("http://127.0.0.1:", document.RootElement.GetProperty("urls")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(document.RootElement.GetProperty("key").GetString())); // the first start creates the key
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, document.RootElement.GetProperty("queue").ValueKind);
     }
 
     [Fact]

@@ -31,6 +31,28 @@ public sealed partial class TruthfulStatusTests
     }
 
     [Fact]
+    public async Task List_OfAWaveRolledBackAfterItFinished_ShowsItRolledBackAndByWhich_InTheTableAndTheJson()
+    {
+        using var workspace = new WaveWorkspace();
+        var (runExit, runOutput) = await workspace.DmigAsync("run", workspace.WriteManifest("undone-listed"));
+        Assert.True(runExit == DmigCommandLine.Success, runOutput);
+        var (rollbackExit, rollbackOutput) = await workspace.DmigAsync("rollback", "undone-listed");
+        Assert.True(rollbackExit == DmigCommandLine.Success, rollbackOutput);
+
+        var list = await workspace.DmigSplitAsync("list");
+        var listJson = await workspace.DmigSplitAsync("list", "-o", "json");
+
+        Assert.True(list.ExitCode == DmigCommandLine.Success, list.ToString());
+        string waveRow = Assert.Single(list.Stdout.Split('\n'), l => l.StartsWith("│ undone-listed ", StringComparison.Ordinal));
+        Assert.Matches("│ completed +│ rolled back +│ undone-listed:rollback ", waveRow);
+        using var document = JsonDocument.Parse(listJson.Stdout);
+        var wave = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal("Completed", wave.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("undone-listed:rollback", wave.GetProperty("rollback").GetProperty("instanceId").GetString());
+        Assert.Equal("RolledBack", wave.GetProperty("rollback").GetProperty("output").GetProperty("outcome").GetString());
+    }
+
+    [Fact]
     public async Task Status_AfterAFinishedWaveIsRolledBack_ShowsTheWaveRolledBackAndListsTheRollback()
     {
         using var workspace = new WaveWorkspace();

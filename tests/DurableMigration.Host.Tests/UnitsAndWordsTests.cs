@@ -1,4 +1,5 @@
 using DurableMigration.Application;
+using DurableMigration.Host.Commands;
 using DurableMigration.Host.Console;
 using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
@@ -28,5 +29,16 @@ public sealed class UnitsAndWordsTests
         Assert.Equal("rolling back", Words.Of("rollingBack"));
         Assert.Equal("running", Words.Of(OrchestrationRuntimeStatus.Running));
         Assert.Equal("needs attention", WaveConsole.Display(DatabaseState.NeedsAttention));
+    }
+
+    [Fact]
+    public async Task RunWithADrill_NamesTheDrillAsItIsTyped_NotByItsEnumName()
+    {
+        using var workspace = new WaveWorkspace();
+
+        var run = await workspace.DmigSplitAsync("run", workspace.WriteManifest("drilled"), "--drill", "beta:postValidate");
+
+        Assert.True(run.ExitCode == DmigCommandLine.NotCompleted, run.ToString());
+        Assert.Contains("drill beta:postValidate.", run.Stdout, StringComparison.Ordinal);
     }
 }

@@ -194,6 +194,20 @@ public sealed class WaveRunnerTests
         Assert.DoesNotContain("Paced for watching", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_ByDefault_IsPacedSoItsLiveTableCanBeWatchedForSeconds()
+    {
+        using var workspace = new WaveWorkspace();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (exit, output) = await workspace.DmigAsync("demo");
+
+        Assert.True(exit == DmigCommandLine.Success, output);
+        Assert.Contains("Paced for watching", output, StringComparison.Ordinal);
+        // 125,000 rows paused 60 ms per 1,000 rows, two copies at a time: several seconds, whatever the machine's speed.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3), $"the demo took {clock.Elapsed}");
+    }
+
     private static string JsonEncoded(string text) => JsonSerializer.Serialize(text)[1..^1];
 
     private static async Task WaitAsync(WaveWorkspace workspace, string wave, Func<WaveView, bool> condition)

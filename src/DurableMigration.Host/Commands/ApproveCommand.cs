@@ -10,8 +10,8 @@ internal static class ApproveCommand
 {
     public static Command Create(CommonOptions options)
     {
-        var waveArgument = new Argument<string>("wave") { Description = "The wave id" };
-        var databaseArgument = new Argument<string?>("database") { Description = "The database; all databases awaiting approval when omitted", Arity = ArgumentArity.ZeroOrOne };
+        var waveArgument = WaveArguments.Wave(options);
+        var databaseArgument = WaveArguments.Database(options, waveArgument, "The database; all databases awaiting approval when omitted");
         var approve = new Command("approve", "Approve cutover of a database (or of every database awaiting approval) in a wave.");
         approve.Arguments.Add(waveArgument);
         approve.Arguments.Add(databaseArgument);

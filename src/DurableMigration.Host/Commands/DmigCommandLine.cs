@@ -38,9 +38,22 @@ public static class DmigCommandLine
     {
         ArgumentNullException.ThrowIfNull(args);
         errors ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
-        var parse = Build(console, configure, errors).Parse(args);
+        var (root, options) = BuildWithOptions(console, configure, errors);
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
+            // A script that asked for JSON or YAML gets its argument errors as problem details too, so it can parse stderr
+            // whatever went wrong; people get one 'dmig:' line per error.
+            if (MachineFormat(parse, options) is { } format)
+            {
+                var output = new Output.CommandOutput(format, console ?? AnsiConsole.Console, errors);
+                return output.Fail(
+                    BadInput,
+                    "Bad arguments",
+                    string.Join(" ", parse.Errors.Select(e => e.Message)) + " 'dmig --help' lists the commands and their options.",
+                    parse.Errors.Select(e => (ErrorPath(e), e.Message)));
+            }
+
             var writer = errors.Profile.Out.Writer;
             foreach (var error in parse.Errors)
             {
@@ -56,7 +69,32 @@ public static class DmigCommandLine
     }
 
     /// <summary>Builds the command tree; <paramref name="console"/>, <paramref name="errors"/> and <paramref name="configure"/> let tests capture output and replace services.</summary>
-    public static RootCommand Build(IAnsiConsole? console = null, Action<IServiceCollection>? configure = null, IAnsiConsole? errors = null)
+    public static RootCommand Build(IAnsiConsole? console = null, Action<IServiceCollection>? configure = null, IAnsiConsole? errors = null) =>
+        BuildWithOptions(console, configure, errors).Root;
+
+    /// <summary>The output format asked for on a command line that did not parse, when it is json or yaml and itself parsed.</summary>
+    private static Output.OutputFormat? MachineFormat(ParseResult parse, CommonOptions options)
+    {
+        if (parse.GetResult(options.Json) is { Implicit: false } json && !json.Errors.Any() && json.GetValueOrDefault<bool>())
+        {
+            return Output.OutputFormat.Json;
+        }
+
+        return parse.GetResult(options.Output) is { Implicit: false } output && !output.Errors.Any() && output.GetValueOrDefault<Output.OutputFormat>() is var format && format != Output.OutputFormat.Table
+            ? format
+            : null;
+    }
+
+    /// <summary>What an argument error is about: the option, argument or command it names (the problem's <c>errors[].path</c>).</summary>
+    private static string ErrorPath(System.CommandLine.Parsing.ParseError error) => error.SymbolResult switch
+    {
+        System.CommandLine.Parsing.OptionResult option => option.Option.Name,
+        System.CommandLine.Parsing.ArgumentResult argument => argument.Argument.Name,
+        System.CommandLine.Parsing.CommandResult command => command.Command.Name,
+        _ => "arguments",
+    };
+
+    private static (RootCommand Root, CommonOptions Options) BuildWithOptions(IAnsiConsole? console, Action<IServiceCollection>? configure, IAnsiConsole? errors)
     {
         var options = new CommonOptions(
             console ?? AnsiConsole.Console,
@@ -82,6 +120,6 @@ public static class DmigCommandLine
         root.Subcommands.Add(ServeCommand.Create(options));
         root.Subcommands.Add(KeysCommand.Create(options));
         root.Subcommands.Add(WorkerCommand.Create(options));
-        return root;
+        return (root, options);
     }
 }

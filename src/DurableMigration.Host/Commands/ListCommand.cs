@@ -54,25 +54,37 @@ internal static class ListCommand
         while (query.ContinuationToken is not null);
 
         waves.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
+
+        // A wave rolled back after it finished still completed as an orchestration; its rollback instance says what
+        // became of it, so the list shows that (as 'dmig status' does) instead of a plain "completed".
+        var rows = new List<(OrchestrationMetadata Wave, OrchestrationMetadata? Rollback)>(waves.Count);
+        foreach (var wave in waves)
+        {
+            var rollback = wave.IsCompleted
+                ? await host.Client.GetInstanceAsync(MigrationNames.RollbackInstanceId(wave.InstanceId), getInputsAndOutputs: true, ct).ConfigureAwait(false)
+                : null;
+            rows.Add((wave, rollback));
+        }
+
         context.Output.Result(
-            () => new JsonArray([.. waves.Select(w => (JsonNode)WaveConsole.StatusNode(w))]),
+            () => new JsonArray([.. rows.Select(r => (JsonNode)WaveJson.StatusNode(r.Wave, r.Rollback))]),
             console =>
             {
-                if (waves.Count == 0)
+                if (rows.Count == 0)
                 {
                     console.MarkupLine("No waves match.");
                     return;
                 }
 
-                var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("ticket").AddColumn("status").AddColumn("phase").AddColumn("created (UTC)").AddColumn("updated (UTC)");
-                foreach (var wave in waves)
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("wave").AddColumn("ticket").AddColumn("status").AddColumn("outcome").AddColumn("rolled back by").AddColumn("created (UTC)").AddColumn("updated (UTC)");
+                foreach (var (wave, rollback) in rows)
                 {
-                    string phase = wave.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? wave.ReadCustomStatusAs<WaveStatus>()?.Phase ?? "-";
                     table.AddRow(
                         Markup.Escape(wave.InstanceId),
                         Markup.Escape(WaveView.TicketOf(wave)?.Id ?? "-"),
-                        wave.RuntimeStatus.ToString(),
-                        Markup.Escape(phase),
+                        Words.Of(wave.RuntimeStatus),
+                        Markup.Escape(Outcome(rollback ?? wave)),
+                        Markup.Escape(rollback?.InstanceId ?? "-"),
                         wave.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                         wave.LastUpdatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
                 }
@@ -81,6 +93,9 @@ internal static class ListCommand
             });
         return DmigCommandLine.Success;
     }
+
+    /// <summary>How a wave (or its rollback) ended, or its phase while it runs, in words ("rolled back", "migrating").</summary>
+    private static string Outcome(OrchestrationMetadata instance) => Words.Of(StatusCommand.Outcome(instance));
 
     /// <summary>An age (<c>2h</c>: created in the last two hours) or a point in time; times without a zone are UTC.</summary>
     private static DateTimeOffset? ParseSince(ArgumentResult result)

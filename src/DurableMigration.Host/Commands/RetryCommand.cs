@@ -10,8 +10,8 @@ internal static class RetryCommand
 {
     public static Command Create(CommonOptions options)
     {
-        var waveArgument = new Argument<string>("wave") { Description = "The wave id" };
-        var databaseArgument = new Argument<string>("database") { Description = "The database that needs attention" };
+        var waveArgument = WaveArguments.Wave(options);
+        var databaseArgument = WaveArguments.Database(options, waveArgument, "The database that needs attention", required: true);
         var retry = new Command("retry", "Re-run a database that needs attention from its failed step.");
         retry.Arguments.Add(waveArgument);
         retry.Arguments.Add(databaseArgument);

@@ -10,7 +10,7 @@ internal static class RollbackCommand
 {
     public static Command Create(CommonOptions options)
     {
-        var waveArgument = new Argument<string>("wave") { Description = "The wave id" };
+        var waveArgument = WaveArguments.Wave(options);
         var copyBack = new Option<bool>("--copy-back") { Description = "When consumers wrote to a target after cutover: apply those changes to the source first, then roll back" };
         var discardTargetWrites = new Option<bool>("--discard-target-writes") { Description = "When consumers wrote to a target after cutover: keep a backup of the target in <data-dir>/backups, then roll back without those writes" };
         var retry = new Option<bool>("--retry") { Description = "Re-run the compensations that failed (and roll back what is still completed) once their cause is fixed, e.g. a connection variable set" };

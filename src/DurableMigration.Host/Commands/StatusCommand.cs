@@ -15,7 +15,7 @@ internal static class StatusCommand
 {
     public static Command Create(CommonOptions options)
     {
-        var waveArgument = new Argument<string?>("wave") { Description = "The wave id; lists all waves when omitted", Arity = ArgumentArity.ZeroOrOne };
+        var waveArgument = WaveArguments.OptionalWave(options, "The wave id; lists all waves when omitted");
         var status = new Command("status", "Show one wave's databases, or list all waves.");
         status.Arguments.Add(waveArgument);
         status.SetAction((parse, ct) => RunAsync(options.For(parse), parse.GetValue(waveArgument), ct));
@@ -163,6 +163,12 @@ internal static class StatusCommand
     private static JsonObject StatusNode(OrchestrationMetadata instance, OrchestrationMetadata? rollback) => WaveJson.StatusNode(instance, rollback);
 
     /// <summary>How a wave (or a rollback) ended, or its phase while it runs.</summary>
-    private static string Outcome(OrchestrationMetadata instance) =>
-        instance.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? instance.ReadCustomStatusAs<WaveStatus>()?.Phase ?? instance.RuntimeStatus.ToString();
+    /// <remarks>Only a completed orchestration's output is a <see cref="WaveResult"/>: a terminated one's is the reason it
+    /// was terminated (a string), and a failed one has none; those are told by their runtime status.</remarks>
+    internal static string Outcome(OrchestrationMetadata instance) => instance.RuntimeStatus switch
+    {
+        OrchestrationRuntimeStatus.Completed => instance.ReadOutputAs<WaveResult>()?.Outcome.ToString() ?? instance.RuntimeStatus.ToString(),
+        _ when instance.IsCompleted => instance.RuntimeStatus.ToString(),
+        _ => instance.ReadCustomStatusAs<WaveStatus>()?.Phase ?? instance.RuntimeStatus.ToString(),
+    };
 }

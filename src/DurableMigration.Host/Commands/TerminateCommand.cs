@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DurableMigration.Host.Console;
+using DurableMigration.Migration;
 using Microsoft.DurableTask.Client;
 using Spectre.Console;
 
@@ -21,25 +22,52 @@ internal static class TerminateCommand
         return terminate;
     }
 
-    private static Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct) => WaveControl.RunAsync(
-        context,
-        waveId,
-        "termination",
-        operations => operations.TerminateAsync(waveId, reason ?? "terminated with dmig terminate", ct),
-        // The wave's databases end with it; the wave itself is what must be seen terminated.
-        _ => [waveId],
-        instance => instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated,
-        async (host, _, _) =>
+    private static Task<int> RunAsync(CommandContext context, string waveId, string? reason, CancellationToken ct)
+    {
+        // The databases running when the wave is terminated: the recursive terminate sends each its own termination.
+        IReadOnlyList<string> databases = [];
+        return WaveControl.RunAsync(
+            context,
+            waveId,
+            "termination",
+            async operations =>
+            {
+                databases = await LiveDatabasesAsync(operations.Client, waveId, ct).ConfigureAwait(false);
+                return await operations.TerminateAsync(waveId, reason ?? "terminated with dmig terminate", ct).ConfigureAwait(false);
+            },
+            // The wave and each of those databases must be seen terminated: a dmig run hosting the wave stops once the
+            // wave ends and may leave its databases' terminations queued, running (and unpurgeable) until a runtime
+            // next hosts them; waiting for them makes this command host the runtime until they are applied.
+            _ => [waveId, .. databases],
+            instance => instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated,
+            async (host, _, _) =>
+            {
+                var after = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
+                context.Output.Result(
+                    () => WaveConsole.StatusNode(after!),
+                    console =>
+                    {
+                        console.MarkupLine($"Terminated wave [bold]{Markup.Escape(waveId)}[/] and its running databases.");
+                        console.MarkupLine("[yellow]Nothing was compensated: a database that was cut over stays cut over. 'dmig purge' frees the wave id.[/]");
+                    });
+                return DmigCommandLine.Success;
+            },
+            ct);
+    }
+
+    /// <summary>The wave's database orchestrations (<c>&lt;wave&gt;:&lt;db&gt;</c>) that have not ended.</summary>
+    private static async Task<IReadOnlyList<string>> LiveDatabasesAsync(DurableTaskClient client, string waveId, CancellationToken ct)
+    {
+        var live = new List<string>();
+        var query = new OrchestrationQuery { InstanceIdPrefix = waveId + ":" };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct).ConfigureAwait(false))
         {
-            var after = await host.Client.GetInstanceAsync(waveId, getInputsAndOutputs: true, ct).ConfigureAwait(false);
-            context.Output.Result(
-                () => WaveConsole.StatusNode(after!),
-                console =>
-                {
-                    console.MarkupLine($"Terminated wave [bold]{Markup.Escape(waveId)}[/] and its running databases.");
-                    console.MarkupLine("[yellow]Nothing was compensated: a database that was cut over stays cut over. 'dmig purge' frees the wave id.[/]");
-                });
-            return DmigCommandLine.Success;
-        },
-        ct);
+            if (instance.Name == MigrationNames.DatabaseMigrationOrchestration && !instance.IsCompleted)
+            {
+                live.Add(instance.InstanceId);
+            }
+        }
+
+        return live;
+    }
 }

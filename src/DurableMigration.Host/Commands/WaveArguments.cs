@@ -21,10 +21,18 @@ internal static class WaveArguments
         return argument;
     }
 
-    /// <summary>An optional database argument completing the databases started in the wave named by <paramref name="wave"/>.</summary>
-    public static Argument<string?> Database(CommonOptions options, Argument<string> wave, string description)
+    /// <summary>An optional wave-id argument (<c>dmig status [wave]</c>) completing the data directory's wave ids.</summary>
+    public static Argument<string?> OptionalWave(CommonOptions options, string description)
     {
-        var argument = new Argument<string?>("database") { Description = description, HelpName = "database", Arity = ArgumentArity.ZeroOrOne };
+        var argument = new Argument<string?>("wave") { Description = description, HelpName = "wave", Arity = ArgumentArity.ZeroOrOne };
+        argument.CompletionSources.Add(context => WaveIds(options, context));
+        return argument;
+    }
+
+    /// <summary>A database argument (optional unless <paramref name="required"/>) completing the databases started in the wave named by <paramref name="wave"/>.</summary>
+    public static Argument<string?> Database(CommonOptions options, Argument wave, string description, bool required = false)
+    {
+        var argument = new Argument<string?>("database") { Description = description, HelpName = "database", Arity = required ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne };
         argument.CompletionSources.Add(context => context.ParseResult.GetResult(wave)?.Tokens is [{ Value: { Length: > 0 } waveId }]
             ? Query(options, context, "SELECT substr(InstanceId, length($prefix) + 1) FROM Instances WHERE Name = $name AND substr(InstanceId, 1, length($prefix)) = $prefix ORDER BY 1", MigrationNames.DatabaseMigrationOrchestration, waveId + ":")
             : []);

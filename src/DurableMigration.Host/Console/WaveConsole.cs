@@ -74,9 +74,13 @@ internal sealed class WaveConsole(IAnsiConsole console)
             var state = view.StateOf(name);
             view.Databases.TryGetValue(name, out var live);
             string message = view.Rollback is { } rb ? RollbackNote(rb, name) : live?.Message ?? string.Empty;
-            // A cause an operator must act on is shown whole (on one line, wrapped by the table); progress notes are cut to fit.
-            string detail = state == DatabaseState.NeedsAttention ? OneLine(message) : Truncate(message, 70);
-            string? next = NextStep(view, name, state);
+            // A cause an operator must act on (a failure waiting for them, a rollback refused or failed) is shown whole (on
+            // one line, wrapped by the table), with the command that moves it on; progress notes are cut to fit.
+            bool rollbackUnfinished = view.Rollback is not null && message.Length > 0;
+            string detail = state == DatabaseState.NeedsAttention || rollbackUnfinished ? OneLine(message) : Truncate(message, 70);
+            string? next = rollbackUnfinished
+                ? $"next: fix the cause, then {MigrationNames.RetryRollbackCommand(view.Wave.InstanceId)}"
+                : NextStep(view, name, state);
             table.AddRow(
                 new Markup(Markup.Escape(name)),
                 new Markup(view.Rollback is not null && state == DatabaseState.Completed ? "[red]completed, not rolled back[/]" : StateMarkup(state)),
