@@ -99,7 +99,7 @@ public sealed class MigrationScenarios : ConformanceScenario
         DatabaseMigrationResult orders = Db(result, "orders");
         Assert.Equal(DatabaseState.RolledBack, orders.State);
         Assert.Equal(MigrationStep.Cutover, orders.FailedStep);
-        Assert.Contains("DrillFailureException: Drill: failure injected at step Cutover of database 'orders'", orders.Error, StringComparison.Ordinal);
+        Assert.Contains("DrillFailureException: Drill: failure injected at step cutover of database 'orders'", orders.Error, StringComparison.Ordinal);
         Assert.Equal([Compensation.MakeSourceWritable, Compensation.DropTarget], orders.CompensationsRun.Select(c => c.Compensation));
         Assert.Empty(orders.Registered);
 
@@ -114,7 +114,7 @@ public sealed class MigrationScenarios : ConformanceScenario
         Assert.All(result.Databases.SelectMany(d => d.CompensationsRun), c => Assert.True(c.Succeeded, c.Error));
 
         // The drill's failure raised one error alert for orders.
-        Assert.Contains(workspace.Alerts.Received, a => a is { Kind: "error", Database: "orders" } && a.Message.Contains("Cutover", StringComparison.Ordinal));
+        Assert.Contains(workspace.Alerts.Received, a => a is { Kind: "error", Database: "orders" } && a.Message.Contains("failed at cutover", StringComparison.Ordinal));
 
         // Sources intact and writable, targets dropped, consumers on the sources.
         Assert.Equal(sourcesBefore, await workspace.SnapshotSourcesAsync());

@@ -20,7 +20,7 @@ public sealed class AlertTests
         var error = Assert.Single(webhook.Received, a => a.GetProperty("kind").GetString() == "error");
         Assert.Equal("alerting", error.GetProperty("waveId").GetString());
         Assert.Equal("beta", error.GetProperty("database").GetString());
-        Assert.Contains("Cutover", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("failed at cutover", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 {
                     _timings.Add(new StepTiming(failure.Step, started, context.CurrentUtcDateTime, false));
                     string error = failure.Error;
-                    await CompensationRunner.AlertAsync(context, Wave, _database.Name, "error", $"'{_database.Name}' failed at {failure.Step}: {error}", Webhook);
+                    await CompensationRunner.AlertAsync(context, Wave, _database.Name, "error", $"'{_database.Name}' failed at {MigrationNames.StepName(failure.Step)}: {error}", Webhook);
                     if (input.OnFailure.Action == FailureAction.AskOperator && await AskOperatorAsync(failure.Step, error))
                     {
                         index = Array.IndexOf(Steps, failure.Step == MigrationStep.Monitor ? MigrationStep.Migrate : failure.Step);
@@ -417,8 +417,8 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             DateTime deadline = context.CurrentUtcDateTime.Add(input.OnFailure.OperatorTimeout);
             string retryCommand = MigrationNames.RetryCommand(Wave, _database.Name);
             SetState(DatabaseState.NeedsAttention, retryCommand, deadline);
-            Publish($"failed at {step}: {error.TrimEnd('.')}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
-            await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {step}.", Webhook);
+            Publish($"failed at {MigrationNames.StepName(step)}: {error.TrimEnd('.')}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
+            await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {MigrationNames.StepName(step)}.", Webhook);
             using var timeoutCancellation = new CancellationTokenSource();
             Task<string?> retry = context.WaitForExternalEvent<string?>(MigrationNames.RetryEvent);
             Task timeout = context.CreateTimer(deadline, timeoutCancellation.Token);

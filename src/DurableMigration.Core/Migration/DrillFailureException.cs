@@ -5,7 +5,7 @@ public sealed class DrillFailureException : Exception, INonRetriableException
 {
     /// <summary>Initializes the failure for <paramref name="step"/> of <paramref name="database"/>.</summary>
     public DrillFailureException(string database, MigrationStep step)
-        : base($"Drill: failure injected at step {step} of database '{database}' (dmig run --drill {database}:{step}).")
+        : base($"Drill: failure injected at step {MigrationNames.StepName(step)} of database '{database}' (dmig run --drill {database}:{MigrationNames.StepName(step)}).")
     {
     }
 

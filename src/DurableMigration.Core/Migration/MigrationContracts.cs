@@ -420,6 +420,13 @@ public sealed record DatabaseStatus(string Database, DatabaseState State, CopyPr
 /// <summary>Names of orchestrations, activities and events, shared by orchestrations, hosts and clients.</summary>
 public static class MigrationNames
 {
+    /// <summary>A step's name as operators type it (<c>dmig run --drill db:postValidate</c>) and messages show it: <c>migrate</c>, <c>postValidate</c>.</summary>
+    public static string StepName(MigrationStep step)
+    {
+        string name = step.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
     /// <summary>The wave orchestration.</summary>
     public const string WaveOrchestration = nameof(WaveOrchestration);
 

@@ -57,7 +57,7 @@ internal static class RunCommand
         context.Output.Notice($"Wave [bold]{Markup.Escape(manifest.Wave)}[/]: {manifest.Databases.Count} database(s), {manifest.Mode.ToString().ToLowerInvariant()}, at most {manifest.MaxParallel} at a time{(drill is null ? string.Empty : $", drill {Markup.Escape(DrillText(drill))}")}.");
 
     /// <summary>A drill as it is typed after <c>--drill</c> (<c>users:postValidate</c>), not as the record prints it.</summary>
-    private static string DrillText(DrillSpec drill) => $"{drill.Database}:{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(drill.Step.ToString())}";
+    private static string DrillText(DrillSpec drill) => $"{drill.Database}:{MigrationNames.StepName(drill.Step)}";
 
     private static async Task<int> RunAsync(CommandContext context, RunRequest request, CancellationToken ct)
     {

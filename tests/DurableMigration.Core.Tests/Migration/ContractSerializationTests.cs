@@ -188,7 +188,7 @@ public sealed class ContractSerializationTests
             ["ReplicationStatus"] = new(new ReplicationStatus("streaming", 4096, 0.25, 3), false),
             ["ReplicationStatus with unknown seconds"] = new(new ReplicationStatus("starting", 0, null, 3), false),
             ["ProgressQuery"] = new(new ProgressQuery(manifest.Wave, "users"), false),
-            ["AlertRequest"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, "users", "error", "'users' failed at Cutover", At), new Uri("https://hooks.example/x")), false),
+            ["AlertRequest"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, "users", "error", "'users' failed at cutover", At), new Uri("https://hooks.example/x")), false),
             ["AlertRequest without webhook"] = new(new AlertRequest(new MigrationAlert(manifest.Wave, null, "error", "blocked", At), null), false),
             ["WindowQuery"] = new(new WindowQuery(manifest.Cutover.Window!, At), false),
             ["AssessmentReport"] = new(assessment, true),
