@@ -85,7 +85,7 @@ public sealed class WaveOperatorTests
         // The table wraps it within the detail column, its last: join that column's pieces, line by line.
         var pieces = status.Stdout.Split('\n').Select(l => l.Split('│')).Where(c => c.Length > 2).Select(c => c[^2].Trim());
         string detail = string.Join(' ', pieces);
-        Assert.True(detail.Contains("(dmig run --drill beta:PostValidate). Waiting for dmig retry cause beta", StringComparison.Ordinal), status.Stdout);
+        Assert.True(detail.Contains("(dmig run --drill beta:postValidate). Waiting for dmig retry cause beta", StringComparison.Ordinal), status.Stdout);
     }
 
     [Fact]
