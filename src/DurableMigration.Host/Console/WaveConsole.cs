@@ -84,7 +84,7 @@ internal sealed class WaveConsole(IAnsiConsole console)
             table.AddRow(
                 new Markup(Markup.Escape(name)),
                 new Markup(view.Rollback is not null && state == DatabaseState.Completed ? "[red]completed, not rolled back[/]" : StateMarkup(state)),
-                new Markup(view.Rollback is null ? ProgressBar(live?.Progress, state) : string.Empty),
+                new Markup(view.Rollback is not null ? string.Empty : live?.Replication is { } replication && state is not DatabaseState.Completed ? ReplicationLag(replication) : ProgressBar(live?.Progress, state)),
                 new Markup(Markup.Escape(detail) + (next is null ? string.Empty : $"\n[bold]{Markup.Escape(next)}[/]")));
         }
 
@@ -253,6 +253,11 @@ internal sealed class WaveConsole(IAnsiConsole console)
         };
         return $"[{color}]{Display(state)}[/]";
     }
+
+    /// <summary>An online migration's lag while it syncs: <c>streaming · lag 0.4 s · 12.0 KiB</c>.</summary>
+    private static string ReplicationLag(ReplicationStatus replication) =>
+        Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"{replication.State} · lag {(replication.LagSeconds is { } seconds ? $"{seconds:0.0} s · " : string.Empty)}{Units.Bytes(replication.LagBytes)}"));
 
     private static string ProgressBar(CopyProgress? progress, DatabaseState state)
     {

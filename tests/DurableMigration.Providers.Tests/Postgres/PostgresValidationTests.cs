@@ -78,4 +78,39 @@ public sealed class PostgresValidationTests(PostgresClusters clusters)
         Assert.Equal(["column public.t.v (integer)"], report.MissingInTarget);
         Assert.False(report.Passed);
     }
+
+    [Fact]
+    public async Task Validate_ValuesEqualButNotIdentical_AreAMismatch()
+    {
+        const string values = """
+            CREATE TABLE readings (id int PRIMARY KEY, amount numeric, span interval, doc jsonb);
+            INSERT INTO readings VALUES (1, 1.0, '1 day', '{"n": 1.0}'), (2, 2, '2 hours', '{"n": 2}');
+            """;
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "identical", values);
+        var provider = new PostgresDatabaseProvider();
+        await provider.CopySchemaAsync(endpoints);
+        await provider.CopyDataAsync(endpoints, PostgresTestDatabase.NoProgress);
+        // Equal to the source's values by PostgreSQL's own equality (and hash), but not the same values.
+        await PostgresTestDatabase.ExecuteAsync(endpoints.TargetConnection, "UPDATE readings SET amount = 1.00, span = '24 hours', doc = '{\"n\": 1.00}' WHERE id = 1");
+
+        var report = await provider.ValidateAsync(endpoints, new ValidationOptions(false, true));
+
+        var table = Assert.Single(report.Tables);
+        Assert.False(table.Matches);
+    }
+
+    [Theory]
+    [InlineData("bigint", true)]
+    [InlineData("character varying(20)", true)]
+    [InlineData("timestamp(3) with time zone", true)]
+    [InlineData("tstzrange", true)]
+    [InlineData("integer[]", true)]
+    [InlineData("numeric(12,2)", false)]
+    [InlineData("interval", false)]
+    [InlineData("jsonb", false)]
+    [InlineData("double precision", false)]
+    [InlineData("character(3)", false)]
+    [InlineData("mood", false)]
+    public void HashesExactly_KnowsWhichTypesHashWithoutTheirText(string type, bool exact) =>
+        Assert.Equal(exact, PostgresDatabaseProvider.HashesExactly(type));
 }
