@@ -1,3 +1,4 @@
+using System.Globalization;
 using DurableMigration.Manifest;
 using Npgsql;
 
@@ -150,7 +151,12 @@ public sealed partial class PostgresDatabaseProvider
             ("collate", collate),
             ("ctype", ctype));
 
-    /// <summary>Dumps one section of the source (<c>pre-data</c> or <c>post-data</c>) and restores it into the target, in one transaction.</summary>
+    /// <summary>
+    /// Dumps one section of the source and restores it into the target: <c>pre-data</c> in one transaction;
+    /// <c>post-data</c> (keys, indexes, foreign keys, triggers) with <see cref="PostgresProviderOptions.ParallelTables"/>
+    /// jobs, each index build with <see cref="PostgresProviderOptions.IndexBuildMemory"/> of <c>maintenance_work_mem</c>.
+    /// A post-data restore cut short leaves the target marked <c>post-data</c>, which a rerun rebuilds from a fresh schema.
+    /// </summary>
     private async Task DumpAndRestoreAsync(MigrationEndpoints endpoints, PgEndpoint source, PgEndpoint target, IReadOnlyList<PgTable> tables, string section, CancellationToken cancellationToken)
     {
         string file = Path.Combine(Path.GetTempPath(), $"dmig-{Guid.NewGuid():N}.dump");
@@ -158,8 +164,17 @@ public sealed partial class PostgresDatabaseProvider
         {
             List<string> dump = ["--format=custom", "--compress=0", $"--section={section}", "--no-publications", "--no-subscriptions", "--no-tablespaces", "--file", file, .. PgCatalog.DumpExclusions(endpoints.Tables, tables)];
             await _tools.RunCheckedAsync(endpoints.Database, $"the {section} dump of the source", "pg_dump", dump, source.ToolEnvironment(), cancellationToken).ConfigureAwait(false);
-            List<string> restore = [$"--section={section}", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname", $"application_name={PgEndpoint.ApplicationName}", file];
-            await _tools.RunCheckedAsync(endpoints.Database, $"the {section} restore into the target", "pg_restore", restore, target.ToolEnvironment(), cancellationToken, RestoreAdvice).ConfigureAwait(false);
+            bool postData = section == "post-data";
+            // Index builds dominate post-data: several at once, each with room to sort in memory.
+            string atomicity = postData ? $"--jobs={_options.ParallelTables.ToString(CultureInfo.InvariantCulture)}" : "--single-transaction";
+            List<string> restore = [$"--section={section}", "--no-owner", "--no-privileges", atomicity, "--exit-on-error", "--dbname", $"application_name={PgEndpoint.ApplicationName}", file];
+            var environment = target.ToolEnvironment();
+            if (postData)
+            {
+                environment["PGOPTIONS"] = $"-c maintenance_work_mem={_options.IndexBuildMemory}";
+            }
+
+            await _tools.RunCheckedAsync(endpoints.Database, $"the {section} restore into the target", "pg_restore", restore, environment, cancellationToken, RestoreAdvice).ConfigureAwait(false);
         }
         finally
         {

@@ -32,6 +32,9 @@ public sealed record PostgresProviderOptions
     /// <summary>Gets how long the final sync waits for the target to apply the source's last change before the step fails, retriably (default 5 min).</summary>
     public TimeSpan FinalSyncTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Gets the <c>maintenance_work_mem</c> of each index build after the copy (default <c>256MB</c>; up to <see cref="ParallelTables"/> builds run at once on the target).</summary>
+    public string IndexBuildMemory { get; init; } = "256MB";
+
     /// <summary>Gets how long <c>pg_dump</c> or <c>pg_restore</c> may run before the step fails (default 2 h).</summary>
     public TimeSpan ToolTimeout { get; init; } = TimeSpan.FromHours(2);
 }
