@@ -132,7 +132,7 @@ public sealed class PostgresWaveTests(PostgresClusters clusters)
         string manifest = WriteManifest(workspace, "killed-wave", "online", "manual", Postgres("shop", shop));
         using var writer = new SourceWriter(shop.Source);
 
-        using (var victim = StartDmigProcess("run", manifest, "--data-dir", workspace.DataDirectory))
+        using (var victim = WaveWorkspace.StartDmigProcess("run", manifest, "--data-dir", workspace.DataDirectory))
         {
             await WaitAsync(workspace, "killed-wave", view => view.StateOf("shop") == DatabaseState.AwaitingApproval, null, victim);
             victim.Kill(entireProcessTree: true);
@@ -212,23 +212,6 @@ public sealed class PostgresWaveTests(PostgresClusters clusters)
 
             await Task.Delay(100, timeout.Token);
         }
-    }
-
-    private static Process StartDmigProcess(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dmig");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     private async Task<bool> DatabaseExistsAsync(string database) =>

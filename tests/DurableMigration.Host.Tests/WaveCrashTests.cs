@@ -21,7 +21,7 @@ public sealed class WaveCrashTests
             sources[database] = await WaveWorkspace.FingerprintAsync(workspace.SourcePath(database));
         }
 
-        using (var victim = StartDmig("run", manifest, "--data-dir", workspace.DataDirectory))
+        using (var victim = WaveWorkspace.StartDmigProcess("run", manifest, "--data-dir", workspace.DataDirectory))
         {
             // Mid-wave: alpha and beta copied and waiting for approval, gamma not started.
             await WaitAsync(workspace, view => view.StateOf("alpha") == DatabaseState.AwaitingApproval && view.StateOf("beta") == DatabaseState.AwaitingApproval, victim);
@@ -54,23 +54,6 @@ public sealed class WaveCrashTests
         {
             Assert.Equal(fingerprint, await WaveWorkspace.FingerprintAsync(workspace.TargetPath(database)));
         }
-    }
-
-    private static Process StartDmig(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dmig");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     private static async Task WaitAsync(WaveWorkspace workspace, Func<WaveView, bool> condition, Process? mustStayAlive)

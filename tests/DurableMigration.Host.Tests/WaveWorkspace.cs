@@ -106,6 +106,24 @@ internal sealed class WaveWorkspace : IDisposable
         return run;
     }
 
+    /// <summary>Starts <c>dmig</c> as a real process of its own (for drills that kill it), its output drained and discarded.</summary>
+    public static System.Diagnostics.Process StartDmigProcess(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmig.dll"));
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("could not start dmig");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>Runs <c>dmig</c> in-process exactly as given (no <c>--data-dir</c> added).</summary>
     public static async Task<DmigRun> DmigRawAsync(params string[] args)
     {

@@ -108,15 +108,7 @@ internal sealed class PgEndpoint
         Add(environment, "PGSSLCERT", _builder.SslCertificate);
         Add(environment, "PGSSLKEY", _builder.SslKey);
         Add(environment, "PGCONNECT_TIMEOUT", _builder.Timeout.ToString(CultureInfo.InvariantCulture));
-        Add(environment, "PGSSLMODE", _builder.SslMode switch
-        {
-            SslMode.Disable => "disable",
-            SslMode.Allow => "allow",
-            SslMode.Require => "require",
-            SslMode.VerifyCA => "verify-ca",
-            SslMode.VerifyFull => "verify-full",
-            _ => "prefer",
-        });
+        Add(environment, "PGSSLMODE", PgSql.LibpqSslMode(_builder.SslMode));
         return environment;
     }
 

@@ -5,8 +5,28 @@ namespace DurableMigration.Providers.Postgres;
 /// <summary>Small SQL helpers: identifier quoting and one-shot commands. Values always travel as parameters.</summary>
 internal static class PgSql
 {
-    /// <summary>Quotes an identifier: <c>"name"</c> with embedded double quotes doubled.</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>Quotes an identifier: always <c>"name"</c>, embedded double quotes doubled, so case and any character survive.</summary>
+    public static string Quote(string identifier)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        if (identifier.Length == 0 || identifier.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("An SQL identifier must be non-empty and must not contain NUL.", nameof(identifier));
+        }
+
+        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>libpq's <c>sslmode</c> word for an Npgsql <see cref="SslMode"/>.</summary>
+    public static string LibpqSslMode(SslMode mode) => mode switch
+    {
+        SslMode.Disable => "disable",
+        SslMode.Allow => "allow",
+        SslMode.Require => "require",
+        SslMode.VerifyCA => "verify-ca",
+        SslMode.VerifyFull => "verify-full",
+        _ => "prefer",
+    };
 
     /// <summary>Quotes a schema-qualified name.</summary>
     public static string Quote(string schema, string name) => Quote(schema) + "." + Quote(name);

@@ -82,10 +82,10 @@ internal sealed class PostgresReplication
                 await CheckPublishableAsync(connection, tables, cancellationToken).ConfigureAwait(false);
                 string list = tables.Count == 0
                     ? string.Empty
-                    : " FOR TABLE " + string.Join(", ", tables.Select(t => QuoteIdentifier(t.Schema) + "." + QuoteIdentifier(t.Name)));
+                    : " FOR TABLE " + string.Join(", ", tables.Select(t => PgSql.Quote(t.Schema) + "." + PgSql.Quote(t.Name)));
                 // publish_via_partition_root exists from PostgreSQL 13 on; before, partitioned tables cannot be published at all.
                 string options = connection.PostgreSqlVersion.Major >= 13 ? " WITH (publish_via_partition_root = true)" : string.Empty;
-                await using var create = new NpgsqlCommand($"CREATE PUBLICATION {QuoteIdentifier(names.Publication)}{list}{options}", connection);
+                await using var create = new NpgsqlCommand($"CREATE PUBLICATION {PgSql.Quote(names.Publication)}{list}{options}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -311,7 +311,7 @@ internal sealed class PostgresReplication
 
             if (subscription is not null)
             {
-                await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {QuoteIdentifier(names.Subscription)}", cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {PgSql.Quote(names.Subscription)}", cancellationToken).ConfigureAwait(false);
             }
 
             var elapsed = stopwatch.Elapsed;
@@ -406,7 +406,7 @@ internal sealed class PostgresReplication
                 if (targetConnection is not null && subscription is not null)
                 {
                     operation = "removing the replication from the target";
-                    await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {QuoteIdentifier(names.Subscription)}", cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(targetConnection, $"DROP SUBSCRIPTION IF EXISTS {PgSql.Quote(names.Subscription)}", cancellationToken).ConfigureAwait(false);
                     targetOutcome = "dropped";
                 }
             }
@@ -670,7 +670,7 @@ internal sealed class PostgresReplication
 
         if (!subscription.Enabled)
         {
-            await ExecuteAsync(target, $"ALTER SUBSCRIPTION {QuoteIdentifier(names.Subscription)} ENABLE", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(target, $"ALTER SUBSCRIPTION {PgSql.Quote(names.Subscription)} ENABLE", cancellationToken).ConfigureAwait(false);
         }
 
         return subscription with { Enabled = true };
@@ -679,7 +679,7 @@ internal sealed class PostgresReplication
     /// <summary>Creates (or keeps, or replaces a detached) subscription, on an open target connection.</summary>
     private async Task SubscribeAsync(NpgsqlConnection connection, string source, ReplicationNames names, CancellationToken cancellationToken)
     {
-        string subscription = QuoteIdentifier(names.Subscription);
+        string subscription = PgSql.Quote(names.Subscription);
         var existing = await ReadSubscriptionAsync(connection, names, cancellationToken).ConfigureAwait(false);
         if (existing is { SlotName: not null })
         {
@@ -700,7 +700,7 @@ internal sealed class PostgresReplication
         // The statement holds the source's password: it goes through a data source that logs nothing (whatever Npgsql's
         // global logging is), and failures are reported without it (no inner exception: PostgresException.Statement).
         string sql = $"CREATE SUBSCRIPTION {subscription} CONNECTION {QuoteLiteral(LibpqConnectionString(source))} " +
-            $"PUBLICATION {QuoteIdentifier(names.Publication)} " +
+            $"PUBLICATION {PgSql.Quote(names.Publication)} " +
             $"WITH (create_slot = false, slot_name = {QuoteLiteral(names.Slot)}, copy_data = false, enabled = true)";
         try
         {
@@ -860,7 +860,7 @@ internal sealed class PostgresReplication
             return;
         }
 
-        string name = QuoteIdentifier(names.Subscription);
+        string name = PgSql.Quote(names.Subscription);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -889,7 +889,7 @@ internal sealed class PostgresReplication
                     BatchCommands =
                     {
                         new NpgsqlBatchCommand("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = @slot AND active_pid IS NOT NULL") { Parameters = { new NpgsqlParameter("slot", names.Slot) } },
-                        new NpgsqlBatchCommand($"DROP PUBLICATION IF EXISTS {QuoteIdentifier(names.Publication)}"),
+                        new NpgsqlBatchCommand($"DROP PUBLICATION IF EXISTS {PgSql.Quote(names.Publication)}"),
                     },
                 };
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -8,18 +8,6 @@ namespace DurableMigration.Providers.Postgres;
 /// <summary>Quoting, name parsing, libpq connection strings and error translation for <see cref="PostgresReplication"/>.</summary>
 internal static class PostgresReplicationSql
 {
-    /// <summary>Quotes one SQL identifier: always double-quoted, inner <c>"</c> doubled, so case and any character survive.</summary>
-    public static string QuoteIdentifier(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (name.Length == 0 || name.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("An SQL identifier must be non-empty and must not contain NUL.", nameof(name));
-        }
-
-        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
-
     /// <summary>Quotes a string literal for DDL, where PostgreSQL takes no parameters: <c>'</c> doubled (standard_conforming_strings is on since 9.1; <c>E''</c> is never used).</summary>
     public static string QuoteLiteral(string value)
     {
@@ -105,7 +93,7 @@ internal static class PostgresReplicationSql
     public static string QuoteQualified(string qualified)
     {
         var (schema, name) = ParseQualifiedName(qualified);
-        return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
+        return PgSql.Quote(schema) + "." + PgSql.Quote(name);
     }
 
     /// <summary>
@@ -139,15 +127,7 @@ internal static class PostgresReplicationSql
             pairs.Add(("password", builder.Password));
         }
 
-        pairs.Add(("sslmode", builder.SslMode switch
-        {
-            SslMode.Disable => "disable",
-            SslMode.Allow => "allow",
-            SslMode.Require => "require",
-            SslMode.VerifyCA => "verify-ca",
-            SslMode.VerifyFull => "verify-full",
-            _ => "prefer",
-        }));
+        pairs.Add(("sslmode", PgSql.LibpqSslMode(builder.SslMode)));
         if (builder.Timeout > 0)
         {
             pairs.Add(("connect_timeout", builder.Timeout.ToString(CultureInfo.InvariantCulture)));

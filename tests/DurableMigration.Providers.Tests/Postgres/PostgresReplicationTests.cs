@@ -637,8 +637,8 @@ public sealed class PostgresReplicationSqlTests
         Assert.Throws<ArgumentException>(() => PostgresReplicationSql.ParseQualifiedName(qualified));
 
     [Fact]
-    public void QuoteIdentifier_QuotesAndDoublesQuotes_Always() =>
-        Assert.Equal("\"a\"\"b\"", PostgresReplicationSql.QuoteIdentifier("a\"b"));
+    public void Quote_QuotesAndDoublesQuotes_Always() =>
+        Assert.Equal("\"a\"\"b\"", PgSql.Quote("a\"b"));
 
     [Fact]
     public void LibpqConnectionString_SpecialCharacters_QuotedForLibpq()
