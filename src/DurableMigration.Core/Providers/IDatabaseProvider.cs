@@ -235,7 +235,18 @@ public sealed record SchemaCopyResult(int Tables, int Indexes, int Views, int Tr
 /// <param name="RowsCopied">Rows copied so far, all tables.</param>
 /// <param name="RowsTotal">Rows to copy, all tables.</param>
 /// <param name="BytesCopied">Bytes of row data copied so far.</param>
-public sealed record CopyProgress(string Table, long RowsCopied, long RowsTotal, long BytesCopied);
+public sealed record CopyProgress(string Table, long RowsCopied, long RowsTotal, long BytesCopied)
+{
+    /// <summary>Gets the tables copied most recently (those in flight first), with their rows and bytes so far, when the provider reports them; <c>null</c> otherwise.</summary>
+    public IReadOnlyList<TableProgress>? Tables { get; init; }
+}
+
+/// <summary>Progress of one table's copy.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Rows">Rows copied so far.</param>
+/// <param name="Bytes">Bytes of row data copied so far.</param>
+/// <param name="Done">Whether the table is copied completely.</param>
+public sealed record TableProgress(string Table, long Rows, long Bytes, bool Done);
 
 /// <summary>What the data copy moved.</summary>
 /// <param name="Tables">Per table: name and rows.</param>

@@ -130,7 +130,7 @@ public sealed partial class PostgresDatabaseProvider
         }
 
         var jobs = tables.SelectMany(t => Ranges(t, blockSize)).OrderByDescending(j => j.Bytes).ToList();
-        var tracker = new CopyTracker(progress, tables.Sum(t => t.EstimatedRows), _options.ProgressInterval, _timeProvider);
+        var tracker = new CopyTracker(progress, tables.Sum(t => t.EstimatedRows), _options.ProgressInterval, _timeProvider, jobs.CountBy(j => j.Table.QualifiedName).ToDictionary(StringComparer.Ordinal));
         var queue = new ConcurrentQueue<CopyJob>(jobs);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int workers = Math.Max(1, Math.Min(_options.ParallelTables, jobs.Count));
@@ -340,35 +340,53 @@ public sealed partial class PostgresDatabaseProvider
     /// <summary>One table, or one block range of it.</summary>
     private sealed record CopyJob(PgTable Table, long? FromBlock, long? ToBlock, long Bytes);
 
-    /// <summary>Counts rows and bytes of all workers and reports progress at most every interval, and after each table.</summary>
-    private sealed class CopyTracker(IProgress<CopyProgress> progress, long estimate, TimeSpan interval, TimeProvider time)
+    /// <summary>Counts rows and bytes of all workers, per table too, and reports progress at most every interval, and after each table.</summary>
+    private sealed class CopyTracker(IProgress<CopyProgress> progress, long estimate, TimeSpan interval, TimeProvider time, Dictionary<string, int> jobsPerTable)
     {
-        private readonly ConcurrentDictionary<string, long> _rows = new(StringComparer.Ordinal);
+        /// <summary>How many tables a report lists: those in flight, then those finished last.</summary>
+        private const int TablesShown = 8;
+
+        private readonly Dictionary<string, TableCount> _tables = new(StringComparer.Ordinal);
         private readonly Lock _lock = new();
         private long _total;
         private long _bytes;
+        private long _sequence;
         private long _lastReport = time.GetTimestamp();
         private string _lastTable = string.Empty;
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
-        public long RowsOf(string table) => _rows.GetValueOrDefault(table);
+        public long RowsOf(string table)
+        {
+            lock (_lock)
+            {
+                return _tables.GetValueOrDefault(table)?.Rows ?? 0;
+            }
+        }
 
         public void Add(string table, long rows, long bytes, bool final)
         {
-            _rows.AddOrUpdate(table, rows, (_, r) => r + rows);
             long total = Interlocked.Add(ref _total, rows);
             long copied = Interlocked.Add(ref _bytes, bytes);
-            if (!final && time.GetElapsedTime(Interlocked.Read(ref _lastReport)) < interval)
-            {
-                return;
-            }
-
             lock (_lock)
             {
+                if (!_tables.TryGetValue(table, out var count))
+                {
+                    _tables[table] = count = new TableCount(jobsPerTable.GetValueOrDefault(table, 1));
+                }
+
+                count.Rows += rows;
+                count.Bytes += bytes;
+                count.JobsLeft -= final ? 1 : 0;
+                count.Touched = ++_sequence;
+                if (!final && time.GetElapsedTime(Interlocked.Read(ref _lastReport)) < interval)
+                {
+                    return;
+                }
+
                 Interlocked.Exchange(ref _lastReport, time.GetTimestamp());
                 _lastTable = table;
-                progress.Report(new CopyProgress(table, total, Math.Max(estimate, total), copied));
+                progress.Report(new CopyProgress(table, total, Math.Max(estimate, total), copied) { Tables = Snapshot() });
             }
         }
 
@@ -376,8 +394,24 @@ public sealed partial class PostgresDatabaseProvider
         {
             lock (_lock)
             {
-                progress.Report(new CopyProgress(_lastTable, rows, rows, Bytes));
+                progress.Report(new CopyProgress(_lastTable, rows, rows, Bytes) { Tables = Snapshot() });
             }
+        }
+
+        /// <summary>The tables in flight, then those finished most recently; called under the lock.</summary>
+        private List<TableProgress> Snapshot() =>
+            [.. _tables.OrderBy(t => t.Value.JobsLeft <= 0).ThenByDescending(t => t.Value.Touched).Take(TablesShown)
+                .Select(t => new TableProgress(t.Key, t.Value.Rows, t.Value.Bytes, t.Value.JobsLeft <= 0))];
+
+        private sealed class TableCount(int jobs)
+        {
+            public long Rows { get; set; }
+
+            public long Bytes { get; set; }
+
+            public int JobsLeft { get; set; } = jobs;
+
+            public long Touched { get; set; }
         }
     }
 }

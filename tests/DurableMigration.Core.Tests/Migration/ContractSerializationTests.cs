@@ -194,6 +194,7 @@ public sealed class ContractSerializationTests
             ["AssessmentReport"] = new(assessment, true),
             ["SchemaCopyResult"] = new(new SchemaCopyResult(4, 3, 1, 2), false),
             ["CopyProgress"] = new(progress, false),
+            ["CopyProgress per table"] = new(progress with { Tables = [new TableProgress("public.accounts", 1000, 60000, false), new TableProgress("public.notes", 200, 5536, true)] }, true),
             ["DataCopyResult"] = new(new DataCopyResult([new TableCopyResult("accounts", 4990), new TableCopyResult("profiles", 10)], 5000, 262_144), true),
             ["ValidationReport"] = new(validation, true),
             ["ChangeSyncResult"] = new(finalSync, true),

@@ -106,6 +106,30 @@ public sealed class PostgresCopyTests(PostgresClusters clusters)
     }
 
     [Fact]
+    public async Task CopyData_Progress_CountsRowsAndBytesPerTable()
+    {
+        var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "pertable", """
+            CREATE TABLE big (id int PRIMARY KEY, payload text);
+            INSERT INTO big SELECT i, repeat(md5(i::text), 4) FROM generate_series(1, 20000) i;
+            CREATE TABLE small (id int PRIMARY KEY);
+            INSERT INTO small SELECT generate_series(1, 10);
+            """);
+        var provider = new PostgresDatabaseProvider(options: new PostgresProviderOptions { SplitTableBytes = 256 * 1024, ParallelTables = 3 });
+        var reports = new List<CopyProgress>();
+
+        await provider.CopySchemaAsync(endpoints);
+        await provider.CopyDataAsync(endpoints, new SynchronousProgress(reports));
+
+        var last = reports[^1].Tables!;
+        Assert.Equal(["public.big", "public.small"], last.Select(t => t.Table).Order(StringComparer.Ordinal));
+        Assert.All(last, t => Assert.True(t.Done, t.Table));
+        Assert.Equal(20000, last.Single(t => t.Table == "public.big").Rows);
+        Assert.Equal(10, last.Single(t => t.Table == "public.small").Rows);
+        Assert.True(last.Single(t => t.Table == "public.big").Bytes > last.Single(t => t.Table == "public.small").Bytes);
+        Assert.Equal(reports[^1].BytesCopied, last.Sum(t => t.Bytes));
+    }
+
+    [Fact]
     public async Task CopyData_TypeWithoutBinaryForm_CopiesAsText()
     {
         var endpoints = await PostgresTestDatabase.CreateAsync(clusters, "textcopy", """
