@@ -29,7 +29,8 @@ namespace DurableMigration.Testing;
 /// where <c>{target}</c> is <c>/subscriptions/{s}/resourceGroups/{rg}/providers/</c> <c>Microsoft.Sql/servers/{n}</c>,
 /// <c>Microsoft.Sql/managedInstances/{n}</c> or <c>Microsoft.SqlVirtualMachine/sqlVirtualMachines/{n}</c> (no cutover, no delete but for servers,
 /// as in the spec); long-running operations at <c>/subscriptions/{s}/providers/Microsoft.DataMigration/locations/emulator/operationStatuses/{id}</c>
-/// (<c>Azure-AsyncOperation</c>) and <c>.../operationResults/{id}</c> (<c>Location</c>, with <see cref="UseLocationHeader"/>).</para>
+/// (<c>Azure-AsyncOperation</c>) and <c>.../operationResults/{id}</c> (<c>Location</c>, with <see cref="UseLocationHeader"/>); and
+/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>.</para>
 /// <para>State machine: a PUT answers 201 with <c>provisioningState</c> <c>Creating</c>, <c>migrationStatus</c> <c>InProgress</c> and an operation
 /// that reports <c>InProgress</c> for <see cref="OperationPolls"/> polls, then <c>Succeeded</c> (provisioning <c>Succeeded</c>). From then on every
 /// read of the migration advances it: after <see cref="PollsPerStep"/> reads an offline migration is <c>Succeeded</c> and an online one
@@ -78,6 +79,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
 
     /// <summary>Gets or sets whether long-running operations answer with a <c>Location</c> header instead of <c>Azure-AsyncOperation</c>.</summary>
     public bool UseLocationHeader { get; set; }
+
+    /// <summary>Gets or sets the <c>integrationRuntimeState</c> of every migration service; <c>Online</c> unless set. Creates fail with 400 <c>IntegrationRuntimeIsNotOnline</c> otherwise.</summary>
+    public string IntegrationRuntimeState { get; set; } = "Online";
+
+    /// <summary>Gets or sets another host name for the operation URLs (<c>localhost</c>, say), to test that clients refuse to follow them; the endpoint's unless set.</summary>
+    public string? OperationHost { get; set; }
 
     /// <summary>Gets or sets the rows each table of an Azure SQL Database migration holds; 1000 unless set.</summary>
     public long RowsPerTable { get; set; } = 1000;
@@ -295,6 +302,20 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 : Error(405, "MethodNotAllowed", "Operations are read with GET.");
         }
 
+        if (ServiceRoute().Match(path) is { Success: true } serviceMatch)
+        {
+            return request.Method == HttpMethods.Get
+                ? new Reply(200, new JsonObject
+                {
+                    ["id"] = path,
+                    ["name"] = serviceMatch.Groups["name"].Value,
+                    ["type"] = "Microsoft.DataMigration/sqlMigrationServices",
+                    ["location"] = "westeurope",
+                    ["properties"] = new JsonObject { ["provisioningState"] = "Succeeded", ["integrationRuntimeState"] = IntegrationRuntimeState },
+                })
+                : Error(405, "MethodNotAllowed", "The emulator only reads migration services.");
+        }
+
         Match match = MigrationRoute().Match(path);
         if (!match.Success)
         {
@@ -399,6 +420,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
             return Error(400, "InvalidParameterValue", "An invalid value was provided for parameter 'scope': it must be the target resource's id.");
         }
 
+        if (!string.Equals(IntegrationRuntimeState, "Online", StringComparison.OrdinalIgnoreCase))
+        {
+            string service = (string?)properties["migrationService"] ?? string.Empty;
+            return Error(400, "IntegrationRuntimeIsNotOnline", $"Integration Runtime '{service[(service.LastIndexOf('/') + 1)..]}' is not online.");
+        }
+
         if (existing is not null && !IsTerminal(existing.MigrationStatus) && existing.ProvisioningState != "Failed")
         {
             return Error(409, "OperationInProgress", "Operation in progress on resource already.");
@@ -485,7 +512,8 @@ public sealed partial class DmsEmulator : IAsyncDisposable
 
     private void AddOperationHeaders(Reply reply, Operation operation, string subscription)
     {
-        string baseUri = $"{Endpoint.GetLeftPart(UriPartial.Authority)}/subscriptions/{subscription}/providers/Microsoft.DataMigration/locations/emulator";
+        string authority = OperationHost is null ? Endpoint.GetLeftPart(UriPartial.Authority) : $"{Endpoint.Scheme}://{OperationHost}:{Endpoint.Port}";
+        string baseUri = $"{authority}/subscriptions/{subscription}/providers/Microsoft.DataMigration/locations/emulator";
         if (UseLocationHeader)
         {
             reply.Headers.Add(("Location", $"{baseUri}/operationResults/{operation.Id}?api-version={ApiVersion}"));
@@ -756,6 +784,11 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         "^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\\.DataMigration/locations/(?<location>[^/]+)/(?<what>operationStatuses|operationResults)/(?<id>[^/]+)$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OperationRoute();
+
+    [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\\.DataMigration/sqlMigrationServices/(?<name>[^/]+)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceRoute();
 
     /// <summary>A request the emulator received.</summary>
     /// <param name="Method">The HTTP method.</param>

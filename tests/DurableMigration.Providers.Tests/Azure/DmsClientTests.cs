@@ -340,6 +340,47 @@ public sealed class DmsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MigrationService_ReportsItsIntegrationRuntime_AndCreatesFailWhileItIsOffline()
+    {
+        SqlMigrationServiceStatus online = await _client.GetMigrationServiceAsync(MigrationService);
+        Assert.Equal(("dms1", "Succeeded", "westeurope"), (online.Name, online.ProvisioningState, online.Location));
+        Assert.True(online.IsIntegrationRuntimeOnline);
+
+        _emulator.IntegrationRuntimeState = "Offline";
+        Assert.False((await _client.GetMigrationServiceAsync(MigrationService)).IsIntegrationRuntimeOnline);
+        ArmRequestException refused = await Assert.ThrowsAsync<ArmRequestException>(
+            () => _client.CreateOrUpdateAsync(DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "sales"), SqlDbRequest()));
+        Assert.Equal("IntegrationRuntimeIsNotOnline", refused.ErrorCode);
+        Assert.Equal(400, refused.Status);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => _client.GetMigrationServiceAsync("/subscriptions/s/resourceGroups/rg"));
+    }
+
+    [Fact]
+    public async Task OperationUrlOnAnotherHost_IsNotFollowed()
+    {
+        _emulator.OperationHost = "localhost"; // The endpoint is 127.0.0.1: the token must not go elsewhere.
+
+        ArmRequestException refused = await Assert.ThrowsAsync<ArmRequestException>(
+            () => _client.CreateOrUpdateAsync(DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "sales"), SqlDbRequest()));
+
+        Assert.Contains("another host (localhost)", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_emulator.Requests, r => r.Path.Contains("/operationStatuses/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cancellation_StopsWaitingForALongOperation()
+    {
+        _emulator.OperationPolls = int.MaxValue;
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => _client.CreateOrUpdateAsync(DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "sales"), SqlDbRequest(), cancellation.Token));
+
+        Assert.Equal("InProgress", _emulator.MigrationStatusOf("sales"));
+    }
+
+    [Fact]
     public void StatusDetails_ParsesPerTableProgress()
     {
         const string body = """

@@ -35,6 +35,7 @@ public sealed class DmsPythonContractTests
             Assert.True(exitCode == 0, $"dms_contract.py failed ({exitCode}):\n{error}\n{output}");
             JsonNode seen = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
             Assert.Equal(DmsEmulator.ApiVersion, (string?)seen["api_version"]);
+            Assert.Equal(["dms1", "Succeeded", "Online"], seen["service"]!.AsArray().Select(v => (string?)v));
             Assert.Equal("Succeeded", (string?)seen["sqldb_create"]);
             Assert.Equal("Succeeded", (string?)seen["sqldb_status"]);
             JsonArray tables = seen["sqldb_tables"]!.AsArray();
@@ -52,16 +53,17 @@ public sealed class DmsPythonContractTests
             IReadOnlyList<DmsEmulator.RecordedRequest> requests = emulator.Requests;
             Assert.All(requests, r => Assert.True(r.HadBearerToken));
             Assert.All(requests, r => Assert.Contains("api-version=2022-03-30-preview", r.Query, StringComparison.Ordinal));
-            // The throttled PUT was sent again.
-            Assert.Equal(("PUT", "PUT"), (requests[0].Method, requests[1].Method));
+            // The throttled first call (the migration service's read) was sent again.
+            Assert.Equal(("GET", "GET"), (requests[0].Method, requests[1].Method));
             Assert.Equal(requests[0].Path, requests[1].Path);
+            Assert.EndsWith("/providers/Microsoft.DataMigration/sqlMigrationServices/dms1", requests[0].Path, StringComparison.Ordinal);
             Assert.Contains(requests, r => r.Path.Contains("/operationStatuses/", StringComparison.Ordinal));
             Assert.Contains(requests, r => r.Method == "POST" && r.Path.EndsWith("/managedInstances/mi1/providers/Microsoft.DataMigration/databaseMigrations/ordersdb/cutover", StringComparison.Ordinal));
             Assert.Contains(requests, r => r.Method == "POST" && r.Path.EndsWith("/servers/sqlserver1/providers/Microsoft.DataMigration/databaseMigrations/billingdb/cancel", StringComparison.Ordinal));
             Assert.Contains(requests, r => r.Method == "GET" && Uri.UnescapeDataString(r.Query).Contains("$expand=MigrationStatusDetails", StringComparison.Ordinal));
 
             // What Microsoft's client sends for a create is what our client sends: the same property names.
-            JsonObject put = JsonNode.Parse(requests[0].Body)!["properties"]!.AsObject();
+            JsonObject put = JsonNode.Parse(requests.First(r => r.Method == "PUT").Body)!["properties"]!.AsObject();
             Assert.Equal("SqlDb", (string?)put["kind"]);
             Assert.Equal(
                 ["dataSource", "authentication", "userName", "password", "encryptConnection", "trustServerCertificate"],

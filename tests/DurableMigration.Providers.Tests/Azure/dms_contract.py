@@ -60,6 +60,10 @@ def main():
     )
     seen = {"api_version": client._config.api_version}
 
+    # The migration service and its integration runtime.
+    dms = client.sql_migration_services.get(rg, "dms1")
+    seen["service"] = [dms.name, dms.provisioning_state, dms.integration_runtime_state]
+
     # Azure SQL Database: create (long-running PUT), read with $expand until the copy succeeds.
     db_scope = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/servers/sqlserver1" % (subscription, rg)
     created = client.database_migrations_sql_db.begin_create_or_update(

@@ -223,6 +223,55 @@ public sealed class DatabaseMigrationServiceClient
         await WaitForOperationAsync(response, target, "delete", pollResource: false, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads a migration service (<c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>):
+    /// its provisioning state and whether its self-hosted integration runtime is online, which every migration needs.
+    /// </summary>
+    /// <param name="migrationServiceId">The service's resource id (<see cref="DatabaseMigrationRequest.MigrationServiceId"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The service's state.</returns>
+    /// <exception cref="ArgumentException">The id is not a <c>sqlMigrationServices</c> resource id.</exception>
+    /// <exception cref="ArmRequestException">Resource Manager refused the request (404 when there is no such service).</exception>
+    public async Task<SqlMigrationServiceStatus> GetMigrationServiceAsync(string migrationServiceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(migrationServiceId);
+        string[] segments = migrationServiceId.Trim('/').Split('/');
+        if (segments.Length != 8
+            || !Is(segments[0], "subscriptions") || !Is(segments[2], "resourceGroups") || !Is(segments[4], "providers")
+            || !Is(segments[5], "Microsoft.DataMigration") || !Is(segments[6], "sqlMigrationServices"))
+        {
+            throw new ArgumentException(
+                "Expected /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}.", nameof(migrationServiceId));
+        }
+
+        string path = "/" + string.Join('/', segments.Select(Uri.EscapeDataString));
+        Uri uri = new(_endpoint.GetLeftPart(UriPartial.Authority) + _endpoint.AbsolutePath.TrimEnd('/') + path + "?api-version=" + ApiVersion);
+        ArmResponse response = await SendAsync(RequestMethod.Get, uri, null, cancellationToken).ConfigureAwait(false);
+        if (response.Status != 200)
+        {
+            (string? code, string? message, IReadOnlyList<ArmErrorDetail> details) = ArmError(response.Content);
+            bool retriable = ArmRequestException.IsRetriableStatus(response.Status, code);
+            throw new ArmRequestException(
+                response.Status,
+                string.Create(CultureInfo.InvariantCulture, $"Azure Resource Manager refused to read migration service {segments[7]} ({response.Status}{(code is null ? string.Empty : " " + code)}): {message ?? "no error message"}"),
+                code,
+                message,
+                details,
+                retriable,
+                requestId: response.RequestId);
+        }
+
+        using JsonDocument document = Parse(response.Content);
+        JsonElement root = document.RootElement;
+        JsonElement properties = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("properties", out JsonElement p) ? p : default;
+        return new SqlMigrationServiceStatus(
+            String(root, "id") ?? migrationServiceId,
+            String(root, "name") ?? segments[7],
+            String(root, "location"),
+            String(properties, "provisioningState"),
+            String(properties, "integrationRuntimeState"));
+    }
+
     private async Task PostActionAsync(DatabaseMigrationTarget target, string action, string migrationOperationId, CancellationToken cancellationToken)
     {
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["migrationOperationId"] = migrationOperationId });
