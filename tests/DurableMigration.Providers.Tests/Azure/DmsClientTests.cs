@@ -268,6 +268,12 @@ public sealed class DmsClientTests : IAsyncLifetime
         ArmRequestException missing = await Assert.ThrowsAsync<ArmRequestException>(
             () => _client.GetAsync(DatabaseMigrationTarget.SqlMi(Subscription, ResourceGroup, "mi1", "nothing")));
         Assert.Equal(404, missing.Status);
+
+        // A missing resource group is a configuration error, not "no migration".
+        _emulator.FailNextRequest(404, "ResourceGroupNotFound", "Resource group 'waves' could not be found.");
+        ArmRequestException noGroup = await Assert.ThrowsAsync<ArmRequestException>(() => _client.GetIfExistsAsync(target));
+        Assert.Equal("ResourceGroupNotFound", noGroup.ErrorCode);
+        Assert.Null(await _client.GetIfExistsAsync(DatabaseMigrationTarget.SqlMi(Subscription, ResourceGroup, "mi1", "nothing")));
     }
 
     [Fact]

@@ -141,7 +141,7 @@ public sealed class DatabaseMigrationServiceClient
         }
 
         ArmResponse response = await SendAsync(RequestMethod.Get, ResourceUri(target, null, query), null, cancellationToken).ConfigureAwait(false);
-        if (response.Status == 404)
+        if (response.Status == 404 && !IsMissingParent(response))
         {
             return null;
         }
@@ -210,7 +210,7 @@ public sealed class DatabaseMigrationServiceClient
 
         List<string> query = force ? ["force=true"] : [];
         ArmResponse response = await SendAsync(RequestMethod.Delete, ResourceUri(target, null, query), null, cancellationToken).ConfigureAwait(false);
-        if (response.Status is 204 or 404)
+        if (response.Status == 204 || (response.Status == 404 && !IsMissingParent(response)))
         {
             return;
         }
@@ -564,6 +564,10 @@ public sealed class DatabaseMigrationServiceClient
 
         return json;
     }
+
+    /// <summary>A 404 that says the subscription, resource group or target server is missing, not the migration: a configuration error, not "no migration".</summary>
+    private static bool IsMissingParent(ArmResponse response) =>
+        ArmError(response.Content).Code is "SubscriptionNotFound" or "ResourceGroupNotFound" or "ParentResourceNotFound" or "SubscriptionDoesNotExist";
 
     private static ArmRequestException Failure(ArmResponse response, string action, DatabaseMigrationTarget target)
     {
