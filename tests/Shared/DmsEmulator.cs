@@ -86,6 +86,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     /// <summary>Gets or sets another host name for the operation URLs (<c>localhost</c>, say), to test that clients refuse to follow them; the endpoint's unless set.</summary>
     public string? OperationHost { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether a create answers without <c>Azure-AsyncOperation</c> or <c>Location</c>: clients then poll the resource's
+    /// <c>provisioningState</c>, and each read counts as a poll of the creation.
+    /// </summary>
+    public bool OmitCreateOperationHeaders { get; set; }
+
     /// <summary>Gets or sets the rows each table of an Azure SQL Database migration holds; 1000 unless set.</summary>
     public long RowsPerTable { get; set; } = 1000;
 
@@ -352,7 +358,19 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 return Error(404, "ResourceNotFound", $"The database migration '{match.Groups["db"].Value}' was not found.");
             }
 
-            Advance(migration);
+            if (OmitCreateOperationHeaders && migration.Creation is { Status: "InProgress" } creation)
+            {
+                creation.Polls++;
+                if (creation.Polls > OperationPolls)
+                {
+                    Complete(creation);
+                }
+            }
+            else
+            {
+                Advance(migration);
+            }
+
             bool expand = string.Equals(request.Query["$expand"], "MigrationStatusDetails", StringComparison.OrdinalIgnoreCase);
             return new Reply(200, Resource(migration, expand));
         }
@@ -454,8 +472,13 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         _migrations[id] = migration;
         var operation = new Operation(Guid.NewGuid().ToString(), migration, "create");
         _operations[operation.Id] = operation;
+        migration.Creation = operation;
         Reply reply = new(existing is null ? 201 : 200, Resource(migration, false));
-        AddOperationHeaders(reply, operation, subscription);
+        if (!OmitCreateOperationHeaders)
+        {
+            AddOperationHeaders(reply, operation, subscription);
+        }
+
         return reply;
     }
 
@@ -836,6 +859,8 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         public (string Code, string Message)? Failure { get; set; }
 
         public (string Code, string Message)? PendingFailure { get; set; }
+
+        public Operation? Creation { get; set; }
     }
 
     private sealed class Operation(string id, Migration migration, string kind)

@@ -230,6 +230,27 @@ public sealed class DmsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateWithoutOperationHeaders_PollsTheProvisioningState()
+    {
+        _emulator.OmitCreateOperationHeaders = true;
+        _emulator.OperationPolls = 3;
+        DatabaseMigrationTarget target = DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "sales");
+
+        DatabaseMigrationStatus created = await _client.CreateOrUpdateAsync(target, SqlDbRequest());
+
+        Assert.Equal("Succeeded", created.ProvisioningState);
+        Assert.DoesNotContain(_emulator.Requests, r => r.Path.Contains("/operation", StringComparison.Ordinal));
+        Assert.True(_emulator.Requests.Count(r => r.Method == "GET") >= 4);
+
+        DatabaseMigrationTarget other = DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "billing");
+        _emulator.FailNextOperation("InvalidParameterValue", "An invalid value was provided for parameter 'tableList'.");
+        ArmRequestException failed = await Assert.ThrowsAsync<ArmRequestException>(() => _client.CreateOrUpdateAsync(other, SqlDbRequest()));
+        Assert.True(failed.OperationFailed);
+        Assert.Equal("ProvisioningFailed", failed.ErrorCode);
+        Assert.Contains("parameter 'tableList'", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MigrationThatFails_ReportsItsFailureError()
     {
         DatabaseMigrationTarget target = DatabaseMigrationTarget.SqlDb(Subscription, ResourceGroup, "sqlserver1", "sales");

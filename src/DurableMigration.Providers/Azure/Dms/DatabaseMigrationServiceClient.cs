@@ -358,11 +358,12 @@ public sealed class DatabaseMigrationServiceClient
 
         if (Is(state, "Failed") || Is(state, "Canceled"))
         {
+            string? reason = DatabaseMigrationStatusParser.Parse(current.Content, target).ProvisioningError;
             throw new ArmRequestException(
                 current.Status,
-                $"The Database Migration Service could not {action} {target}: provisioning ended {state}.",
+                $"The Database Migration Service could not {action} {target}: provisioning ended {state} ({reason ?? "no reason given"}).",
                 "Provisioning" + state,
-                null,
+                reason,
                 null,
                 isRetriable: false,
                 operationFailed: true,
