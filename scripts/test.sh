@@ -40,6 +40,19 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     fi
 fi
 
+# Microsoft's Python client for Azure Database Migration Service (azure.mgmt.datamigration, Debian's python3-azure): the
+# Providers tests drive the DMS emulator with it to prove the emulator speaks the real contract. Debian's interpreter, not pyenv's.
+if ! /usr/bin/python3 -c 'import azure.mgmt.datamigration' >/dev/null 2>&1; then
+    echo "installing Microsoft's Python Azure clients (apt-get install python3-azure)"
+    apt_get=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+    [ "$(id -u)" -ne 0 ] && apt_get=(sudo -n "${apt_get[@]}")
+    if ! { "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq --no-install-recommends python3-azure; }; then
+        echo "python3-azure could not be installed (apt-get as root, or sudo without a password, is needed): the DMS contract test cannot run"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+fi
+
 # Azurite (Azure Storage emulator) for the queue and table tests: installed from package-lock.json,
 # in memory, on free loopback ports; the tests read its connection string from DMIG_TEST_AZURITE.
 if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then

@@ -1,0 +1,891 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Testing;
+
+/// <summary>
+/// A loopback Azure Database Migration Service: Resource Manager's <c>Microsoft.DataMigration/databaseMigrations</c> routes at
+/// api-version <see cref="ApiVersion"/>, over HTTPS with a self-signed certificate made at start, with the service's state machine.
+/// </summary>
+/// <remarks>
+/// <para>Routes, as in the REST specification (<c>sqlmigration.json</c>):
+/// <c>PUT|GET|DELETE {target}/providers/Microsoft.DataMigration/databaseMigrations/{db}</c> and <c>POST .../cutover</c>, <c>POST .../cancel</c>,
+/// where <c>{target}</c> is <c>/subscriptions/{s}/resourceGroups/{rg}/providers/</c> <c>Microsoft.Sql/servers/{n}</c>,
+/// <c>Microsoft.Sql/managedInstances/{n}</c> or <c>Microsoft.SqlVirtualMachine/sqlVirtualMachines/{n}</c> (no cutover, no delete but for servers,
+/// as in the spec); long-running operations at <c>/subscriptions/{s}/providers/Microsoft.DataMigration/locations/emulator/operationStatuses/{id}</c>
+/// (<c>Azure-AsyncOperation</c>) and <c>.../operationResults/{id}</c> (<c>Location</c>, with <see cref="UseLocationHeader"/>); and
+/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>.</para>
+/// <para>State machine: a PUT answers 201 with <c>provisioningState</c> <c>Creating</c>, <c>migrationStatus</c> <c>InProgress</c> and an operation
+/// that reports <c>InProgress</c> for <see cref="OperationPolls"/> polls, then <c>Succeeded</c> (provisioning <c>Succeeded</c>). From then on every
+/// read of the migration advances it: after <see cref="PollsPerStep"/> reads an offline migration is <c>Succeeded</c> and an online one
+/// <c>ReadyForCutover</c>; per-table progress (Azure SQL Database) or restore details (managed instance, VM) grow on the way. Cutover goes
+/// <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
+/// <para>Every request needs a bearer token and the pinned api-version (401, 400 with an ARM error body otherwise). Knobs: <see cref="Throttle"/>
+/// (429 with <c>Retry-After</c>), <see cref="FailNextRequest"/>, <see cref="FailNextOperation"/>, <see cref="FailMigration"/>, and the poll counts.
+/// Responses never echo passwords or account keys, as the service does not.</para>
+/// </remarks>
+public sealed partial class DmsEmulator : IAsyncDisposable
+{
+    /// <summary>The api-version the emulator accepts: the client's and Microsoft's Python client's.</summary>
+    public const string ApiVersion = "2022-03-30-preview";
+
+    private static readonly string[] SecretNames = ["password", "accountKey"];
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Migration> _migrations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Operation> _operations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly Queue<(int Status, string Code, string Message)> _failures = new();
+    private readonly Queue<(string Code, string Message)> _operationFailures = new();
+    private WebApplication? _app;
+    private int _throttled;
+    private int _throttleRetryAfter;
+
+    private DmsEmulator(X509Certificate2 certificate) => Certificate = certificate;
+
+    /// <summary>Gets the emulator's base address (<c>https://127.0.0.1:{port}/</c>): the client's Resource Manager endpoint.</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>Gets the self-signed certificate the emulator serves (for 127.0.0.1 and localhost).</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Gets a credential handing out a fixed dummy bearer token.</summary>
+    public static TokenCredential Credential { get; } = new StaticTokenCredential();
+
+    /// <summary>Gets or sets how many reads of a provisioned migration it takes to finish copying (offline) or to be ready for cutover (online); 2 unless set.</summary>
+    public int PollsPerStep { get; set; } = 2;
+
+    /// <summary>Gets or sets how many polls a long-running operation reports <c>InProgress</c> before it ends; 1 unless set.</summary>
+    public int OperationPolls { get; set; } = 1;
+
+    /// <summary>Gets or sets the <c>Retry-After</c> seconds sent with long-running operations; 0 unless set.</summary>
+    public int RetryAfterSeconds { get; set; }
+
+    /// <summary>Gets or sets whether long-running operations answer with a <c>Location</c> header instead of <c>Azure-AsyncOperation</c>.</summary>
+    public bool UseLocationHeader { get; set; }
+
+    /// <summary>Gets or sets the <c>integrationRuntimeState</c> of every migration service; <c>Online</c> unless set. Creates fail with 400 <c>IntegrationRuntimeIsNotOnline</c> otherwise.</summary>
+    public string IntegrationRuntimeState { get; set; } = "Online";
+
+    /// <summary>Gets or sets another host name for the operation URLs (<c>localhost</c>, say), to test that clients refuse to follow them; the endpoint's unless set.</summary>
+    public string? OperationHost { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a create answers without <c>Azure-AsyncOperation</c> or <c>Location</c>: clients then poll the resource's
+    /// <c>provisioningState</c>, and each read counts as a poll of the creation.
+    /// </summary>
+    public bool OmitCreateOperationHeaders { get; set; }
+
+    /// <summary>Gets or sets the rows each table of an Azure SQL Database migration holds; 1000 unless set.</summary>
+    public long RowsPerTable { get; set; } = 1000;
+
+    /// <summary>Gets every request received, in order, with its body as sent.</summary>
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>Starts an emulator on a free loopback port.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator.</returns>
+    public static async Task<DmsEmulator> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var emulator = new DmsEmulator(CreateCertificate());
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(emulator.Certificate)));
+        WebApplication app = builder.Build();
+        app.Run(emulator.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        emulator._app = app;
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        return emulator;
+    }
+
+    /// <summary>An Azure.Core transport that trusts this emulator's certificate (and nothing else).</summary>
+    /// <returns>The transport, for <c>ClientOptions.Transport</c>.</returns>
+    public HttpClientTransport CreateTransport() => new(CreateHandler());
+
+    /// <summary>An HTTP handler that trusts this emulator's certificate (and nothing else).</summary>
+    /// <returns>The handler.</returns>
+    public HttpClientHandler CreateHandler()
+    {
+        string thumbprint = Certificate.Thumbprint;
+        return new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
+        };
+    }
+
+    /// <summary>Writes the certificate as PEM, for clients that read a CA bundle (Python's <c>connection_verify</c>).</summary>
+    /// <param name="path">The file to write.</param>
+    public void WriteCertificatePem(string path) => File.WriteAllText(path, Certificate.ExportCertificatePem() + "\n");
+
+    /// <summary>Answers the next <paramref name="count"/> requests with 429 <c>TooManyRequests</c> and <c>Retry-After: </c><paramref name="retryAfterSeconds"/>.</summary>
+    /// <param name="count">How many requests to throttle.</param>
+    /// <param name="retryAfterSeconds">The <c>Retry-After</c> to send.</param>
+    public void Throttle(int count, int retryAfterSeconds = 1)
+    {
+        lock (_gate)
+        {
+            _throttled = count;
+            _throttleRetryAfter = retryAfterSeconds;
+        }
+    }
+
+    /// <summary>Answers the next request (after authentication) with <paramref name="status"/> and an ARM error body.</summary>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">The error message.</param>
+    public void FailNextRequest(int status, string code, string message)
+    {
+        lock (_gate)
+        {
+            _failures.Enqueue((status, code, message));
+        }
+    }
+
+    /// <summary>Makes the next long-running operation (create, cutover, cancel) end <c>Failed</c> with this error.</summary>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">The error message.</param>
+    public void FailNextOperation(string code, string message)
+    {
+        lock (_gate)
+        {
+            _operationFailures.Enqueue((code, message));
+        }
+    }
+
+    /// <summary>Makes a migration fail on its next read: <c>migrationStatus</c> <c>Failed</c> with a <c>migrationFailureError</c>.</summary>
+    /// <param name="targetDatabaseName">The migration's name.</param>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">The error message.</param>
+    public void FailMigration(string targetDatabaseName, string code, string message)
+    {
+        lock (_gate)
+        {
+            foreach (Migration migration in _migrations.Values.Where(m => string.Equals(m.Name, targetDatabaseName, StringComparison.OrdinalIgnoreCase)))
+            {
+                migration.PendingFailure = (code, message);
+            }
+        }
+    }
+
+    /// <summary>The current <c>migrationStatus</c> of a migration, without advancing it; <see langword="null"/> when there is none.</summary>
+    /// <param name="targetDatabaseName">The migration's name.</param>
+    /// <returns>The status.</returns>
+    public string? MigrationStatusOf(string targetDatabaseName)
+    {
+        lock (_gate)
+        {
+            return _migrations.Values.FirstOrDefault(m => string.Equals(m.Name, targetDatabaseName, StringComparison.OrdinalIgnoreCase))?.MigrationStatus;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        Certificate.Dispose();
+    }
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using RSA key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=DMS emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        string? authorization = request.Headers.Authorization;
+        bool bearer = authorization is not null && authorization.StartsWith("Bearer ", StringComparison.Ordinal) && authorization.Length > "Bearer ".Length;
+        Reply reply;
+        lock (_gate)
+        {
+            _requests.Add(new RecordedRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, body, bearer));
+            reply = Dispatch(request, body, bearer);
+        }
+
+        context.Response.StatusCode = reply.Status;
+        foreach ((string name, string value) in reply.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        if (reply.Body is not null)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(reply.Body.ToJsonString(), context.RequestAborted);
+        }
+    }
+
+    private Reply Dispatch(HttpRequest request, string body, bool bearer)
+    {
+        if (!bearer)
+        {
+            return Error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a bearer token.");
+        }
+
+        string? apiVersion = request.Query["api-version"];
+        if (string.IsNullOrEmpty(apiVersion))
+        {
+            return Error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+
+        if (!string.Equals(apiVersion, ApiVersion, StringComparison.Ordinal))
+        {
+            return Error(
+                400,
+                "NoRegisteredProviderFound",
+                $"No registered resource provider found for API version '{apiVersion}' and type 'databaseMigrations'. The supported api-versions are '{ApiVersion}'.");
+        }
+
+        if (_throttled > 0)
+        {
+            _throttled--;
+            Reply throttled = Error(429, "TooManyRequests", "The request is being throttled. Retry after the time in the Retry-After header.");
+            throttled.Headers.Add(("Retry-After", _throttleRetryAfter.ToString(CultureInfo.InvariantCulture)));
+            return throttled;
+        }
+
+        if (_failures.TryDequeue(out (int Status, string Code, string Message) failure))
+        {
+            return Error(failure.Status, failure.Code, failure.Message);
+        }
+
+        string path = request.Path.Value ?? "/";
+        if (OperationRoute().Match(path) is { Success: true } operationMatch)
+        {
+            return request.Method == HttpMethods.Get
+                ? PollOperation(operationMatch.Groups["id"].Value, operationMatch.Groups["what"].Value)
+                : Error(405, "MethodNotAllowed", "Operations are read with GET.");
+        }
+
+        if (ServiceRoute().Match(path) is { Success: true } serviceMatch)
+        {
+            return request.Method == HttpMethods.Get
+                ? new Reply(200, new JsonObject
+                {
+                    ["id"] = path,
+                    ["name"] = serviceMatch.Groups["name"].Value,
+                    ["type"] = "Microsoft.DataMigration/sqlMigrationServices",
+                    ["location"] = "westeurope",
+                    ["properties"] = new JsonObject { ["provisioningState"] = "Succeeded", ["integrationRuntimeState"] = IntegrationRuntimeState },
+                })
+                : Error(405, "MethodNotAllowed", "The emulator only reads migration services.");
+        }
+
+        Match match = MigrationRoute().Match(path);
+        if (!match.Success)
+        {
+            return Error(404, "NotFound", $"The emulator has no route for {request.Method} {path}.");
+        }
+
+        string kind = match.Groups["type"].Value.ToUpperInvariant() switch
+        {
+            "MICROSOFT.SQL/SERVERS" => "SqlDb",
+            "MICROSOFT.SQL/MANAGEDINSTANCES" => "SqlMi",
+            _ => "SqlVm",
+        };
+        string scope = path[..path.IndexOf("/providers/Microsoft.DataMigration/", StringComparison.OrdinalIgnoreCase)];
+        string id = scope + "/providers/Microsoft.DataMigration/databaseMigrations/" + match.Groups["db"].Value;
+        string action = match.Groups["action"].Value;
+        string subscription = match.Groups["sub"].Value;
+        _migrations.TryGetValue(id, out Migration? migration);
+        if (action.Length > 0)
+        {
+            if (request.Method != HttpMethods.Post || (action.Equals("cutover", StringComparison.OrdinalIgnoreCase) && kind == "SqlDb"))
+            {
+                return Error(404, "NotFound", $"The emulator has no route for {request.Method} {path} (Azure SQL Database migrations have no cutover).");
+            }
+
+            return migration is null
+                ? Error(404, "ResourceNotFound", $"The database migration '{match.Groups["db"].Value}' was not found.")
+                : Act(migration, action.ToUpperInvariant(), body, subscription);
+        }
+
+        if (request.Method == HttpMethods.Get)
+        {
+            if (migration is null)
+            {
+                return Error(404, "ResourceNotFound", $"The database migration '{match.Groups["db"].Value}' was not found.");
+            }
+
+            if (OmitCreateOperationHeaders && migration.Creation is { Status: "InProgress" } creation)
+            {
+                creation.Polls++;
+                if (creation.Polls > OperationPolls)
+                {
+                    Complete(creation);
+                }
+            }
+            else
+            {
+                Advance(migration);
+            }
+
+            bool expand = string.Equals(request.Query["$expand"], "MigrationStatusDetails", StringComparison.OrdinalIgnoreCase);
+            return new Reply(200, Resource(migration, expand));
+        }
+
+        if (request.Method == HttpMethods.Put)
+        {
+            return Create(id, scope, kind, match.Groups["db"].Value, body, migration, subscription);
+        }
+
+        if (request.Method == HttpMethods.Delete && kind == "SqlDb")
+        {
+            if (migration is null)
+            {
+                return new Reply(204, null);
+            }
+
+            bool force = string.Equals(request.Query["force"], "true", StringComparison.OrdinalIgnoreCase);
+            if (!force && !IsTerminal(migration.MigrationStatus) && migration.ProvisioningState != "Failed")
+            {
+                return Error(400, "DeleteMigrationNotAllowedMigrationInProgress", $"The migration of '{migration.Name}' is in progress; cancel it or delete with force=true.");
+            }
+
+            _migrations.Remove(id);
+            return new Reply(200, null);
+        }
+
+        return Error(405, "MethodNotAllowed", $"{request.Method} is not supported on {path}.");
+    }
+
+    private Reply Create(string id, string scope, string kind, string name, string body, Migration? existing, string subscription)
+    {
+        JsonObject? properties;
+        try
+        {
+            properties = JsonNode.Parse(body)?["properties"] as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return Error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+        }
+
+        if (properties is null)
+        {
+            return Error(400, "InvalidRequestContent", "The request body has no 'properties'.");
+        }
+
+        string? bodyKind = (string?)properties["kind"];
+        if (!string.Equals(bodyKind, kind, StringComparison.Ordinal))
+        {
+            return Error(400, "InvalidParameterValue", $"An invalid value was provided for parameter 'kind': '{bodyKind}' on a {kind} target.");
+        }
+
+        foreach (string required in kind == "SqlDb"
+                     ? new[] { "sourceSqlConnection", "sourceDatabaseName", "migrationService", "scope", "targetSqlConnection" }
+                     : ["sourceSqlConnection", "sourceDatabaseName", "migrationService", "scope"])
+        {
+            if (properties[required] is null)
+            {
+                return Error(400, "InvalidParameterValue", $"An invalid value was provided for parameter '{required}': it is required.");
+            }
+        }
+
+        if (!string.Equals((string?)properties["scope"], scope, StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(400, "InvalidParameterValue", "An invalid value was provided for parameter 'scope': it must be the target resource's id.");
+        }
+
+        if (!string.Equals(IntegrationRuntimeState, "Online", StringComparison.OrdinalIgnoreCase))
+        {
+            string service = (string?)properties["migrationService"] ?? string.Empty;
+            return Error(400, "IntegrationRuntimeIsNotOnline", $"Integration Runtime '{service[(service.LastIndexOf('/') + 1)..]}' is not online.");
+        }
+
+        if (existing is not null && !IsTerminal(existing.MigrationStatus) && existing.ProvisioningState != "Failed")
+        {
+            return Error(409, "OperationInProgress", "Operation in progress on resource already.");
+        }
+
+        JsonObject stored = (JsonObject)WithoutSecrets(properties);
+        bool offline = kind == "SqlDb" || ((bool?)properties["offlineConfiguration"]?["offline"] ?? false);
+        if (kind == "SqlDb")
+        {
+            stored["offlineConfiguration"] = new JsonObject { ["offline"] = true };
+        }
+
+        var tables = (properties["tableList"] as JsonArray)?.Select(t => (string?)t).OfType<string>().ToList() ?? [];
+        if (tables.Count == 0)
+        {
+            tables = ["[dbo].[Customers]", "[dbo].[Orders]"];
+        }
+
+        var migration = new Migration(id, name, kind, scope, stored, offline, tables)
+        {
+            ProvisioningState = "Creating",
+            MigrationStatus = "InProgress",
+            OperationId = Guid.NewGuid().ToString(),
+            StartedOn = DateTimeOffset.UtcNow,
+        };
+        _migrations[id] = migration;
+        var operation = new Operation(Guid.NewGuid().ToString(), migration, "create");
+        _operations[operation.Id] = operation;
+        migration.Creation = operation;
+        Reply reply = new(existing is null ? 201 : 200, Resource(migration, false));
+        if (!OmitCreateOperationHeaders)
+        {
+            AddOperationHeaders(reply, operation, subscription);
+        }
+
+        return reply;
+    }
+
+    private Reply Act(Migration migration, string action, string body, string subscription)
+    {
+        string? operationId;
+        try
+        {
+            operationId = (string?)JsonNode.Parse(body.Length == 0 ? "{}" : body)?["migrationOperationId"];
+        }
+        catch (JsonException)
+        {
+            return Error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+        }
+
+        if (!string.Equals(operationId, migration.OperationId, StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(400, "OperationIdNotFound", $"Operation ID '{operationId}' not found.");
+        }
+
+        if (action == "CUTOVER")
+        {
+            if (migration.MigrationStatus == "Succeeded")
+            {
+                return Error(400, "CutoverNotAllowedMigrationCompleteError", $"Cutover is not allowed as migration for database '{migration.Name}' is already complete");
+            }
+
+            if (migration.Offline || migration.MigrationStatus != "ReadyForCutover")
+            {
+                return Error(400, "MigrationNotReadyForCutoverError", $"Database '{migration.Name}' is not ready for Cutover operation");
+            }
+
+            migration.MigrationStatus = "Completing";
+        }
+        else
+        {
+            if (IsTerminal(migration.MigrationStatus))
+            {
+                return Error(
+                    400,
+                    "MigrationCancelFailed",
+                    $"Cancel could not be performed on operation '{operationId}' for database '{migration.Name}'. This can happen if the migration with MigrationId '{operationId}' is already completed or canceled.");
+            }
+
+            migration.MigrationStatus = "Canceling";
+        }
+
+        var operation = new Operation(Guid.NewGuid().ToString(), migration, action == "CUTOVER" ? "cutover" : "cancel");
+        _operations[operation.Id] = operation;
+        Reply reply = new(202, null);
+        AddOperationHeaders(reply, operation, subscription);
+        return reply;
+    }
+
+    private void AddOperationHeaders(Reply reply, Operation operation, string subscription)
+    {
+        string authority = OperationHost is null ? Endpoint.GetLeftPart(UriPartial.Authority) : $"{Endpoint.Scheme}://{OperationHost}:{Endpoint.Port}";
+        string baseUri = $"{authority}/subscriptions/{subscription}/providers/Microsoft.DataMigration/locations/emulator";
+        if (UseLocationHeader)
+        {
+            reply.Headers.Add(("Location", $"{baseUri}/operationResults/{operation.Id}?api-version={ApiVersion}"));
+        }
+        else
+        {
+            reply.Headers.Add(("Azure-AsyncOperation", $"{baseUri}/operationStatuses/{operation.Id}?api-version={ApiVersion}"));
+        }
+
+        reply.Headers.Add(("Retry-After", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private Reply PollOperation(string id, string what)
+    {
+        if (!_operations.TryGetValue(id, out Operation? operation))
+        {
+            return Error(404, "OperationIdNotFound", $"Operation ID '{id}' not found.");
+        }
+
+        operation.Polls++;
+        if (operation.Status == "InProgress" && operation.Polls > OperationPolls)
+        {
+            Complete(operation);
+        }
+
+        bool results = what.Equals("operationResults", StringComparison.OrdinalIgnoreCase);
+        if (results)
+        {
+            if (operation.Status == "InProgress")
+            {
+                Reply pending = new(202, null);
+                pending.Headers.Add(("Retry-After", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+                return pending;
+            }
+
+            return operation.Error is { } failed
+                ? Error(400, failed.Code, failed.Message)
+                : operation.Kind == "create" ? new Reply(200, Resource(operation.Migration, false)) : new Reply(204, null);
+        }
+
+        var status = new JsonObject
+        {
+            ["id"] = $"/subscriptions/x/providers/Microsoft.DataMigration/locations/emulator/operationStatuses/{id}",
+            ["name"] = id,
+            ["status"] = operation.Status,
+            ["startTime"] = operation.StartTime.ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (operation.Status != "InProgress")
+        {
+            status["endTime"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        if (operation.Error is { } error)
+        {
+            status["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
+        }
+
+        Reply reply = new(200, status);
+        if (operation.Status == "InProgress")
+        {
+            reply.Headers.Add(("Retry-After", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return reply;
+    }
+
+    private void Complete(Operation operation)
+    {
+        Migration migration = operation.Migration;
+        if (_operationFailures.TryDequeue(out (string Code, string Message) failure))
+        {
+            operation.Status = "Failed";
+            operation.Error = failure;
+            if (operation.Kind == "create")
+            {
+                migration.ProvisioningState = "Failed";
+                migration.ProvisioningError = failure.Message;
+            }
+
+            migration.MigrationStatus = "Failed";
+            migration.Failure = failure;
+            migration.EndedOn = DateTimeOffset.UtcNow;
+            return;
+        }
+
+        operation.Status = "Succeeded";
+        switch (operation.Kind)
+        {
+            case "create":
+                migration.ProvisioningState = "Succeeded";
+                break;
+            case "cutover":
+                migration.MigrationStatus = "Succeeded";
+                migration.EndedOn = DateTimeOffset.UtcNow;
+                break;
+            default:
+                migration.MigrationStatus = "Canceled";
+                migration.EndedOn = DateTimeOffset.UtcNow;
+                break;
+        }
+    }
+
+    private void Advance(Migration migration)
+    {
+        if (migration.ProvisioningState != "Succeeded" || migration.MigrationStatus != "InProgress")
+        {
+            return;
+        }
+
+        if (migration.PendingFailure is { } failure)
+        {
+            migration.MigrationStatus = "Failed";
+            migration.Failure = failure;
+            migration.PendingFailure = null;
+            migration.EndedOn = DateTimeOffset.UtcNow;
+            return;
+        }
+
+        migration.Reads++;
+        if (migration.Reads >= PollsPerStep)
+        {
+            if (migration.Offline)
+            {
+                migration.MigrationStatus = "Succeeded";
+                migration.EndedOn = DateTimeOffset.UtcNow;
+            }
+            else
+            {
+                migration.MigrationStatus = "ReadyForCutover";
+            }
+        }
+    }
+
+    private JsonObject Resource(Migration migration, bool expand)
+    {
+        var properties = (JsonObject)migration.Properties.DeepClone();
+        properties["provisioningState"] = migration.ProvisioningState;
+        properties["migrationStatus"] = migration.MigrationStatus;
+        properties["migrationOperationId"] = migration.OperationId;
+        properties["startedOn"] = migration.StartedOn.ToString("O", CultureInfo.InvariantCulture);
+        if (migration.EndedOn is { } ended)
+        {
+            properties["endedOn"] = ended.ToString("O", CultureInfo.InvariantCulture);
+        }
+
+        properties["sourceServerName"] = (string?)migration.Properties["sourceSqlConnection"]?["dataSource"];
+        if (migration.ProvisioningError is not null)
+        {
+            properties["provisioningError"] = migration.ProvisioningError;
+        }
+
+        if (migration.Failure is { } failure)
+        {
+            properties["migrationFailureError"] = new JsonObject { ["code"] = failure.Code, ["message"] = failure.Message };
+        }
+
+        if (expand)
+        {
+            properties["migrationStatusDetails"] = migration.Kind == "SqlDb" ? CopyDetails(migration) : RestoreDetails(migration);
+        }
+
+        return new JsonObject
+        {
+            ["id"] = migration.Id,
+            ["name"] = migration.Name,
+            ["type"] = "Microsoft.DataMigration/databaseMigrations",
+            ["properties"] = properties,
+        };
+    }
+
+    private JsonObject CopyDetails(Migration migration)
+    {
+        bool done = migration.MigrationStatus is "Succeeded" or "Completing";
+        double fraction = done ? 1 : Math.Min(1, (double)migration.Reads / Math.Max(1, PollsPerStep));
+        var tables = new JsonArray();
+        foreach (string table in migration.Tables)
+        {
+            long copied = (long)(RowsPerTable * fraction);
+            long read = Math.Min(RowsPerTable, copied + (RowsPerTable / Math.Max(1, PollsPerStep)));
+            bool tableDone = copied >= RowsPerTable;
+            tables.Add(new JsonObject
+            {
+                ["tableName"] = table,
+                ["status"] = tableDone ? "Succeeded" : copied == 0 ? "Queued" : "InProgress",
+                ["parallelCopyType"] = "None",
+                ["usedParallelCopies"] = 1,
+                ["dataRead"] = read * 100,
+                ["dataWritten"] = copied * 100,
+                ["rowsRead"] = read,
+                ["rowsCopied"] = copied,
+                ["copyStart"] = migration.StartedOn.ToString("O", CultureInfo.InvariantCulture),
+                ["copyThroughput"] = tableDone ? 0.0 : 125.5,
+                ["copyDuration"] = migration.Reads,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["migrationState"] = done ? "Completed" : migration.MigrationStatus == "Failed" ? "Failed" : "CopyDatabase",
+            ["sqlDataCopyErrors"] = migration.Failure is { } failure ? new JsonArray(failure.Message) : new JsonArray(),
+            ["listOfCopyProgressDetails"] = tables,
+        };
+    }
+
+    private static JsonObject RestoreDetails(Migration migration)
+    {
+        bool restored = migration.MigrationStatus is "ReadyForCutover" or "Completing" or "Succeeded";
+        var details = new JsonObject
+        {
+            ["migrationState"] = migration.MigrationStatus switch
+            {
+                "Succeeded" => "Completed",
+                "Completing" => "CompletingMigration",
+                "ReadyForCutover" => "LogShippingStart",
+                "InProgress" => "UploadFullBackupFiles",
+                _ => migration.MigrationStatus,
+            },
+            ["isFullBackupRestored"] = restored,
+            ["pendingLogBackupsCount"] = restored ? 0 : 2,
+            ["blobContainerName"] = "emulator-backups",
+            ["lastRestoredFilename"] = restored ? $"{migration.Name}_log_2.trn" : null,
+            ["currentRestoringFilename"] = restored ? null : $"{migration.Name}_full.bak",
+        };
+        return details;
+    }
+
+    private static JsonNode WithoutSecrets(JsonNode node)
+    {
+        JsonNode copy = node.DeepClone();
+        Strip(copy);
+        return copy;
+
+        static void Strip(JsonNode? current)
+        {
+            if (current is JsonObject json)
+            {
+                foreach (string secret in SecretNames)
+                {
+                    json.Remove(secret);
+                }
+
+                foreach (KeyValuePair<string, JsonNode?> pair in json)
+                {
+                    Strip(pair.Value);
+                }
+            }
+            else if (current is JsonArray array)
+            {
+                foreach (JsonNode? item in array)
+                {
+                    Strip(item);
+                }
+            }
+        }
+    }
+
+    private static bool IsTerminal(string? status) => status is "Succeeded" or "Failed" or "Canceled";
+
+    private static Reply Error(int status, string code, string message) =>
+        new(status, new JsonObject { ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["details"] = new JsonArray() } });
+
+    [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/(?<type>Microsoft\\.Sql/servers|Microsoft\\.Sql/managedInstances|Microsoft\\.SqlVirtualMachine/sqlVirtualMachines)/(?<target>[^/]+)/providers/Microsoft\\.DataMigration/databaseMigrations/(?<db>[^/]+)(?:/(?<action>cutover|cancel))?$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MigrationRoute();
+
+    [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\\.DataMigration/locations/(?<location>[^/]+)/(?<what>operationStatuses|operationResults)/(?<id>[^/]+)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OperationRoute();
+
+    [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\\.DataMigration/sqlMigrationServices/(?<name>[^/]+)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ServiceRoute();
+
+    /// <summary>A request the emulator received.</summary>
+    /// <param name="Method">The HTTP method.</param>
+    /// <param name="Path">The path.</param>
+    /// <param name="Query">The query string, with its <c>?</c>.</param>
+    /// <param name="Body">The body as sent (the create request's holds the passwords, as the service's does).</param>
+    /// <param name="HadBearerToken">Whether it carried a bearer token.</param>
+    public sealed record RecordedRequest(string Method, string Path, string Query, string Body, bool HadBearerToken);
+
+    private sealed record Reply(int Status, JsonObject? Body)
+    {
+        public List<(string Name, string Value)> Headers { get; } = [];
+    }
+
+    private sealed class Migration(string id, string name, string kind, string scope, JsonObject properties, bool offline, List<string> tables)
+    {
+        public string Id { get; } = id;
+
+        public string Name { get; } = name;
+
+        public string Kind { get; } = kind;
+
+        public string Scope { get; } = scope;
+
+        public JsonObject Properties { get; } = properties;
+
+        public bool Offline { get; } = offline;
+
+        public List<string> Tables { get; } = tables;
+
+        public string ProvisioningState { get; set; } = "Creating";
+
+        public string? ProvisioningError { get; set; }
+
+        public string MigrationStatus { get; set; } = "InProgress";
+
+        public string OperationId { get; set; } = string.Empty;
+
+        public DateTimeOffset StartedOn { get; set; }
+
+        public DateTimeOffset? EndedOn { get; set; }
+
+        public int Reads { get; set; }
+
+        public (string Code, string Message)? Failure { get; set; }
+
+        public (string Code, string Message)? PendingFailure { get; set; }
+
+        public Operation? Creation { get; set; }
+    }
+
+    private sealed class Operation(string id, Migration migration, string kind)
+    {
+        public string Id { get; } = id;
+
+        public Migration Migration { get; } = migration;
+
+        public string Kind { get; } = kind;
+
+        public string Status { get; set; } = "InProgress";
+
+        public int Polls { get; set; }
+
+        public DateTimeOffset StartTime { get; } = DateTimeOffset.UtcNow;
+
+        public (string Code, string Message)? Error { get; set; }
+    }
+
+    private sealed class StaticTokenCredential : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new("dms-emulator-token", DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new(GetToken(requestContext, cancellationToken));
+    }
+}
