@@ -5,7 +5,7 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>
 /// Drives Azure Database Migration Service migrations (<c>Microsoft.DataMigration/databaseMigrations</c>) through Azure Resource Manager:

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Text.Json.Nodes;
 using Azure.Core.Diagnostics;
-using DurableMigration.Providers.Azure.Dms;
+using DurableMigration.Providers.Dms;
 
 namespace DurableMigration.Providers.Tests.Dms;
 

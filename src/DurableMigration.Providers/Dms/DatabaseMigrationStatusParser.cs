@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>Reads a <c>DatabaseMigrationSqlDb</c>, <c>DatabaseMigrationSqlMi</c> or <c>DatabaseMigrationSqlVm</c> body into a <see cref="DatabaseMigrationStatus"/>.</summary>
 internal static class DatabaseMigrationStatusParser

@@ -1,4 +1,4 @@
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>The kind of Azure SQL target a Database Migration Service migration writes to (the <c>kind</c> of the resource).</summary>
 public enum DatabaseMigrationTargetKind

@@ -1,4 +1,4 @@
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>
 /// How the Database Migration Service reaches a SQL Server (the spec's <c>SqlConnectionInformation</c>).

@@ -1,4 +1,4 @@
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>A database migration as the Database Migration Service reports it (<c>GET ...?$expand=MigrationStatusDetails</c>).</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using Azure.Core;
 
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>Options of <see cref="DatabaseMigrationServiceClient"/>: the Resource Manager endpoint, the token scope, polling, and Azure.Core's retry, transport and diagnostics.</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using Azure;
 
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>An error code and message from Azure Resource Manager (an <c>error</c> object or one of its <c>details</c>).</summary>
 /// <param name="Code">The service's error code, such as <c>OperationInProgress</c>.</param>

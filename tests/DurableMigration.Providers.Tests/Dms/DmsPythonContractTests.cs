@@ -5,7 +5,7 @@ namespace DurableMigration.Providers.Tests.Dms;
 
 /// <summary>
 /// Proves the emulator speaks the real contract: Microsoft's own Python client <c>azure.mgmt.datamigration</c> (Debian's
-/// <c>python3-azure</c>, api-version 2022-03-30-preview) drives it through create, read with <c>$expand</c>, cutover and cancel (Azure/dms_contract.py).
+/// <c>python3-azure</c>, api-version 2022-03-30-preview) drives it through create, read with <c>$expand</c>, cutover and cancel (Dms/dms_contract.py).
 /// </summary>
 public sealed class DmsPythonContractTests
 {
@@ -24,7 +24,7 @@ public sealed class DmsPythonContractTests
             emulator.Throttle(1, retryAfterSeconds: 1); // The Python client's retry policy must honour the 429 too.
 
             (int exitCode, string output, string error) = await RunAsync(
-                Path.Combine(AppContext.BaseDirectory, "Azure", "dms_contract.py"),
+                Path.Combine(AppContext.BaseDirectory, "Dms", "dms_contract.py"),
                 new Dictionary<string, string>
                 {
                     ["DMS_ENDPOINT"] = emulator.Endpoint.ToString(),

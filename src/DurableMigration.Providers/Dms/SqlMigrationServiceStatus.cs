@@ -1,4 +1,4 @@
-namespace DurableMigration.Providers.Azure.Dms;
+namespace DurableMigration.Providers.Dms;
 
 /// <summary>A migration service (<c>Microsoft.DataMigration/sqlMigrationServices</c>) as Resource Manager reports it.</summary>
 /// <param name="Id">The service's resource id.</param>
