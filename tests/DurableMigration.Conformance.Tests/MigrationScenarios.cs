@@ -240,6 +240,36 @@ public sealed class MigrationScenarios : ConformanceScenario
         Assert.Empty(workspace.Alerts.Received); // a requested rollback is not a failure
     }
 
+    [Theory, MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public async Task Retry_AfterACutoverFailed_NeedsAFreshApproval_EvenWithAStaleOneBuffered(string runtime)
+    {
+        using var workspace = new MigrationWorkspace();
+        WaveManifest manifest = workspace.ReadManifest(onFailure: "askOperator", approval: "manual");
+        await using IConformanceHost host = await StartAsync(runtime, r => r.AddMigration(), workspace.AddServices);
+        var input = new WaveInput(manifest, new DrillSpec("customers", MigrationStep.Cutover), MonitorInterval);
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, input, new StartOrchestrationOptions(manifest.Wave));
+        string customersId = MigrationNames.DatabaseInstanceId(manifest.Wave, "customers");
+
+        // Approved twice (as "approve every waiting database" does while this one's state still lags): the second
+        // approval stays buffered while the drill fails the cutover itself.
+        await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.AwaitingApproval);
+        await host.Client.RaiseEventAsync(customersId, MigrationNames.ApproveCutoverEvent, "operator");
+        await host.Client.RaiseEventAsync(customersId, MigrationNames.ApproveCutoverEvent, "operator again");
+        await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.NeedsAttention);
+        await host.Client.RaiseEventAsync(customersId, MigrationNames.RetryEvent, "fixed");
+
+        // The retried cutover waits for a fresh approval instead of taking the stale one.
+        await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.AwaitingApproval);
+        Assert.False(File.Exists(workspace.TargetPath("orders")));
+        await host.Client.RaiseEventAsync(customersId, MigrationNames.ApproveCutoverEvent, "operator");
+        string ordersId = MigrationNames.DatabaseInstanceId(manifest.Wave, "orders");
+        await WaitForDatabaseStateAsync(host.Client, ordersId, DatabaseState.AwaitingApproval);
+        await host.Client.RaiseEventAsync(ordersId, MigrationNames.ApproveCutoverEvent, "operator");
+        OrchestrationMetadata wave = await WaitForCompletionAsync(host.Client, manifest.Wave);
+
+        Assert.Equal(WaveOutcome.Completed, wave.ReadOutputAs<WaveResult>()!.Outcome);
+    }
+
     internal static DatabaseMigrationResult Db(WaveResult result, string database) => result.Databases.Single(d => d.Database == database);
 
     internal static Task<OrchestrationMetadata> WaitForDatabaseStateAsync(DurableTaskClient client, string instanceId, DatabaseState state) =>

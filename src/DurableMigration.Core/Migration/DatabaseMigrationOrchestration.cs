@@ -49,6 +49,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private ChangeSyncResult? _finalSync;
         private ReplicationStatus? _replication;
         private bool _approved;
+        private Task<string?>? _approvalWaiter;
         private DateTime _stepStartedAt;
         private DateTime? _writesBlockedAt;
         private TimeSpan? _writeBlocked;
@@ -107,6 +108,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                     await CompensationRunner.AlertAsync(context, Wave, _database.Name, "error", $"'{_database.Name}' failed at {MigrationNames.StepName(failure.Step)}: {error}", Webhook);
                     if (input.OnFailure.Action == FailureAction.AskOperator && await AskOperatorAsync(failure.Step, error))
                     {
+                        DiscardStaleApprovals();
                         index = Array.IndexOf(Steps, failure.Step == MigrationStep.Monitor ? MigrationStep.Migrate : failure.Step);
                         continue;
                     }
@@ -247,7 +249,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         {
             bool manual = input.Cutover.Approval == CutoverApproval.Manual;
             string approve = MigrationNames.ApproveCommand(Wave, _database.Name);
-            Task<string?>? approval = manual && !_approved ? context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent) : null;
+            Task<string?>? approval = manual && !_approved ? ApprovalWaiter() : null;
             int polls = 0;
             while (true)
             {
@@ -347,7 +349,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                 string approve = MigrationNames.ApproveCommand(Wave, _database.Name);
                 SetState(DatabaseState.AwaitingApproval, approve);
                 Publish($"waiting for approval: {approve}");
-                Task<string?> approval = context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent);
+                Task<string?> approval = ApprovalWaiter();
                 if (await WaitWithDurationAlertAsync(approval) != approval)
                 {
                     throw new RollbackRequestedException();
@@ -409,6 +411,32 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             await CallAsync<ConnectionEntry?>(MigrationStep.Remediate, MigrationActivityNames.Remediate, Inject(MigrationStep.Remediate));
             Register(Compensation.SwitchConsumersBack);
             _writeBlocked = context.CurrentUtcDateTime - _writesBlockedAt;
+        }
+
+        /// <summary>The waiter for the next <c>ApproveCutover</c> event: one at a time, so an approval goes to the gate that waits for it.</summary>
+        private Task<string?> ApprovalWaiter() =>
+            _approvalWaiter is { IsCompleted: false } pending
+                ? pending
+                : _approvalWaiter = context.WaitForExternalEvent<string?>(MigrationNames.ApproveCutoverEvent);
+
+        /// <summary>
+        /// Before a retry: an approval that arrived after the gate it was meant for had passed (approving every waiting
+        /// database while this one's state still lagged, say) sits buffered and would open the next gate by itself. The
+        /// retried cutover needs a fresh approval, so buffered ones are consumed here; a waiter that stays pending is kept
+        /// for the gate.
+        /// </summary>
+        private void DiscardStaleApprovals()
+        {
+            _approved = false;
+            if (input.Cutover.Approval != CutoverApproval.Manual || _approvalWaiter is { IsCompleted: false })
+            {
+                return;
+            }
+
+            // A buffered event completes a new waiter at once.
+            while (ApprovalWaiter().IsCompleted)
+            {
+            }
         }
 
         /// <summary>Waits for the operator; true to retry, false to roll back.</summary>
