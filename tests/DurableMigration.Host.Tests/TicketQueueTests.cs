@@ -101,6 +101,7 @@ public sealed class TicketQueueTests(TicketQueueFixture server) : IClassFixture<
         Assert.Equal("done", firstBody!["outcome"]!.GetValue<string>());
         Assert.Equal("started wave h-ticket", firstBody["done"]!.GetValue<string>());
         Assert.EndsWith("/api/waves/h-ticket", first.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(10), first.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal("duplicate", secondBody!["outcome"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

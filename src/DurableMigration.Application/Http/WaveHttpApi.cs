@@ -338,7 +338,7 @@ public sealed class WaveHttpApi(WaveOperations operations, WaveHttpApiOptions op
 
         return result.Outcome == TicketOutcome.Duplicate
             ? ApiResponse.Json(200, body)
-            : ApiResponse.Json(202, body, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [ApiResponse.LocationHeader] = body["statusQueryGetUri"]!.GetValue<string>() });
+            : ApiResponse.Json(202, body, Polling(body["statusQueryGetUri"]!.GetValue<string>(), retryAfterSeconds: 10));
     }
 
     /// <summary>The name a posted manifest is checked under, from its <c>Content-Type</c>: YAML, JSON, or (neither) the text decides.</summary>
