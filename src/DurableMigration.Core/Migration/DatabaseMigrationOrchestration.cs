@@ -143,6 +143,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private async Task MigrateAndMonitorAsync()
         {
             SetState(DatabaseState.Migrating);
+            _replication = null; // a retried copy starts its replication afresh
             Publish("copying schema");
             Register(Compensation.DropTarget);
             await CallAsync<SchemaCopyResult>(MigrationStep.Migrate, MigrationActivityNames.MigrateSchema, Inject(MigrationStep.Migrate));
