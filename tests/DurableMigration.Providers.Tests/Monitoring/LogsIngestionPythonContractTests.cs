@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace DurableMigration.Providers.Tests.Monitoring;
+
+/// <summary>
+/// Proves the emulator accepts what Microsoft's own Python client sends: <c>azure.monitor.ingestion</c> (Debian's <c>python3-azure</c>)
+/// uploads records, small and over 1 MB, through Monitoring/logs_ingestion_contract.py.
+/// </summary>
+public sealed class LogsIngestionPythonContractTests
+{
+    private const string Python = "/usr/bin/python3";
+
+    [Fact]
+    public async Task MicrosoftsPythonClient_UploadsRecords_ToTheEmulator()
+    {
+        await RequireClientAsync();
+        await using LogsIngestionEmulator emulator = await LogsIngestionEmulator.StartAsync();
+        string directory = Directory.CreateTempSubdirectory("logs-contract-").FullName;
+        try
+        {
+            string bundle = Path.Combine(directory, "emulator.pem");
+            emulator.WriteCertificatePem(bundle);
+            emulator.Throttle(1, retryAfterSeconds: 1); // The Python client's retry policy must honour the 429 too.
+
+            (int exitCode, string output, string error) = await RunAsync(
+                Path.Combine(AppContext.BaseDirectory, "Monitoring", "logs_ingestion_contract.py"),
+                new Dictionary<string, string>
+                {
+                    ["LOGS_ENDPOINT"] = emulator.Endpoint.ToString(),
+                    ["LOGS_CA_BUNDLE"] = bundle,
+                    ["LOGS_RULE_ID"] = emulator.RuleId,
+                    ["LOGS_STREAM"] = emulator.StreamName,
+                });
+
+            Assert.True(exitCode == 0, $"logs_ingestion_contract.py failed ({exitCode}):\n{error}\n{output}");
+            JsonNode seen = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+            Assert.Equal(["https://monitor.azure.com//.default"], seen["scopes"]!.AsArray().Select(v => (string?)v));
+            Assert.Equal([400, "InvalidStream"], seen["unknown_stream"]!.AsArray().Select(v => v!.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (object?)(int)v : (string?)v));
+
+            IReadOnlyList<LogsIngestionEmulator.RecordedRequest> requests = emulator.Requests;
+            Assert.Equal(429, requests[0].Status); // throttled, then sent again
+            Assert.All(requests, r => Assert.True(r.HadBearerToken));
+            Assert.All(requests.Where(r => r.Status == 204), r => Assert.Equal("gzip", r.ContentEncoding));
+            Assert.Contains(requests, r => r.Status == 204 && r.Query.Contains("api-version=2021-11-01-preview", StringComparison.Ordinal));
+            Assert.Contains(requests, r => r.Status == 204 && r.Query.Contains("api-version=2023-01-01", StringComparison.Ordinal));
+            Assert.True(requests.Count(r => r.Status == 204 && r.Query.Contains("2023-01-01", StringComparison.Ordinal)) >= 2, "the 1.5 MB upload was not split");
+            Assert.All(requests, r => Assert.True(r.BodyBytes <= LogsIngestionEmulator.LimitBytes && r.UncompressedBytes <= LogsIngestionEmulator.LimitBytes));
+
+            IReadOnlyList<JsonObject> records = emulator.Records;
+            Assert.Equal(2 + 1500, records.Count);
+            Assert.Equal("wave-py", (string?)records[0]["Wave"]);
+            Assert.Equal("step", (string?)records[0]["Kind"]);
+            Assert.Equal(42.5, (double?)records[1]["LagSeconds"]);
+            Assert.Equal(1500, records.Count(r => (string?)r["Wave"] == "wave-big"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task RequireClientAsync()
+    {
+        const string install =
+            "Microsoft's Python client azure.monitor.ingestion is missing: install it with " +
+            "`apt-get install python3-azure` (scripts/test.sh does), then run the tests again.";
+        if (!File.Exists(Python))
+        {
+            Assert.Fail($"{Python} is not installed. {install}");
+        }
+
+        (int exitCode, _, string error) = await RunAsync(null, new Dictionary<string, string>(), "-c", "import azure.monitor.ingestion");
+        Assert.True(exitCode == 0, $"{install}\n{error}");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string? script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (script is not null)
+        {
+            start.ArgumentList.Add(script);
+        }
+
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("PYTHONPATH");
+        start.Environment.Remove("PYTHONHOME");
+        start.Environment.Remove("REQUESTS_CA_BUNDLE");
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Python} {script} did not finish in 3 minutes:\n{await error}");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+}
