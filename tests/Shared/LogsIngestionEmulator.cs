@@ -98,7 +98,7 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
     public static async Task<LogsIngestionEmulator> StartAsync(
         string ruleId = "dcr-00000000000000000000000000000000", string streamName = "Custom-MigrationRecords_CL", CancellationToken cancellationToken = default)
     {
-        var emulator = new LogsIngestionEmulator(CreateCertificate(), ruleId, streamName);
+        var emulator = new LogsIngestionEmulator(LoopbackCertificate.Create("Logs Ingestion emulator"), ruleId, streamName);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -167,23 +167,6 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
         }
 
         Certificate.Dispose();
-    }
-
-    private static X509Certificate2 CreateCertificate()
-    {
-        using RSA key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=Logs Ingestion emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(
-            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
     [GeneratedRegex("^/dataCollectionRules/(?<rule>[^/]+)/streams/(?<stream>[^/]+)/?$")]

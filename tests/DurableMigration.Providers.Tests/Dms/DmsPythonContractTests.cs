@@ -9,12 +9,10 @@ namespace DurableMigration.Providers.Tests.Dms;
 /// </summary>
 public sealed class DmsPythonContractTests
 {
-    private const string Python = "/usr/bin/python3";
-
     [Fact]
     public async Task MicrosoftsPythonClient_CreatesReadsCutsOverAndCancels_AgainstTheEmulator()
     {
-        await RequireClientAsync();
+        await MicrosoftPythonClient.RequireAsync("azure.mgmt.datamigration");
         await using DmsEmulator emulator = await DmsEmulator.StartAsync();
         string directory = Directory.CreateTempSubdirectory("dms-contract-").FullName;
         try
@@ -23,7 +21,7 @@ public sealed class DmsPythonContractTests
             emulator.WriteCertificatePem(bundle);
             emulator.Throttle(1, retryAfterSeconds: 1); // The Python client's retry policy must honour the 429 too.
 
-            (int exitCode, string output, string error) = await RunAsync(
+            (int exitCode, string output, string error) = await MicrosoftPythonClient.RunAsync(
                 Path.Combine(AppContext.BaseDirectory, "Dms", "dms_contract.py"),
                 new Dictionary<string, string>
                 {
@@ -78,62 +76,4 @@ public sealed class DmsPythonContractTests
         }
     }
 
-    private static async Task RequireClientAsync()
-    {
-        const string install =
-            "Microsoft's Python client azure.mgmt.datamigration is missing: install it with " +
-            "`apt-get install python3-azure` (scripts/test.sh does), then run the tests again.";
-        if (!File.Exists(Python))
-        {
-            Assert.Fail($"{Python} is not installed. {install}");
-        }
-
-        (int exitCode, _, string error) = await RunAsync(null, new Dictionary<string, string>(), "-c", "import azure.mgmt.datamigration");
-        Assert.True(exitCode == 0, $"{install}\n{error}");
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(
-        string? script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (script is not null)
-        {
-            start.ArgumentList.Add(script);
-        }
-
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Debian's interpreter with Debian's packages only: nothing from a pyenv or virtualenv on the way.
-        start.Environment.Remove("PYTHONPATH");
-        start.Environment.Remove("PYTHONHOME");
-        start.Environment.Remove("REQUESTS_CA_BUNDLE");
-        foreach ((string name, string value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Python} {script} did not finish in 3 minutes:\n{await error}");
-        }
-
-        return (process.ExitCode, await output, await error);
-    }
 }

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace DurableMigration.Providers.Tests;
+
+/// <summary>Runs Microsoft's Python clients (Debian's <c>python3-azure</c>) against an emulator, to prove the emulator speaks the real contract.</summary>
+internal static class MicrosoftPythonClient
+{
+    /// <summary>Debian's Python, which has the <c>python3-azure</c> modules (not a pyenv Python on PATH).</summary>
+    public const string Python = "/usr/bin/python3";
+
+    /// <summary>Fails the test, saying how to install it, when <paramref name="module"/> cannot be imported.</summary>
+    public static async Task RequireAsync(string module)
+    {
+        string install =
+            $"Microsoft's Python client {module} is missing: install it with " +
+            "`apt-get install python3-azure` (scripts/test.sh does), then run the tests again.";
+        if (!File.Exists(Python))
+        {
+            Assert.Fail($"{Python} is not installed. {install}");
+        }
+
+        (int exitCode, _, string error) = await RunAsync(null, new Dictionary<string, string>(), "-c", "import " + module);
+        Assert.True(exitCode == 0, $"{install}\n{error}");
+    }
+
+    /// <summary>Runs <paramref name="script"/> (or just <paramref name="arguments"/>) with <paramref name="environment"/>, for at most 3 minutes.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string? script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (script is not null)
+        {
+            start.ArgumentList.Add(script);
+        }
+
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Nothing of the caller's Python setup may change which modules or certificates the client uses.
+        start.Environment.Remove("PYTHONPATH");
+        start.Environment.Remove("PYTHONHOME");
+        start.Environment.Remove("REQUESTS_CA_BUNDLE");
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Python} {script} did not finish in 3 minutes:\n{await error}");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+}
