@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -9,13 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Testing;
 
@@ -53,20 +45,22 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly Queue<(int Status, string Code, string Message)> _failures = new();
     private readonly Queue<(string Code, string Message)> _operationFailures = new();
-    private WebApplication? _app;
+    private LoopbackHttpsServer? _server;
     private int _throttled;
     private int _throttleRetryAfter;
 
-    private DmsEmulator(X509Certificate2 certificate) => Certificate = certificate;
+    private DmsEmulator()
+    {
+    }
 
     /// <summary>Gets the emulator's base address (<c>https://127.0.0.1:{port}/</c>): the client's Resource Manager endpoint.</summary>
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => Server.Endpoint;
 
     /// <summary>Gets the self-signed certificate the emulator serves (for 127.0.0.1 and localhost).</summary>
-    public X509Certificate2 Certificate { get; }
+    public X509Certificate2 Certificate => Server.Certificate;
 
     /// <summary>Gets a credential handing out a fixed dummy bearer token.</summary>
-    public static TokenCredential Credential { get; } = new StaticTokenCredential();
+    public static TokenCredential Credential { get; } = LoopbackHttpsServer.StaticCredential("dms-emulator-token");
 
     /// <summary>Gets or sets how many reads of a provisioned migration it takes to finish copying (offline) or to be ready for cutover (online); 2 unless set.</summary>
     public int PollsPerStep { get; set; } = 2;
@@ -107,43 +101,32 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         }
     }
 
+    private LoopbackHttpsServer Server => _server ?? throw new InvalidOperationException("The emulator is not started.");
+
     /// <summary>Starts an emulator on a free loopback port.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running emulator.</returns>
     public static async Task<DmsEmulator> StartAsync(CancellationToken cancellationToken = default)
     {
-        var emulator = new DmsEmulator(LoopbackCertificate.Create("DMS emulator"));
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(emulator.Certificate)));
-        WebApplication app = builder.Build();
-        app.Run(emulator.HandleAsync);
-        await app.StartAsync(cancellationToken);
-        emulator._app = app;
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        emulator.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        var emulator = new DmsEmulator();
+        emulator._server = await LoopbackHttpsServer.StartAsync("DMS emulator", emulator.HandleAsync, cancellationToken: cancellationToken);
         return emulator;
     }
 
     /// <summary>An Azure.Core transport that trusts this emulator's certificate (and nothing else).</summary>
     /// <returns>The transport, for <c>ClientOptions.Transport</c>.</returns>
-    public HttpClientTransport CreateTransport() => new(CreateHandler());
+    public HttpClientTransport CreateTransport() => Server.CreateTransport();
 
     /// <summary>An HTTP handler that trusts this emulator's certificate (and nothing else).</summary>
     /// <returns>The handler.</returns>
-    public HttpClientHandler CreateHandler()
-    {
-        string thumbprint = Certificate.Thumbprint;
-        return new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
-        };
-    }
+    public HttpClientHandler CreateHandler() => Server.CreateHandler();
 
     /// <summary>Writes the certificate as PEM, for clients that read a CA bundle (Python's <c>connection_verify</c>).</summary>
     /// <param name="path">The file to write.</param>
-    public void WriteCertificatePem(string path) => File.WriteAllText(path, Certificate.ExportCertificatePem() + "\n");
+    public void WriteCertificatePem(string path) => Server.WriteCertificatePem(path);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>Answers the next <paramref name="count"/> requests with 429 <c>TooManyRequests</c> and <c>Retry-After: </c><paramref name="retryAfterSeconds"/>.</summary>
     /// <param name="count">How many requests to throttle.</param>
@@ -204,18 +187,6 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         {
             return _migrations.Values.FirstOrDefault(m => string.Equals(m.Name, targetDatabaseName, StringComparison.OrdinalIgnoreCase))?.MigrationStatus;
         }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        Certificate.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -863,12 +834,4 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         public (string Code, string Message)? Error { get; set; }
     }
 
-    private sealed class StaticTokenCredential : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new("dms-emulator-token", DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new(GetToken(requestContext, cancellationToken));
-    }
 }

@@ -1,20 +1,12 @@
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Testing;
 
@@ -40,22 +32,21 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<JsonObject> _records = [];
     private readonly Queue<int> _failures = new();
-    private WebApplication? _app;
+    private LoopbackHttpsServer? _server;
     private int _throttled;
     private int _retryAfter;
 
-    private LogsIngestionEmulator(X509Certificate2 certificate, string ruleId, string streamName)
+    private LogsIngestionEmulator(string ruleId, string streamName)
     {
-        Certificate = certificate;
         RuleId = ruleId;
         StreamName = streamName;
     }
 
     /// <summary>Gets the emulator's base address (<c>https://127.0.0.1:{port}/</c>): the data collection endpoint.</summary>
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => Server.Endpoint;
 
     /// <summary>Gets the self-signed certificate the emulator serves.</summary>
-    public X509Certificate2 Certificate { get; }
+    public X509Certificate2 Certificate => Server.Certificate;
 
     /// <summary>Gets the immutable id of the one data collection rule the emulator knows.</summary>
     public string RuleId { get; }
@@ -64,7 +55,7 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
     public string StreamName { get; }
 
     /// <summary>Gets a credential handing out a fixed dummy bearer token.</summary>
-    public static TokenCredential Credential { get; } = new StaticTokenCredential();
+    public static TokenCredential Credential { get; } = LoopbackHttpsServer.StaticCredential("logs-emulator-token");
 
     /// <summary>Gets every request received, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests
@@ -90,6 +81,8 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
         }
     }
 
+    private LoopbackHttpsServer Server => _server ?? throw new InvalidOperationException("The emulator is not started.");
+
     /// <summary>Starts an emulator on a free loopback port.</summary>
     /// <param name="ruleId">The rule's immutable id.</param>
     /// <param name="streamName">The stream.</param>
@@ -98,38 +91,22 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
     public static async Task<LogsIngestionEmulator> StartAsync(
         string ruleId = "dcr-00000000000000000000000000000000", string streamName = "Custom-MigrationRecords_CL", CancellationToken cancellationToken = default)
     {
-        var emulator = new LogsIngestionEmulator(LoopbackCertificate.Create("Logs Ingestion emulator"), ruleId, streamName);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = 16 * LimitBytes;
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(emulator.Certificate));
-        });
-        WebApplication app = builder.Build();
-        app.Run(emulator.HandleAsync);
-        await app.StartAsync(cancellationToken);
-        emulator._app = app;
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        emulator.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        var emulator = new LogsIngestionEmulator(ruleId, streamName);
+        // Kestrel reads bodies well past the service's limit, so that the emulator itself answers 413 as the service does.
+        emulator._server = await LoopbackHttpsServer.StartAsync("Logs Ingestion emulator", emulator.HandleAsync, 16 * LimitBytes, cancellationToken);
         return emulator;
     }
 
     /// <summary>An Azure.Core transport that trusts this emulator's certificate (and nothing else).</summary>
     /// <returns>The transport.</returns>
-    public HttpClientTransport CreateTransport()
-    {
-        string thumbprint = Certificate.Thumbprint;
-        return new HttpClientTransport(new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase),
-        });
-    }
+    public HttpClientTransport CreateTransport() => Server.CreateTransport();
 
     /// <summary>Writes the certificate as PEM, for Python's <c>connection_verify</c>.</summary>
     /// <param name="path">The file to write.</param>
-    public void WriteCertificatePem(string path) => File.WriteAllText(path, Certificate.ExportCertificatePem() + "\n");
+    public void WriteCertificatePem(string path) => Server.WriteCertificatePem(path);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>Answers the next <paramref name="count"/> requests with 429 and <c>Retry-After</c>.</summary>
     /// <param name="count">How many requests to throttle.</param>
@@ -155,18 +132,6 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
                 _failures.Enqueue(status);
             }
         }
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        Certificate.Dispose();
     }
 
     [GeneratedRegex("^/dataCollectionRules/(?<rule>[^/]+)/streams/(?<stream>[^/]+)/?$")]
@@ -313,12 +278,4 @@ public sealed partial class LogsIngestionEmulator : IAsyncDisposable
     public sealed record RecordedRequest(
         string Method, string Path, string Query, string? ContentEncoding, int BodyBytes, int UncompressedBytes, int RecordCount, bool HadBearerToken, int Status);
 
-    private sealed class StaticTokenCredential : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new("logs-emulator-token", DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new(GetToken(requestContext, cancellationToken));
-    }
 }
