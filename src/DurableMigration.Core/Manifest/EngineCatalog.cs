@@ -32,6 +32,7 @@ public static class EngineCatalog
     [
         new("sqlite", MigrationMode.Offline),
         new("postgresql", MigrationMode.Offline, MigrationMode.Online),
+        new("sqlserver", MigrationMode.Offline, MigrationMode.Online),
     ];
 
     /// <summary>Finds an engine by name (case-insensitive), or returns <c>null</c> when this build does not support it.</summary>

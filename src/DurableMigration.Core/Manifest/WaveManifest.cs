@@ -91,9 +91,13 @@ public sealed record DatabaseSpec(
     ValidationOptions Validation);
 
 /// <summary>A database engine and how to reach it.</summary>
-/// <param name="Engine">Engine name, lower case (<c>sqlite</c>, later <c>postgresql</c>, <c>sqlserver</c>).</param>
+/// <param name="Engine">Engine name, lower case (<c>sqlite</c>, <c>postgresql</c>, <c>sqlserver</c>).</param>
 /// <param name="Connection">A reference resolved only inside activities (<c>env:NAME</c>, <c>file:PATH</c>), or a literal without credentials.</param>
-public sealed record DatabaseEndpoint(string Engine, string Connection);
+public sealed record DatabaseEndpoint(string Engine, string Connection)
+{
+    /// <summary>Gets where an Azure Database Migration Service migration writes: required on a <c>sqlserver</c> target, <c>null</c> elsewhere.</summary>
+    public AzureTargetSpec? Azure { get; init; }
+}
 
 /// <summary>Which tables to move: <paramref name="Include"/> (all when empty) minus <paramref name="Exclude"/>.</summary>
 /// <param name="Include">Table names to move; empty for all.</param>

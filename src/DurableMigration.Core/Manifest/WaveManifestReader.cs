@@ -13,7 +13,9 @@ public static partial class WaveManifestReader
     private static readonly string[] WindowFields = ["start", "end", "timeZone"];
     private static readonly string[] AlertFields = ["maxDurationMinutes", "webhook"];
     private static readonly string[] DatabaseFields = ["name", "source", "target", "dependsOn", "priority", "tables", "validation"];
-    private static readonly string[] EndpointFields = ["engine", "connection"];
+    private static readonly string[] EndpointFields = ["engine", "connection", "azure"];
+    private static readonly string[] AzureFields = ["resource", "migrationService", "database", "backup"];
+    private static readonly string[] BackupFields = ["storageAccount", "container", "accountKey", "lastBackupName"];
     private static readonly string[] TableFields = ["include", "exclude"];
     private static readonly string[] ValidationFields = ["rowCounts", "checksums"];
 
@@ -249,6 +251,7 @@ public static partial class WaveManifestReader
             var source = ReadEndpoint(fields, "source", label);
             var target = ReadEndpoint(fields, "target", label);
             CheckEngines(fields.Path, label, source, target, mode);
+            CheckAzure(fields.Path, label, source, target, mode);
             if (source is not null && target is not null && string.Equals(source.Connection, target.Connection, StringComparison.Ordinal))
             {
                 Error(Child(Child(fields.Path, "target"), "connection"), $"the target connection of {label} is the same as its source connection; a database cannot be migrated onto itself");
@@ -298,7 +301,108 @@ public static partial class WaveManifestReader
                 Error(Child(fields.Path, "connection"), problem);
             }
 
-            return engine is null || connection is null ? null : new DatabaseEndpoint(engine, connection);
+            var azure = OptionalObject(fields, "azure", AzureFields) is { } azureFields ? ReadAzure(azureFields, label) : null;
+            return engine is null || connection is null ? null : new DatabaseEndpoint(engine, connection) { Azure = azure };
+        }
+
+        private AzureTargetSpec? ReadAzure(ObjectFields fields, string label)
+        {
+            var resource = RequiredString(fields, "resource");
+            if (resource is not null && AzureResourceIds.TargetKindOf(resource) is null)
+            {
+                Error(
+                    Child(fields.Path, "resource"),
+                    $"database {label}: {Quote(resource)} is not the Resource Manager id of a SQL target; write /subscriptions/{{id}}/resourceGroups/{{group}}/providers/ followed by Microsoft.Sql/servers/{{server}} (Azure SQL Database), Microsoft.Sql/managedInstances/{{instance}} or Microsoft.SqlVirtualMachine/sqlVirtualMachines/{{vm}}");
+                resource = null;
+            }
+
+            var service = RequiredString(fields, "migrationService");
+            if (service is not null && !AzureResourceIds.IsMigrationService(service))
+            {
+                Error(
+                    Child(fields.Path, "migrationService"),
+                    $"database {label}: {Quote(service)} is not the Resource Manager id of a migration service; write /subscriptions/{{id}}/resourceGroups/{{group}}/providers/{AzureResourceIds.MigrationServiceType}/{{name}}");
+                service = null;
+            }
+
+            var database = OptionalString(fields, "database");
+            AzureBackupSpec? backup = null;
+            if (OptionalObject(fields, "backup", BackupFields) is { } backupFields)
+            {
+                var account = RequiredString(backupFields, "storageAccount");
+                if (account is not null && !AzureResourceIds.IsStorageAccount(account))
+                {
+                    Error(Child(backupFields.Path, "storageAccount"), $"database {label}: {Quote(account)} is not the Resource Manager id of a storage account (…/providers/Microsoft.Storage/storageAccounts/{{name}})");
+                    account = null;
+                }
+
+                var container = RequiredString(backupFields, "container");
+                var key = RequiredString(backupFields, "accountKey");
+                if (key is not null && !key.StartsWith(ConnectionRules.EnvironmentPrefix, StringComparison.Ordinal) && !key.StartsWith(ConnectionRules.FilePrefix, StringComparison.Ordinal))
+                {
+                    Error(Child(backupFields.Path, "accountKey"), $"the backup account key of {label} must be a reference: write env:NAME or file:PATH, so the key is resolved inside activities and never enters the orchestration history");
+                    key = null;
+                }
+                else if (key is not null && ConnectionRules.Check(key, $"the backup account key of {label}") is { } problem)
+                {
+                    Error(Child(backupFields.Path, "accountKey"), problem);
+                    key = null;
+                }
+
+                var lastBackup = OptionalString(backupFields, "lastBackupName");
+                backup = account is null || container is null || key is null ? null : new AzureBackupSpec(account, container, key) { LastBackupName = lastBackup };
+            }
+
+            return resource is null || service is null ? null : new AzureTargetSpec(resource, service) { Database = database, Backup = backup };
+        }
+
+        private void CheckAzure(string path, string label, DatabaseEndpoint? source, DatabaseEndpoint? target, MigrationMode mode)
+        {
+            if (source?.Azure is not null)
+            {
+                Error(Child(Child(path, "source"), "azure"), $"database {label}: 'azure' describes where a migration writes; move it to the target");
+            }
+
+            if (target is null)
+            {
+                return;
+            }
+
+            var azurePath = Child(Child(path, "target"), "azure");
+            bool sqlServer = string.Equals(target.Engine, "sqlserver", StringComparison.Ordinal);
+            if (target.Azure is null)
+            {
+                if (sqlServer && !HasError(azurePath))
+                {
+                    Error(azurePath, $"database {label}: a sqlserver target needs 'azure' (resource and migrationService): this build moves SQL Server databases through Azure Database Migration Service");
+                }
+
+                return;
+            }
+
+            if (!sqlServer)
+            {
+                Error(azurePath, $"database {label}: 'azure' applies to sqlserver targets only, not {target.Engine}");
+                return;
+            }
+
+            var kind = target.Azure.Kind;
+            if (kind == AzureTargetKind.SqlDb)
+            {
+                if (mode == MigrationMode.Online)
+                {
+                    Error(Child(azurePath, "resource"), $"database {label}: Azure SQL Database targets (Microsoft.Sql/servers) migrate offline only; use mode: offline, or a managed instance or SQL VM target");
+                }
+
+                if (target.Azure.Backup is not null)
+                {
+                    Error(Child(azurePath, "backup"), $"database {label}: Azure SQL Database migrations copy tables, not backups; remove 'backup'");
+                }
+            }
+            else if (target.Azure.Backup is null && !HasError(Child(azurePath, "backup")))
+            {
+                Error(Child(azurePath, "backup"), $"database {label}: a {(kind == AzureTargetKind.SqlMi ? "managed instance" : "SQL VM")} migration restores backups; add 'backup' (storageAccount, container, accountKey)");
+            }
         }
 
         private void CheckEngines(string path, string label, DatabaseEndpoint? source, DatabaseEndpoint? target, MigrationMode mode)
@@ -657,6 +761,9 @@ public static partial class WaveManifestReader
 
         private void Error(string path, string message) =>
             errors.Add(new ManifestError(path.Length == 0 ? "$" : path, message));
+
+        /// <summary>Tells whether an error was already reported at <paramref name="path"/> or inside it, so a follow-up error would only repeat it.</summary>
+        private bool HasError(string path) => errors.Exists(e => e.Path.StartsWith(path, StringComparison.Ordinal));
     }
 
     /// <summary>An object's known fields (first occurrence of each), and where the object is.</summary>

@@ -163,8 +163,14 @@ public sealed record MigrationEndpoints(string Database, string SourceConnection
     /// <summary>Gets the wave's mode: assessment checks what online mode needs only for <see cref="MigrationMode.Online"/>.</summary>
     public MigrationMode Mode { get; init; } = MigrationMode.Offline;
 
+    /// <summary>Gets where an Azure Database Migration Service migration writes (the manifest's <c>target.azure</c>); <c>null</c> for engines that move data themselves.</summary>
+    public AzureTargetSpec? Azure { get; init; }
+
+    /// <summary>Gets the resolved key of <see cref="AzureBackupSpec.AccountKey"/>: a secret, like the connections; <c>null</c> without a backup.</summary>
+    public string? BackupAccountKey { get; init; }
+
     /// <inheritdoc/>
-    public override string ToString() => $"MigrationEndpoints {{ Database = {Database} }}"; // never print connections
+    public override string ToString() => $"MigrationEndpoints {{ Database = {Database} }}"; // never print connections or keys
 }
 
 /// <summary>Severity of an assessment finding.</summary>

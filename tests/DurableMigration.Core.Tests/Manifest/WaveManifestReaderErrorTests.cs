@@ -408,7 +408,7 @@ public sealed class WaveManifestReaderErrorTests
     {
         var text = Minimal(root => FirstDatabase(root)["source"]!["engine"] = "oracle");
 
-        Single(ErrorsOf(text), "databases[0].source.engine", "unknown engine 'oracle'; this build supports: sqlite, postgresql");
+        Single(ErrorsOf(text), "databases[0].source.engine", "unknown engine 'oracle'; this build supports: sqlite, postgresql, sqlserver");
     }
 
     [Fact]

@@ -31,9 +31,15 @@ internal static class EndpointResolution
         var provider = providers.Get(database.Source.Engine);
         string source = await resolver.ResolveAsync(database.Source.Connection, cancellationToken).ConfigureAwait(false);
         string target;
+        var azure = database.Target.Azure;
+        string? backupKey = null;
         try
         {
             target = await resolver.ResolveAsync(database.Target.Connection, cancellationToken).ConfigureAwait(false);
+            if (azure?.Backup is { } backup)
+            {
+                backupKey = await resolver.ResolveAsync(backup.AccountKey, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (targetOptional && ex is INonRetriableException)
         {
@@ -41,6 +47,6 @@ internal static class EndpointResolution
             target = string.Empty;
         }
 
-        return (provider, new MigrationEndpoints(database.Name, source, target, database.Tables));
+        return (provider, new MigrationEndpoints(database.Name, source, target, database.Tables) { Azure = azure, BackupAccountKey = backupKey });
     }
 }
