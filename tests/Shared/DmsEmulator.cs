@@ -22,12 +22,22 @@ namespace DurableMigration.Testing;
 /// <c>Microsoft.Sql/managedInstances/{n}</c> or <c>Microsoft.SqlVirtualMachine/sqlVirtualMachines/{n}</c> (no cutover, no delete but for servers,
 /// as in the spec); long-running operations at <c>/subscriptions/{s}/providers/Microsoft.DataMigration/locations/emulator/operationStatuses/{id}</c>
 /// (<c>Azure-AsyncOperation</c>) and <c>.../operationResults/{id}</c> (<c>Location</c>, with <see cref="UseLocationHeader"/>); and
-/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>.</para>
+/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>. At <see cref="SqlApiVersion"/>,
+/// the target databases: <c>GET|PUT|DELETE {server or managed instance}/databases/{db}</c>, the delete long-running through
+/// <c>/subscriptions/{s}/providers/Microsoft.Sql/locations/emulator/managedDatabaseAzureAsyncOperation/{id}</c> (<c>Azure-AsyncOperation</c>, left out
+/// with <see cref="UseLocationHeader"/>) and <c>.../managedDatabaseOperationResults/{id}</c> (<c>Location</c>).</para>
 /// <para>State machine: a PUT answers 201 with <c>provisioningState</c> <c>Creating</c>, <c>migrationStatus</c> <c>InProgress</c> and an operation
 /// that reports <c>InProgress</c> for <see cref="OperationPolls"/> polls, then <c>Succeeded</c> (provisioning <c>Succeeded</c>). From then on every
-/// read of the migration advances it: after <see cref="PollsPerStep"/> reads an offline migration is <c>Succeeded</c> and an online one
-/// <c>ReadyForCutover</c>; per-table progress (Azure SQL Database) or restore details (managed instance, VM) grow on the way. Cutover goes
-/// <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
+/// read of the migration advances it. Azure SQL Database: after <see cref="PollsPerStep"/> reads it is <c>Succeeded</c>; on the way the tables'
+/// rows read and copied grow and they finish one after another, with a throughput while they copy. Managed instance and VM: the full backup is
+/// restored after <see cref="PollsPerStep"/> reads, then the <see cref="LogBackups"/> log backups, one per <see cref="PollsPerLogBackup"/> reads
+/// (all at once when 0), <c>pendingLogBackupsCount</c> going down; once none is pending an offline migration is <c>Succeeded</c> and an online
+/// one <c>ReadyForCutover</c> (cutover is accepted from the full backup's restore on, as the service allows). Restore details carry the
+/// backup sets (<c>fullBackupSetInfo</c>, <c>lastRestoredBackupSetInfo</c>, <c>activeBackupSets</c> with file sizes and backup times).
+/// Cutover goes <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
+/// <para>A managed instance migration's create makes the target database (<c>status</c> <c>Restoring</c>), and is refused (400
+/// <c>DatabaseAlreadyExists</c>) when that database exists; a cutover or an offline migration's end brings it <c>Online</c>; a cancel or a
+/// failure leaves it <c>Restoring</c> (partially created). <see cref="AddDatabase"/> adds a database that existed before.</para>
 /// <para>Every request needs a bearer token and the pinned api-version (401, 400 with an ARM error body otherwise). Knobs: <see cref="Throttle"/>
 /// (429 with <c>Retry-After</c>), <see cref="FailNextRequest"/>, <see cref="FailNextOperation"/>, <see cref="FailMigration"/>, and the poll counts.
 /// Responses never echo passwords or account keys, as the service does not.</para>
@@ -775,9 +785,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         bool done = migration.MigrationStatus is "Succeeded" or "Completing";
         double fraction = done ? 1 : Math.Min(1, (double)migration.Reads / Math.Max(1, PollsPerStep));
         var tables = new JsonArray();
-        foreach (string table in migration.Tables)
+        for (int index = 0; index < migration.Tables.Count; index++)
         {
-            long copied = (long)(RowsPerTable * fraction);
+            // Tables finish one after another: table i is done once the migration is (i + 1)/n of the way.
+            string table = migration.Tables[index];
+            double tableFraction = Math.Min(1, fraction * migration.Tables.Count / (index + 1));
+            long copied = (long)(RowsPerTable * tableFraction);
             long read = Math.Min(RowsPerTable, copied + (RowsPerTable / Math.Max(1, PollsPerStep)));
             bool tableDone = copied >= RowsPerTable;
             tables.Add(new JsonObject
@@ -791,7 +804,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 ["rowsRead"] = read,
                 ["rowsCopied"] = copied,
                 ["copyStart"] = migration.StartedOn.ToString("O", CultureInfo.InvariantCulture),
-                ["copyThroughput"] = tableDone ? 0.0 : 125.5,
+                ["copyThroughput"] = tableDone ? 0.0 : 125.5 + (10 * index),
                 ["copyDuration"] = migration.Reads,
             });
         }

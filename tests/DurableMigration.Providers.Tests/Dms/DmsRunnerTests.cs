@@ -1,4 +1,5 @@
 using DurableMigration.Providers.Dms;
+using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Providers.Tests.Dms;
 
@@ -12,6 +13,7 @@ public sealed class DmsRunnerTests : IAsyncLifetime
     private const string TargetPassword = "T4rget-Pa55word-91c2";
     private const string AccountKey = "QWNjb3VudEtleS1zZWNyZXQtZmQ5Mw==";
 
+    private readonly ListLogger _logs = new();
     private DmsEmulator _emulator = null!;
     private DatabaseMigrationRunner _runner = null!;
 
@@ -19,7 +21,7 @@ public sealed class DmsRunnerTests : IAsyncLifetime
     {
         _emulator = await DmsEmulator.StartAsync();
         var client = new DatabaseMigrationServiceClient(DmsEmulator.Credential, DmsClientTests.Options(_emulator));
-        _runner = new DatabaseMigrationRunner(client, new DatabaseMigrationRunnerOptions { PollInterval = TimeSpan.FromMilliseconds(5) });
+        _runner = new DatabaseMigrationRunner(client, new DatabaseMigrationRunnerOptions { PollInterval = TimeSpan.FromMilliseconds(5) }, _logs);
     }
 
     public async Task DisposeAsync() => await _emulator.DisposeAsync();
@@ -44,6 +46,10 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         Assert.All(progress.Items, p => Assert.Equal(3, p.Tables!.Count));
         Assert.All(progress.Items, p => Assert.Equal(3000, p.RowsTotal));
         Assert.Contains(progress.Items, p => p.RowsCopied > 0 && p.RowsCopied < 3000 && p.Tables!.Any(t => !t.Done));
+        // Tables finish one after another; the one in flight is named first.
+        CopyProgress midway = Assert.Single(progress.Items, p => p.Tables!.Count(t => t.Done) == 1);
+        Assert.False(midway.Tables![0].Done);
+        Assert.Equal(midway.Tables[0].Table, midway.Table);
         CopyProgress last = progress.Items[^1];
         Assert.Equal(3000, last.RowsCopied);
         Assert.All(last.Tables!, t => Assert.True(t.Done));
@@ -95,6 +101,12 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         DataCopyResult retried = await _runner.CopyAsync(plan, null);
         Assert.Equal(3 * _emulator.RowsPerTable, retried.Rows);
         Assert.Equal(2, _emulator.Requests.Count(r => r.Method == "PUT"));
+
+        // The logs tell the story (progress, restart) without a secret.
+        Assert.Contains(_logs.Lines, l => l.Contains("0/3 table(s) copied", StringComparison.Ordinal));
+        Assert.Contains(_logs.Lines, l => l.Contains("again: the earlier one ended Failed", StringComparison.Ordinal));
+        Assert.All(_logs.Lines, l => Assert.DoesNotContain(SourcePassword, l, StringComparison.Ordinal));
+        Assert.All(_logs.Lines, l => Assert.DoesNotContain(TargetPassword, l, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -361,6 +373,36 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         TableList = tables ?? [],
         Offline = offline,
     };
+
+    /// <summary>Keeps every formatted log line.</summary>
+    private sealed class ListLogger : ILogger<DatabaseMigrationRunner>
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines)
+            {
+                _lines.Add(formatter(state, exception) + (exception is null ? string.Empty : " " + exception));
+            }
+        }
+    }
 
     /// <summary>Records progress synchronously (unlike <see cref="Progress{T}"/>, which posts to the thread pool) and runs a hook on each report.</summary>
     private sealed class Recorder<T>(Action<T>? onReport = null) : IProgress<T>
