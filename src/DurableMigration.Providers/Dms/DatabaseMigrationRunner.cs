@@ -409,7 +409,24 @@ public sealed class DatabaseMigrationRunner
             }
         }
 
-        DatabaseMigrationStatus created = await _client.CreateOrUpdateAsync(plan.Target, plan.Request, cancellationToken).ConfigureAwait(false);
+        if (plan.Target.Kind == DatabaseMigrationTargetKind.SqlMi && plan.TargetDatabaseExisted == true)
+        {
+            throw new PermanentDatabaseProviderException(
+                plan.Database,
+                $"Database {plan.Target.TargetDatabaseName} already exists on managed instance {plan.Target.TargetName}, and a DMS migration restores into a new database only: drop or rename it, or migrate {plan.Database} under another target name.");
+        }
+
+        DatabaseMigrationStatus created;
+        try
+        {
+            created = await _client.CreateOrUpdateAsync(plan.Target, plan.Request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            // The request cannot be sent as it is (a missing connection, an online Azure SQL Database request): no retry fixes that.
+            throw new PermanentDatabaseProviderException(plan.Database, $"The DMS migration of {plan.Database} cannot be started: {e.Message}", e);
+        }
+
         DmsLogs.Started(_logger, plan.Online ? "online" : "offline", plan.Database, plan.Target.ToString(), created.MigrationOperationId);
         return created;
     }
@@ -485,9 +502,10 @@ public sealed class DatabaseMigrationRunner
 
     private static string RestoreState(DatabaseMigrationStatus status)
     {
+        bool offline = status.Offline == true;
         if (status.Succeeded)
         {
-            return "cut over";
+            return offline ? "restored" : "cut over";
         }
 
         if (IsCompleting(status))
@@ -505,7 +523,7 @@ public sealed class DatabaseMigrationRunner
             return status.CurrentRestoringFilename is { } file ? "restoring full backup " + file : "restoring full backup";
         }
 
-        return (status.PendingLogBackupsCount ?? 0) > 0 ? "restoring log backups" : "ready for cutover";
+        return (status.PendingLogBackupsCount ?? 0) > 0 ? "restoring log backups" : offline ? "completing the restore" : "ready for cutover";
     }
 
     private static void ThrowIfEnded(DatabaseMigrationPlan plan, DatabaseMigrationStatus status)

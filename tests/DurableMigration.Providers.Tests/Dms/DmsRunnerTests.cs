@@ -197,6 +197,7 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         Assert.Equal("Online", _emulator.DatabaseStatusOf(plan.Target.ScopeId, "orders"));
         Assert.Single(_emulator.Requests, r => r.Method == "POST" && r.Path.EndsWith("/cutover", StringComparison.Ordinal));
         Assert.Equal("cut over", (await _runner.GetReplicationStatusAsync(plan)).State);
+        Assert.All(states.Select(s => s.State), s => Assert.Contains(s, new[] { "restoring log backups", "ready for cutover" }));
     }
 
     [Fact]
@@ -250,9 +251,15 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         DatabaseMigrationPlan plan = await _runner.PrepareAsync(MiPlan("orders", offline: false));
         Assert.True(plan.TargetDatabaseExisted);
 
-        // The managed instance refuses to restore over it.
+        // A managed instance restores into a new database only: refused before any create.
         PermanentDatabaseProviderException refused = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => _runner.StartOnlineAsync(plan, null));
-        Assert.Contains("DatabaseAlreadyExists", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("already exists on managed instance mi1", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_emulator.Requests, r => r.Method == "PUT");
+
+        // Unprepared, the service refuses it (the emulator as the service would).
+        PermanentDatabaseProviderException serviceRefused = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(
+            () => _runner.StartOnlineAsync(plan with { TargetDatabaseExisted = null }, null));
+        Assert.Contains("DatabaseAlreadyExists", serviceRefused.Message, StringComparison.Ordinal);
 
         DatabaseMigrationCompensation removed = await _runner.CancelAndRemoveAsync(plan);
 
@@ -260,6 +267,45 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         Assert.Contains("existed before", removed.Summary, StringComparison.Ordinal);
         Assert.Equal("Online", _emulator.DatabaseStatusOf(target.ScopeId, "orders"));
         Assert.DoesNotContain(_emulator.Requests, r => r.Method == "DELETE");
+    }
+
+    [Fact]
+    public async Task Cancel_and_remove_follows_a_Location_header_when_deleting_the_database()
+    {
+        _emulator.UseLocationHeader = true;
+        DatabaseMigrationPlan plan = await _runner.PrepareAsync(MiPlan("orders", offline: true));
+        await _runner.CopyAsync(plan, null);
+        Assert.Equal("Online", _emulator.DatabaseStatusOf(plan.Target.ScopeId, "orders"));
+
+        DatabaseMigrationCompensation removed = await _runner.CancelAndRemoveAsync(plan);
+
+        Assert.False(removed.MigrationCanceled);
+        Assert.True(removed.TargetDatabaseDeleted);
+        Assert.Null(_emulator.DatabaseStatusOf(plan.Target.ScopeId, "orders"));
+        Assert.Contains(_emulator.Requests, r => r.Path.Contains("/managedDatabaseOperationResults/", StringComparison.Ordinal));
+        Assert.DoesNotContain(_emulator.Requests, r => r.Path.Contains("/managedDatabaseAzureAsyncOperation/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_running_migration_of_another_source_into_the_same_target_is_not_attached_to()
+    {
+        _emulator.PollsPerStep = 10;
+        DatabaseMigrationPlan plan = await _runner.PrepareAsync(SqlDbPlan("sales"));
+        using var crash = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _runner.CopyAsync(plan, new Recorder<CopyProgress>(_ => crash.Cancel()), crash.Token));
+        var otherSource = new DatabaseMigrationRequest
+        {
+            MigrationServiceId = MigrationService,
+            SourceDatabaseName = "sales_archive",
+            SourceSqlConnection = new SqlConnectionInformation { DataSource = "sqlsource.contoso.local", UserName = "migrator", Password = SourcePassword },
+            TargetSqlConnection = plan.Request.TargetSqlConnection,
+        };
+
+        PermanentDatabaseProviderException refused = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(
+            () => _runner.CopyAsync(plan with { Request = otherSource }, null));
+
+        Assert.Contains("Another DMS migration", refused.Message, StringComparison.Ordinal);
+        Assert.Single(_emulator.Requests, r => r.Method == "PUT");
     }
 
     [Fact]
