@@ -36,7 +36,7 @@ namespace DurableMigration.Testing;
 /// backup sets (<c>fullBackupSetInfo</c>, <c>lastRestoredBackupSetInfo</c>, <c>activeBackupSets</c> with file sizes and backup times).
 /// Cutover goes <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
 /// <para>A managed instance migration's create makes the target database (<c>status</c> <c>Restoring</c>), and is refused (400
-/// <c>DatabaseAlreadyExists</c>) when that database exists; a cutover or an offline migration's end brings it <c>Online</c>; a cancel or a
+/// <c>ManagedDatabaseNameInUse</c>, Microsoft.Sql's code for the name in use) when that database exists; a cutover or an offline migration's end brings it <c>Online</c>; a cancel or a
 /// failure leaves it <c>Restoring</c> (partially created). <see cref="AddDatabase"/> adds a database that existed before.</para>
 /// <para>Every request needs a bearer token and the pinned api-version (401, 400 with an ARM error body otherwise). Knobs: <see cref="Throttle"/>
 /// (429 with <c>Retry-After</c>), <see cref="FailNextRequest"/>, <see cref="FailNextOperation"/>, <see cref="FailMigration"/>, and the poll counts.
@@ -479,7 +479,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         string databaseId = scope + "/databases/" + name;
         if (kind == "SqlMi" && _databases.ContainsKey(databaseId))
         {
-            return Error(400, "DatabaseAlreadyExists", $"Database '{name}' already exists on the managed instance; a migration restores into a new database only.");
+            return Error(400, "ManagedDatabaseNameInUse", $"Database '{name}' already exists. Choose a different database name.");
         }
 
         JsonObject stored = (JsonObject)WithoutSecrets(properties);

@@ -259,7 +259,7 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         // Unprepared, the service refuses it (the emulator as the service would).
         PermanentDatabaseProviderException serviceRefused = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(
             () => _runner.StartOnlineAsync(plan with { TargetDatabaseExisted = null }, null));
-        Assert.Contains("DatabaseAlreadyExists", serviceRefused.Message, StringComparison.Ordinal);
+        Assert.Contains("ManagedDatabaseNameInUse", serviceRefused.Message, StringComparison.Ordinal);
 
         DatabaseMigrationCompensation removed = await _runner.CancelAndRemoveAsync(plan);
 
