@@ -22,12 +22,22 @@ namespace DurableMigration.Testing;
 /// <c>Microsoft.Sql/managedInstances/{n}</c> or <c>Microsoft.SqlVirtualMachine/sqlVirtualMachines/{n}</c> (no cutover, no delete but for servers,
 /// as in the spec); long-running operations at <c>/subscriptions/{s}/providers/Microsoft.DataMigration/locations/emulator/operationStatuses/{id}</c>
 /// (<c>Azure-AsyncOperation</c>) and <c>.../operationResults/{id}</c> (<c>Location</c>, with <see cref="UseLocationHeader"/>); and
-/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>.</para>
+/// <c>GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.DataMigration/sqlMigrationServices/{name}</c>. At <see cref="SqlApiVersion"/>,
+/// the target databases: <c>GET|PUT|DELETE {server or managed instance}/databases/{db}</c>, the delete long-running through
+/// <c>/subscriptions/{s}/providers/Microsoft.Sql/locations/emulator/managedDatabaseAzureAsyncOperation/{id}</c> (<c>Azure-AsyncOperation</c>, left out
+/// with <see cref="UseLocationHeader"/>) and <c>.../managedDatabaseOperationResults/{id}</c> (<c>Location</c>).</para>
 /// <para>State machine: a PUT answers 201 with <c>provisioningState</c> <c>Creating</c>, <c>migrationStatus</c> <c>InProgress</c> and an operation
 /// that reports <c>InProgress</c> for <see cref="OperationPolls"/> polls, then <c>Succeeded</c> (provisioning <c>Succeeded</c>). From then on every
-/// read of the migration advances it: after <see cref="PollsPerStep"/> reads an offline migration is <c>Succeeded</c> and an online one
-/// <c>ReadyForCutover</c>; per-table progress (Azure SQL Database) or restore details (managed instance, VM) grow on the way. Cutover goes
-/// <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
+/// read of the migration advances it. Azure SQL Database: after <see cref="PollsPerStep"/> reads it is <c>Succeeded</c>; on the way the tables'
+/// rows read and copied grow and they finish one after another, with a throughput while they copy. Managed instance and VM: the full backup is
+/// restored after <see cref="PollsPerStep"/> reads, then the <see cref="LogBackups"/> log backups, one per <see cref="PollsPerLogBackup"/> reads
+/// (all at once when 0), <c>pendingLogBackupsCount</c> going down; once none is pending an offline migration is <c>Succeeded</c> and an online
+/// one <c>ReadyForCutover</c> (cutover is accepted from the full backup's restore on, as the service allows). Restore details carry the
+/// backup sets (<c>fullBackupSetInfo</c>, <c>lastRestoredBackupSetInfo</c>, <c>activeBackupSets</c> with file sizes and backup times).
+/// Cutover goes <c>Completing</c> then <c>Succeeded</c>; cancel <c>Canceling</c> then <c>Canceled</c>, each through an operation.</para>
+/// <para>A managed instance migration's create makes the target database (<c>status</c> <c>Restoring</c>), and is refused (400
+/// <c>ManagedDatabaseNameInUse</c>, Microsoft.Sql's code for the name in use) when that database exists; a cutover or an offline migration's end brings it <c>Online</c>; a cancel or a
+/// failure leaves it <c>Restoring</c> (partially created). <see cref="AddDatabase"/> adds a database that existed before.</para>
 /// <para>Every request needs a bearer token and the pinned api-version (401, 400 with an ARM error body otherwise). Knobs: <see cref="Throttle"/>
 /// (429 with <c>Retry-After</c>), <see cref="FailNextRequest"/>, <see cref="FailNextOperation"/>, <see cref="FailMigration"/>, and the poll counts.
 /// Responses never echo passwords or account keys, as the service does not.</para>
@@ -37,11 +47,15 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     /// <summary>The api-version the emulator accepts: the client's and Microsoft's Python client's.</summary>
     public const string ApiVersion = "2022-03-30-preview";
 
+    /// <summary>The <c>Microsoft.Sql</c> api-version the database routes accept (the client's <c>SqlApiVersion</c>).</summary>
+    public const string SqlApiVersion = "2021-11-01";
+
     private static readonly string[] SecretNames = ["password", "accountKey"];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Migration> _migrations = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Operation> _operations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, SqlDatabase> _databases = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<RecordedRequest> _requests = [];
     private readonly Queue<(int Status, string Code, string Message)> _failures = new();
     private readonly Queue<(string Code, string Message)> _operationFailures = new();
@@ -88,6 +102,25 @@ public sealed partial class DmsEmulator : IAsyncDisposable
 
     /// <summary>Gets or sets the rows each table of an Azure SQL Database migration holds; 1000 unless set.</summary>
     public long RowsPerTable { get; set; } = 1000;
+
+    /// <summary>Gets or sets how many log backups a managed instance or VM migration finds after its full backup; 2 unless set.</summary>
+    public int LogBackups { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets how many reads it takes to restore each log backup once the full backup is restored; 0 (unless set) restores them
+    /// all with the full backup. Above 0, an online migration is <c>InProgress</c> with the full backup restored (cutover allowed) and
+    /// <c>pendingLogBackupsCount</c> going down one per that many reads, then <c>ReadyForCutover</c>.
+    /// </summary>
+    public int PollsPerLogBackup { get; set; }
+
+    /// <summary>Gets or sets the size of the full backup file, bytes; 64 MiB unless set.</summary>
+    public long FullBackupBytes { get; set; } = 64L << 20;
+
+    /// <summary>Gets or sets the size of each log backup file, bytes; 1 MiB unless set.</summary>
+    public long LogBackupBytes { get; set; } = 1L << 20;
+
+    /// <summary>Gets how many requests were answered 429 so far (<see cref="Throttle"/>).</summary>
+    public int ThrottledResponses { get; private set; }
 
     /// <summary>Gets every request received, in order, with its body as sent.</summary>
     public IReadOnlyList<RecordedRequest> Requests
@@ -189,6 +222,30 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Adds a database under a logical server or managed instance, as if it existed before any migration (<c>status</c> <c>Online</c>).</summary>
+    /// <param name="targetResourceId">The server's or managed instance's resource id (a target's <c>ScopeId</c>).</param>
+    /// <param name="databaseName">The database's name.</param>
+    public void AddDatabase(string targetResourceId, string databaseName)
+    {
+        lock (_gate)
+        {
+            string id = targetResourceId.TrimEnd('/') + "/databases/" + databaseName;
+            _databases[id] = new SqlDatabase(id, databaseName) { Status = "Online", CreatedByMigration = false };
+        }
+    }
+
+    /// <summary>The <c>status</c> of a <c>Microsoft.Sql</c> database (<c>Online</c>, <c>Restoring</c>, ...), or <see langword="null"/> when there is none.</summary>
+    /// <param name="targetResourceId">The server's or managed instance's resource id.</param>
+    /// <param name="databaseName">The database's name.</param>
+    /// <returns>The status.</returns>
+    public string? DatabaseStatusOf(string targetResourceId, string databaseName)
+    {
+        lock (_gate)
+        {
+            return _databases.TryGetValue(targetResourceId.TrimEnd('/') + "/databases/" + databaseName, out SqlDatabase? database) ? database.Status : null;
+        }
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
@@ -228,22 +285,26 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         }
 
         string? apiVersion = request.Query["api-version"];
+        string requestPath = request.Path.Value ?? "/";
+        bool sqlRoute = SqlDatabaseRoute().IsMatch(requestPath) || SqlOperationRoute().IsMatch(requestPath);
+        string expectedVersion = sqlRoute ? SqlApiVersion : ApiVersion;
         if (string.IsNullOrEmpty(apiVersion))
         {
             return Error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
         }
 
-        if (!string.Equals(apiVersion, ApiVersion, StringComparison.Ordinal))
+        if (!string.Equals(apiVersion, expectedVersion, StringComparison.Ordinal))
         {
             return Error(
                 400,
                 "NoRegisteredProviderFound",
-                $"No registered resource provider found for API version '{apiVersion}' and type 'databaseMigrations'. The supported api-versions are '{ApiVersion}'.");
+                $"No registered resource provider found for API version '{apiVersion}' and type '{(sqlRoute ? "managedInstances/databases" : "databaseMigrations")}'. The supported api-versions are '{expectedVersion}'.");
         }
 
         if (_throttled > 0)
         {
             _throttled--;
+            ThrottledResponses++;
             Reply throttled = Error(429, "TooManyRequests", "The request is being throttled. Retry after the time in the Retry-After header.");
             throttled.Headers.Add(("Retry-After", _throttleRetryAfter.ToString(CultureInfo.InvariantCulture)));
             return throttled;
@@ -254,7 +315,19 @@ public sealed partial class DmsEmulator : IAsyncDisposable
             return Error(failure.Status, failure.Code, failure.Message);
         }
 
-        string path = request.Path.Value ?? "/";
+        string path = requestPath;
+        if (SqlOperationRoute().Match(path) is { Success: true } sqlOperationMatch)
+        {
+            return request.Method == HttpMethods.Get
+                ? PollOperation(sqlOperationMatch.Groups["id"].Value, sqlOperationMatch.Groups["what"].Value.EndsWith("OperationResults", StringComparison.OrdinalIgnoreCase) ? "operationResults" : "operationStatuses")
+                : Error(405, "MethodNotAllowed", "Operations are read with GET.");
+        }
+
+        if (SqlDatabaseRoute().Match(path) is { Success: true } databaseMatch)
+        {
+            return DatabaseRequest(request.Method, path, databaseMatch);
+        }
+
         if (OperationRoute().Match(path) is { Success: true } operationMatch)
         {
             return request.Method == HttpMethods.Get
@@ -403,6 +476,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
             return Error(409, "OperationInProgress", "Operation in progress on resource already.");
         }
 
+        string databaseId = scope + "/databases/" + name;
+        if (kind == "SqlMi" && _databases.ContainsKey(databaseId))
+        {
+            return Error(400, "ManagedDatabaseNameInUse", $"Database '{name}' already exists. Choose a different database name.");
+        }
+
         JsonObject stored = (JsonObject)WithoutSecrets(properties);
         bool offline = kind == "SqlDb" || ((bool?)properties["offlineConfiguration"]?["offline"] ?? false);
         if (kind == "SqlDb")
@@ -424,6 +503,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
             StartedOn = DateTimeOffset.UtcNow,
         };
         _migrations[id] = migration;
+        if (kind == "SqlMi")
+        {
+            // The restore creates the database; it stays Restoring (partially created) until a cutover or the last backup brings it online.
+            _databases[databaseId] = new SqlDatabase(databaseId, name) { Status = "Restoring", CreatedByMigration = true };
+        }
+
         var operation = new Operation(Guid.NewGuid().ToString(), migration, "create");
         _operations[operation.Id] = operation;
         migration.Creation = operation;
@@ -460,7 +545,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 return Error(400, "CutoverNotAllowedMigrationCompleteError", $"Cutover is not allowed as migration for database '{migration.Name}' is already complete");
             }
 
-            if (migration.Offline || migration.MigrationStatus != "ReadyForCutover")
+            if (migration.Offline || !(migration.MigrationStatus == "ReadyForCutover" || (migration.MigrationStatus == "InProgress" && FullBackupRestored(migration))))
             {
                 return Error(400, "MigrationNotReadyForCutoverError", $"Database '{migration.Name}' is not ready for Cutover operation");
             }
@@ -528,7 +613,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
 
             return operation.Error is { } failed
                 ? Error(400, failed.Code, failed.Message)
-                : operation.Kind == "create" ? new Reply(200, Resource(operation.Migration, false)) : new Reply(204, null);
+                : operation.Kind == "create" ? new Reply(200, Resource(operation.Migration!, false)) : new Reply(204, null);
         }
 
         var status = new JsonObject
@@ -559,7 +644,21 @@ public sealed partial class DmsEmulator : IAsyncDisposable
 
     private void Complete(Operation operation)
     {
-        Migration migration = operation.Migration;
+        if (operation.Kind == "deletedatabase")
+        {
+            if (_operationFailures.TryDequeue(out (string Code, string Message) deleteFailure))
+            {
+                operation.Status = "Failed";
+                operation.Error = deleteFailure;
+                return;
+            }
+
+            operation.Status = "Succeeded";
+            _databases.Remove(operation.DatabaseId!);
+            return;
+        }
+
+        Migration migration = operation.Migration!;
         if (_operationFailures.TryDequeue(out (string Code, string Message) failure))
         {
             operation.Status = "Failed";
@@ -585,6 +684,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
             case "cutover":
                 migration.MigrationStatus = "Succeeded";
                 migration.EndedOn = DateTimeOffset.UtcNow;
+                BringOnline(migration);
                 break;
             default:
                 migration.MigrationStatus = "Canceled";
@@ -610,6 +710,25 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         }
 
         migration.Reads++;
+        if (migration.Kind != "SqlDb")
+        {
+            if (FullBackupRestored(migration) && LogBackupsRestored(migration) >= LogBackups)
+            {
+                if (migration.Offline)
+                {
+                    migration.MigrationStatus = "Succeeded";
+                    migration.EndedOn = DateTimeOffset.UtcNow;
+                    BringOnline(migration);
+                }
+                else
+                {
+                    migration.MigrationStatus = "ReadyForCutover";
+                }
+            }
+
+            return;
+        }
+
         if (migration.Reads >= PollsPerStep)
         {
             if (migration.Offline)
@@ -666,9 +785,12 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         bool done = migration.MigrationStatus is "Succeeded" or "Completing";
         double fraction = done ? 1 : Math.Min(1, (double)migration.Reads / Math.Max(1, PollsPerStep));
         var tables = new JsonArray();
-        foreach (string table in migration.Tables)
+        for (int index = 0; index < migration.Tables.Count; index++)
         {
-            long copied = (long)(RowsPerTable * fraction);
+            // Tables finish one after another: table i is done once the migration is (i + 1)/n of the way.
+            string table = migration.Tables[index];
+            double tableFraction = Math.Min(1, fraction * migration.Tables.Count / (index + 1));
+            long copied = (long)(RowsPerTable * tableFraction);
             long read = Math.Min(RowsPerTable, copied + (RowsPerTable / Math.Max(1, PollsPerStep)));
             bool tableDone = copied >= RowsPerTable;
             tables.Add(new JsonObject
@@ -682,7 +804,7 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 ["rowsRead"] = read,
                 ["rowsCopied"] = copied,
                 ["copyStart"] = migration.StartedOn.ToString("O", CultureInfo.InvariantCulture),
-                ["copyThroughput"] = tableDone ? 0.0 : 125.5,
+                ["copyThroughput"] = tableDone ? 0.0 : 125.5 + (10 * index),
                 ["copyDuration"] = migration.Reads,
             });
         }
@@ -695,9 +817,25 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         };
     }
 
-    private static JsonObject RestoreDetails(Migration migration)
+    private JsonObject RestoreDetails(Migration migration)
     {
-        bool restored = migration.MigrationStatus is "ReadyForCutover" or "Completing" or "Succeeded";
+        bool restored = FullBackupRestored(migration);
+        int logsRestored = LogBackupsRestored(migration);
+        int pending = LogBackups - logsRestored;
+        string fullFile = $"{migration.Name}_full.bak";
+        DateTimeOffset backupsFrom = migration.StartedOn.AddHours(-1);
+        var sets = new List<JsonObject>
+        {
+            BackupSet($"{migration.Name}-full", "Database", fullFile, FullBackupBytes, backupsFrom, backupsFrom.AddMinutes(5), restored),
+        };
+        for (int i = 1; i <= LogBackups; i++)
+        {
+            DateTimeOffset start = backupsFrom.AddMinutes(5 + (10 * i));
+            sets.Add(BackupSet($"{migration.Name}-log-{i}", "TransactionLog", $"{migration.Name}_log_{i}.trn", LogBackupBytes, start, start.AddMinutes(1), i <= logsRestored));
+        }
+
+        JsonObject? lastRestored = logsRestored > 0 ? sets[logsRestored] : restored ? sets[0] : null;
+        string? current = !restored ? fullFile : pending > 0 ? $"{migration.Name}_log_{logsRestored + 1}.trn" : null;
         var details = new JsonObject
         {
             ["migrationState"] = migration.MigrationStatus switch
@@ -709,13 +847,131 @@ public sealed partial class DmsEmulator : IAsyncDisposable
                 _ => migration.MigrationStatus,
             },
             ["isFullBackupRestored"] = restored,
-            ["pendingLogBackupsCount"] = restored ? 0 : 2,
+            ["pendingLogBackupsCount"] = pending,
             ["blobContainerName"] = "emulator-backups",
-            ["lastRestoredFilename"] = restored ? $"{migration.Name}_log_2.trn" : null,
-            ["currentRestoringFilename"] = restored ? null : $"{migration.Name}_full.bak",
+            ["lastRestoredFilename"] = (string?)lastRestored?["listOfBackupFiles"]?[0]?["fileName"],
+            ["currentRestoringFilename"] = current,
+            ["fullBackupSetInfo"] = sets[0].DeepClone(),
+            ["activeBackupSets"] = new JsonArray([.. sets.Select(set => set.DeepClone())]),
+            ["invalidFiles"] = new JsonArray(),
+            ["fileUploadBlockingErrors"] = new JsonArray(),
         };
+        if (lastRestored is not null)
+        {
+            details["lastRestoredBackupSetInfo"] = lastRestored.DeepClone();
+        }
+
         return details;
     }
+
+    private static JsonObject BackupSet(string id, string type, string file, long size, DateTimeOffset start, DateTimeOffset finish, bool restored) => new()
+    {
+        ["backupSetId"] = id,
+        ["firstLSN"] = "34000000016700001",
+        ["lastLSN"] = "34000000019400001",
+        ["backupType"] = type,
+        ["listOfBackupFiles"] = new JsonArray(new JsonObject
+        {
+            ["fileName"] = file,
+            ["status"] = restored ? "Restored" : "Arrived",
+            ["totalSize"] = size,
+            ["dataRead"] = size,
+            ["dataWritten"] = size,
+            ["copyThroughput"] = 0.0,
+            ["copyDuration"] = 0,
+            ["familySequenceNumber"] = 1,
+        }),
+        ["backupStartDate"] = start.ToString("O", CultureInfo.InvariantCulture),
+        ["backupFinishDate"] = finish.ToString("O", CultureInfo.InvariantCulture),
+        ["isBackupRestored"] = restored,
+        ["hasBackupChecksums"] = true,
+        ["familyCount"] = 1,
+        ["ignoreReasons"] = new JsonArray(),
+    };
+
+    private bool FullBackupRestored(Migration migration) =>
+        migration.MigrationStatus is "ReadyForCutover" or "Completing" or "Succeeded" || (migration.ProvisioningState == "Succeeded" && migration.Reads >= PollsPerStep);
+
+    private int LogBackupsRestored(Migration migration)
+    {
+        if (migration.MigrationStatus is "ReadyForCutover" or "Completing" or "Succeeded")
+        {
+            return LogBackups;
+        }
+
+        if (!FullBackupRestored(migration))
+        {
+            return 0;
+        }
+
+        return PollsPerLogBackup <= 0 ? LogBackups : Math.Min(LogBackups, (migration.Reads - PollsPerStep) / PollsPerLogBackup);
+    }
+
+    private void BringOnline(Migration migration)
+    {
+        if (_databases.TryGetValue(migration.Scope + "/databases/" + migration.Name, out SqlDatabase? database) && database.CreatedByMigration)
+        {
+            database.Status = "Online";
+        }
+    }
+
+    private Reply DatabaseRequest(string method, string path, Match match)
+    {
+        string id = path;
+        string subscription = match.Groups["sub"].Value;
+        _databases.TryGetValue(id, out SqlDatabase? database);
+        if (method == HttpMethods.Get)
+        {
+            return database is null
+                ? Error(404, "ResourceNotFound", $"The Resource '{match.Groups["type"].Value}/{match.Groups["parent"].Value}/databases/{match.Groups["db"].Value}' under resource group '{match.Groups["rg"].Value}' was not found.")
+                : new Reply(200, DatabaseResource(database, match));
+        }
+
+        if (method == HttpMethods.Put)
+        {
+            // A plain create (no restore): the database is there at once.
+            database ??= _databases[id] = new SqlDatabase(id, match.Groups["db"].Value) { Status = "Online", CreatedByMigration = false };
+            return new Reply(201, DatabaseResource(database, match));
+        }
+
+        if (method == HttpMethods.Delete)
+        {
+            if (database is null)
+            {
+                return new Reply(204, null);
+            }
+
+            var operation = new Operation(Guid.NewGuid().ToString(), null, "deletedatabase") { DatabaseId = id };
+            _operations[operation.Id] = operation;
+            Reply reply = new(202, null);
+            string authority = OperationHost is null ? Endpoint.GetLeftPart(UriPartial.Authority) : $"{Endpoint.Scheme}://{OperationHost}:{Endpoint.Port}";
+            string baseUri = $"{authority}/subscriptions/{subscription}/providers/Microsoft.Sql/locations/emulator";
+            if (!UseLocationHeader)
+            {
+                reply.Headers.Add(("Azure-AsyncOperation", $"{baseUri}/managedDatabaseAzureAsyncOperation/{operation.Id}?api-version={SqlApiVersion}"));
+            }
+
+            reply.Headers.Add(("Location", $"{baseUri}/managedDatabaseOperationResults/{operation.Id}?api-version={SqlApiVersion}"));
+            reply.Headers.Add(("Retry-After", RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+            return reply;
+        }
+
+        return Error(405, "MethodNotAllowed", $"{method} is not supported on {path}.");
+    }
+
+    private static JsonObject DatabaseResource(SqlDatabase database, Match match) => new()
+    {
+        ["id"] = database.Id,
+        ["name"] = database.Name,
+        ["type"] = match.Groups["type"].Value + "/databases",
+        ["location"] = "westeurope",
+        ["properties"] = new JsonObject
+        {
+            ["status"] = database.Status,
+            ["creationDate"] = database.CreationDate.ToString("O", CultureInfo.InvariantCulture),
+            ["collation"] = "SQL_Latin1_General_CP1_CI_AS",
+        },
+    };
 
     private static JsonNode WithoutSecrets(JsonNode node)
     {
@@ -758,6 +1014,16 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     private static partial Regex MigrationRoute();
 
     [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/(?<type>Microsoft\\.Sql/servers|Microsoft\\.Sql/managedInstances)/(?<parent>[^/]+)/databases/(?<db>[^/]+)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SqlDatabaseRoute();
+
+    [GeneratedRegex(
+        "^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\\.Sql/locations/(?<location>[^/]+)/(?<what>managedDatabaseAzureAsyncOperation|managedDatabaseOperationResults)/(?<id>[^/]+)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SqlOperationRoute();
+
+    [GeneratedRegex(
         "^/subscriptions/(?<sub>[^/]+)/providers/Microsoft\\.DataMigration/locations/(?<location>[^/]+)/(?<what>operationStatuses|operationResults)/(?<id>[^/]+)$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OperationRoute();
@@ -774,6 +1040,19 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     /// <param name="Body">The body as sent (the create request's holds the passwords, as the service's does).</param>
     /// <param name="HadBearerToken">Whether it carried a bearer token.</param>
     public sealed record RecordedRequest(string Method, string Path, string Query, string Body, bool HadBearerToken);
+
+    private sealed class SqlDatabase(string id, string name)
+    {
+        public string Id { get; } = id;
+
+        public string Name { get; } = name;
+
+        public string Status { get; set; } = "Online";
+
+        public bool CreatedByMigration { get; init; }
+
+        public DateTimeOffset CreationDate { get; } = DateTimeOffset.UtcNow;
+    }
 
     private sealed record Reply(int Status, JsonObject? Body)
     {
@@ -817,11 +1096,13 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         public Operation? Creation { get; set; }
     }
 
-    private sealed class Operation(string id, Migration migration, string kind)
+    private sealed class Operation(string id, Migration? migration, string kind)
     {
         public string Id { get; } = id;
 
-        public Migration Migration { get; } = migration;
+        public Migration? Migration { get; } = migration;
+
+        public string? DatabaseId { get; init; }
 
         public string Kind { get; } = kind;
 

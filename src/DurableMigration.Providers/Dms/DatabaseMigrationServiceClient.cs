@@ -27,7 +27,7 @@ namespace DurableMigration.Providers.Dms;
 /// forced off) and never part of an exception message.
 /// </para>
 /// </remarks>
-public sealed class DatabaseMigrationServiceClient
+public sealed partial class DatabaseMigrationServiceClient
 {
     /// <summary>The one api-version this client speaks: the one Microsoft's Python client <c>azure.mgmt.datamigration</c> 10.1.0b1 defaults to.</summary>
     public const string ApiVersion = "2022-03-30-preview";
@@ -285,8 +285,9 @@ public sealed class DatabaseMigrationServiceClient
     }
 
     private async Task WaitForOperationAsync(
-        ArmResponse initial, DatabaseMigrationTarget target, string action, bool pollResource, CancellationToken cancellationToken)
+        ArmResponse initial, DatabaseMigrationTarget target, string action, bool pollResource, CancellationToken cancellationToken, object? subject = null)
     {
+        subject ??= target;
         if (initial.AsyncOperation is { } asyncOperation)
         {
             Uri statusUri = PollingUri(asyncOperation, "Azure-AsyncOperation");
@@ -297,7 +298,7 @@ public sealed class DatabaseMigrationServiceClient
                 last = await SendAsync(RequestMethod.Get, statusUri, null, cancellationToken).ConfigureAwait(false);
                 if (last.Status is not (200 or 201 or 202))
                 {
-                    throw Failure(last, action, target);
+                    throw Failure(last, action, subject);
                 }
 
                 using JsonDocument document = Parse(last.Content);
@@ -309,7 +310,7 @@ public sealed class DatabaseMigrationServiceClient
 
                 if (Is(status, "Failed") || Is(status, "Canceled"))
                 {
-                    throw OperationFailure(last, document.RootElement, status!, action, target);
+                    throw OperationFailure(last, document.RootElement, status!, action, subject);
                 }
             }
         }
@@ -327,12 +328,12 @@ public sealed class DatabaseMigrationServiceClient
                     continue;
                 }
 
-                if (last.Status is 200 or 201 or 204 || (last.Status == 404 && action == "delete"))
+                if (last.Status is 200 or 201 or 204 || (last.Status == 404 && action.StartsWith("delete", StringComparison.Ordinal)))
                 {
                     return;
                 }
 
-                throw Failure(last, action, target);
+                throw Failure(last, action, subject);
             }
         }
 
@@ -570,7 +571,7 @@ public sealed class DatabaseMigrationServiceClient
     private static bool IsMissingParent(ArmResponse response) =>
         ArmError(response.Content).Code is "SubscriptionNotFound" or "ResourceGroupNotFound" or "ParentResourceNotFound" or "SubscriptionDoesNotExist";
 
-    private static ArmRequestException Failure(ArmResponse response, string action, DatabaseMigrationTarget target)
+    private static ArmRequestException Failure(ArmResponse response, string action, object target)
     {
         (string? code, string? message, IReadOnlyList<ArmErrorDetail> details) = ArmError(response.Content);
         bool retriable = ArmRequestException.IsRetriableStatus(response.Status, code);
@@ -580,7 +581,7 @@ public sealed class DatabaseMigrationServiceClient
         return new ArmRequestException(response.Status, text, code, message, details, retriable, requestId: response.RequestId);
     }
 
-    private static ArmRequestException OperationFailure(ArmResponse response, JsonElement root, string status, string action, DatabaseMigrationTarget target)
+    private static ArmRequestException OperationFailure(ArmResponse response, JsonElement root, string status, string action, object target)
     {
         (string? code, string? message, IReadOnlyList<ArmErrorDetail> details) =
             root.TryGetProperty("error", out JsonElement error) ? ErrorObject(error) : (null, null, []);

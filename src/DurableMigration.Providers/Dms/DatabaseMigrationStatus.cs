@@ -73,6 +73,34 @@ public sealed record DatabaseMigrationStatus
     /// <summary>Gets the error of the final restore, when it failed (managed instance and VM, <c>completeRestoreErrorMessage</c>).</summary>
     public string? CompleteRestoreErrorMessage { get; init; }
 
+    /// <summary>Gets whether the migration is offline (<c>offlineConfiguration.offline</c>; Azure SQL Database migrations always are), when reported.</summary>
+    public bool? Offline { get; init; }
+
+    /// <summary>Gets the blob container the backups are read from (managed instance and VM, <c>blobContainerName</c>).</summary>
+    public string? BlobContainerName { get; init; }
+
+    /// <summary>Gets the full backup set being (or already) restored (managed instance and VM, <c>fullBackupSetInfo</c>).</summary>
+    public DatabaseMigrationBackupSet? FullBackupSet { get; init; }
+
+    /// <summary>Gets the backup set restored last (managed instance and VM, <c>lastRestoredBackupSetInfo</c>).</summary>
+    public DatabaseMigrationBackupSet? LastRestoredBackupSet { get; init; }
+
+    /// <summary>Gets the backup sets the service works on: restored and still to restore (managed instance and VM, <c>activeBackupSets</c>).</summary>
+    public IReadOnlyList<DatabaseMigrationBackupSet> ActiveBackupSets { get; init; } = [];
+
+    /// <summary>Gets the files in the backup location the service cannot use (managed instance and VM, <c>invalidFiles</c>).</summary>
+    public IReadOnlyList<string> InvalidFiles { get; init; } = [];
+
+    /// <summary>Gets the errors that stop backups from being uploaded (managed instance and VM, <c>fileUploadBlockingErrors</c>).</summary>
+    public IReadOnlyList<string> FileUploadBlockingErrors { get; init; } = [];
+
+    /// <summary>Gets the size of the backup files restored so far, bytes: those of <see cref="ActiveBackupSets"/> (with <see cref="FullBackupSet"/>) marked restored.</summary>
+    public long RestoredBackupBytes => BackupSets().Where(s => s.IsBackupRestored == true).Sum(s => s.TotalSize);
+
+    /// <summary>Gets the size of the log backup files seen but not restored yet, bytes (0 when the service lists none).</summary>
+    public long PendingLogBackupBytes =>
+        BackupSets().Where(s => s.IsBackupRestored != true && !s.IsFullBackup).Sum(s => s.TotalSize);
+
     /// <summary>Gets the number of tables whose copy succeeded.</summary>
     public int TablesCopied => Tables.Count(t => string.Equals(t.Status, "Succeeded", StringComparison.OrdinalIgnoreCase));
 
@@ -114,7 +142,62 @@ public sealed record DatabaseMigrationStatus
         && string.IsNullOrEmpty(RestoreBlockingReason);
 
     private bool Is(string status) => string.Equals(MigrationStatus, status, StringComparison.OrdinalIgnoreCase);
+
+    private IEnumerable<DatabaseMigrationBackupSet> BackupSets()
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (DatabaseMigrationBackupSet set in (FullBackupSet is null ? ActiveBackupSets : ActiveBackupSets.Prepend(FullBackupSet)))
+        {
+            if (set.BackupSetId is null || seen.Add(set.BackupSetId))
+            {
+                yield return set;
+            }
+        }
+    }
 }
+
+/// <summary>One backup set of a managed instance or VM migration (the spec's <c>SqlBackupSetInfo</c>).</summary>
+public sealed record DatabaseMigrationBackupSet
+{
+    /// <summary>Gets the backup set's id (<c>backupSetId</c>).</summary>
+    public string? BackupSetId { get; init; }
+
+    /// <summary>Gets the backup's type (<c>backupType</c>): <c>Database</c> for a full backup, <c>TransactionLog</c>, <c>DifferentialDatabase</c>, ...</summary>
+    public string? BackupType { get; init; }
+
+    /// <summary>Gets the first log sequence number (<c>firstLSN</c>).</summary>
+    public string? FirstLsn { get; init; }
+
+    /// <summary>Gets the last log sequence number (<c>lastLSN</c>).</summary>
+    public string? LastLsn { get; init; }
+
+    /// <summary>Gets when the backup started (<c>backupStartDate</c>).</summary>
+    public DateTimeOffset? BackupStartDate { get; init; }
+
+    /// <summary>Gets when the backup finished (<c>backupFinishDate</c>): the source's state the target holds once this set is restored.</summary>
+    public DateTimeOffset? BackupFinishDate { get; init; }
+
+    /// <summary>Gets whether the set is restored (<c>isBackupRestored</c>), when reported.</summary>
+    public bool? IsBackupRestored { get; init; }
+
+    /// <summary>Gets the set's files (<c>listOfBackupFiles</c>).</summary>
+    public IReadOnlyList<DatabaseMigrationBackupFile> Files { get; init; } = [];
+
+    /// <summary>Gets the set's size, bytes: its files' <c>totalSize</c>.</summary>
+    public long TotalSize => Files.Sum(f => f.TotalSize);
+
+    /// <summary>Gets whether this is a full database backup.</summary>
+    public bool IsFullBackup => string.Equals(BackupType, "Database", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>One file of a backup set (the spec's <c>SqlBackupFileInfo</c>).</summary>
+/// <param name="FileName">The file's name (<c>fileName</c>).</param>
+/// <param name="Status">Its status (<c>status</c>): <c>Arrived</c>, <c>Uploading</c>, <c>Uploaded</c>, <c>Restoring</c>, <c>Restored</c>, ...</param>
+/// <param name="TotalSize">Its size, bytes (<c>totalSize</c>).</param>
+/// <param name="DataRead">Bytes read from it (<c>dataRead</c>).</param>
+/// <param name="DataWritten">Bytes written from it (<c>dataWritten</c>).</param>
+/// <param name="CopyThroughput">Its copy throughput, KB/s (<c>copyThroughput</c>).</param>
+public sealed record DatabaseMigrationBackupFile(string FileName, string? Status, long TotalSize, long DataRead, long DataWritten, double CopyThroughput);
 
 /// <summary>The copy progress of one table in an Azure SQL Database migration (the spec's <c>CopyProgressDetails</c>).</summary>
 public sealed record DatabaseMigrationTableProgress

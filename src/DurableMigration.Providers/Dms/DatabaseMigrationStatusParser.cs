@@ -52,6 +52,19 @@ internal static class DatabaseMigrationStatusParser
             LastRestoredFilename = String(details, "lastRestoredFilename"),
             CurrentRestoringFilename = String(details, "currentRestoringFilename"),
             CompleteRestoreErrorMessage = String(details, "completeRestoreErrorMessage"),
+            Offline = target.Kind == DatabaseMigrationTargetKind.SqlDb
+                ? true
+                : properties.ValueKind == JsonValueKind.Object
+                    && properties.TryGetProperty("offlineConfiguration", out JsonElement offline) && offline.ValueKind == JsonValueKind.Object
+                    && offline.TryGetProperty("offline", out JsonElement flag) && flag.ValueKind is JsonValueKind.True or JsonValueKind.False
+                    ? flag.GetBoolean()
+                    : null,
+            BlobContainerName = String(details, "blobContainerName"),
+            FullBackupSet = BackupSet(details, "fullBackupSetInfo"),
+            LastRestoredBackupSet = BackupSet(details, "lastRestoredBackupSetInfo"),
+            ActiveBackupSets = BackupSets(details),
+            InvalidFiles = Strings(details, "invalidFiles"),
+            FileUploadBlockingErrors = Strings(details, "fileUploadBlockingErrors"),
         };
     }
 
@@ -88,6 +101,55 @@ internal static class DatabaseMigrationStatusParser
         }
 
         return tables;
+    }
+
+    private static DatabaseMigrationBackupSet? BackupSet(JsonElement details, string name) =>
+        details.ValueKind == JsonValueKind.Object && details.TryGetProperty(name, out JsonElement set) && set.ValueKind == JsonValueKind.Object
+            ? BackupSet(set)
+            : null;
+
+    private static List<DatabaseMigrationBackupSet> BackupSets(JsonElement details)
+    {
+        var sets = new List<DatabaseMigrationBackupSet>();
+        if (details.ValueKind == JsonValueKind.Object
+            && details.TryGetProperty("activeBackupSets", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        {
+            sets.AddRange(list.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object).Select(BackupSet));
+        }
+
+        return sets;
+    }
+
+    private static DatabaseMigrationBackupSet BackupSet(JsonElement set)
+    {
+        var files = new List<DatabaseMigrationBackupFile>();
+        if (set.TryGetProperty("listOfBackupFiles", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement file in list.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object))
+            {
+                files.Add(new DatabaseMigrationBackupFile(
+                    String(file, "fileName") ?? string.Empty,
+                    String(file, "status"),
+                    Int64(file, "totalSize"),
+                    Int64(file, "dataRead"),
+                    Int64(file, "dataWritten"),
+                    file.TryGetProperty("copyThroughput", out JsonElement t) && t.ValueKind == JsonValueKind.Number ? t.GetDouble() : 0));
+            }
+        }
+
+        return new DatabaseMigrationBackupSet
+        {
+            BackupSetId = String(set, "backupSetId"),
+            BackupType = String(set, "backupType"),
+            FirstLsn = String(set, "firstLSN"),
+            LastLsn = String(set, "lastLSN"),
+            BackupStartDate = Date(set, "backupStartDate"),
+            BackupFinishDate = Date(set, "backupFinishDate"),
+            IsBackupRestored = set.TryGetProperty("isBackupRestored", out JsonElement restored) && restored.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? restored.GetBoolean()
+                : null,
+            Files = files,
+        };
     }
 
     private static List<string> Strings(JsonElement element, string name)

@@ -45,12 +45,29 @@ public sealed class DmsPythonContractTests
             Assert.True((bool?)seen["sqlmi_full_backup_restored"]);
             Assert.Equal("Succeeded", (string?)seen["sqlmi_cutover"]);
             Assert.Equal("Canceled", (string?)seen["sqlmi_cancel"]);
+            JsonNode backups = seen["sqlmi_backups"]!;
+            Assert.Equal(0, (int?)backups["pending"]);
+            Assert.Equal("Database", (string?)backups["full_type"]);
+            Assert.True((bool?)backups["full_restored"]);
+            Assert.Equal("ordersdb_log_2.trn", (string?)backups["last_restored_file"]);
+            Assert.True((bool?)backups["last_restored_finish"]);
+            Assert.Equal(3, (int?)backups["active_sets"]);
+            Assert.Equal(["inventorydb", "Restoring"], seen["sqlmi_partial_database"]!.AsArray().Select(v => (string?)v));
+            Assert.Equal("ResourceNotFound", (string?)seen["sqlmi_deleted_database"]);
             Assert.Equal("ResourceNotFound", (string?)seen["missing"]);
             Assert.Equal("CutoverNotAllowedMigrationCompleteError", (string?)seen["second_cutover"]);
 
             IReadOnlyList<DmsEmulator.RecordedRequest> requests = emulator.Requests;
             Assert.All(requests, r => Assert.True(r.HadBearerToken));
-            Assert.All(requests, r => Assert.Contains("api-version=2022-03-30-preview", r.Query, StringComparison.Ordinal));
+            Assert.All(
+                requests,
+                r => Assert.Contains(
+                    r.Path.Contains("/providers/Microsoft.Sql/", StringComparison.Ordinal) && !r.Path.Contains("/Microsoft.DataMigration/", StringComparison.Ordinal)
+                        ? "api-version=2021-11-01"
+                        : "api-version=2022-03-30-preview",
+                    r.Query,
+                    StringComparison.Ordinal));
+            Assert.Contains(requests, r => r.Method == "DELETE" && r.Path.EndsWith("/managedInstances/mi1/databases/inventorydb", StringComparison.Ordinal));
             // The throttled first call (the migration service's read) was sent again.
             Assert.Equal(("GET", "GET"), (requests[0].Method, requests[1].Method));
             Assert.Equal(requests[0].Path, requests[1].Path);

@@ -16,6 +16,10 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.datamigration import DataMigrationManagementClient
 from azure.mgmt.datamigration import models
+from azure.mgmt.sql import SqlManagementClient
+
+# The Microsoft.Sql api-version our client pins for target databases; azure.mgmt.sql 4.0.0b6 defaults to a preview, so each call names it.
+SQL_API_VERSION = "2021-11-01"
 
 
 class StaticTokenCredential:
@@ -150,7 +154,18 @@ def main():
         ("ReadyForCutover", "Failed"),
     )
     seen["sqlmi_ready"] = ready.properties.migration_status
-    seen["sqlmi_full_backup_restored"] = ready.properties.migration_status_details.is_full_backup_restored
+    details = ready.properties.migration_status_details
+    seen["sqlmi_full_backup_restored"] = details.is_full_backup_restored
+    # The restore details parse into the typed backup-set models.
+    assert isinstance(details.full_backup_set_info, models.SqlBackupSetInfo), type(details.full_backup_set_info)
+    seen["sqlmi_backups"] = {
+        "pending": details.pending_log_backups_count,
+        "full_type": details.full_backup_set_info.backup_type,
+        "full_restored": details.full_backup_set_info.is_backup_restored,
+        "last_restored_file": details.last_restored_backup_set_info.list_of_backup_files[0].file_name,
+        "last_restored_finish": details.last_restored_backup_set_info.backup_finish_date is not None,
+        "active_sets": len(details.active_backup_sets),
+    }
     client.database_migrations_sql_mi.begin_cutover(
         rg, "mi1", "ordersdb", models.MigrationOperationInput(migration_operation_id=ready.properties.migration_operation_id)
     ).result()
@@ -176,6 +191,23 @@ def main():
         rg, "mi1", "inventorydb", models.MigrationOperationInput(migration_operation_id=other.properties.migration_operation_id)
     ).result()
     seen["sqlmi_cancel"] = client.database_migrations_sql_mi.get(rg, "mi1", "inventorydb").properties.migration_status
+
+    # The canceled restore left its database partially created; Microsoft.Sql reads it and deletes it (long-running).
+    sql = SqlManagementClient(
+        StaticTokenCredential(),
+        subscription,
+        base_url=endpoint,
+        connection_verify=os.environ["DMS_CA_BUNDLE"],
+        polling_interval=0.01,
+    )
+    partial = sql.managed_databases.get(rg, "mi1", "inventorydb", api_version=SQL_API_VERSION)
+    seen["sqlmi_partial_database"] = [partial.name, partial.status]
+    sql.managed_databases.begin_delete(rg, "mi1", "inventorydb", api_version=SQL_API_VERSION).result()
+    try:
+        sql.managed_databases.get(rg, "mi1", "inventorydb", api_version=SQL_API_VERSION)
+        raise AssertionError("the deleted database is still there")
+    except ResourceNotFoundError as error:
+        seen["sqlmi_deleted_database"] = error.error.code
 
     # ARM error bodies: a missing migration, and a refused cutover, parse as ARM errors with their codes.
     try:
