@@ -33,6 +33,12 @@ internal static class SqlServerErrors
     /// <summary>Connection failures before any server answered: host not found, no route, instance not found.</summary>
     private static readonly HashSet<int> Unreachable = [-1, 2, 26, 40, 53, 35, 11001, 11004];
 
+    /// <summary>The key under which translated exceptions keep the SQL Server error number in <see cref="Exception.Data"/>.</summary>
+    public const string ErrorNumberKey = "sqlserver.error-number";
+
+    /// <summary>Gets the SQL Server error number a translated exception carries, or <c>null</c>.</summary>
+    public static int? NumberOf(Exception exception) => exception.Data[ErrorNumberKey] as int?;
+
     /// <summary>Tells whether the runner retries error <paramref name="number"/>.</summary>
     public static bool IsTransient(int number) => Transient.Contains(number);
 
@@ -53,6 +59,13 @@ internal static class SqlServerErrors
     public static DatabaseProviderException Translate(int number, string? serverMessage, string database, string query, params string?[] secrets)
     {
         string prefix = $"Database '{database}': SQL Server statement {query} failed";
+        var translated = Create(number, serverMessage, database, prefix, secrets);
+        translated.Data[ErrorNumberKey] = number;
+        return translated;
+    }
+
+    private static DatabaseProviderException Create(int number, string? serverMessage, string database, string prefix, string?[] secrets)
+    {
         return number switch
         {
             LoginFailed or 18452 or 18470 or 18486 or 18487 or 18488 => new PermanentDatabaseProviderException(
