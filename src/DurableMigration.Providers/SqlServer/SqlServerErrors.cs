@@ -31,13 +31,23 @@ internal static class SqlServerErrors
     ];
 
     /// <summary>Connection failures before any server answered: host not found, no route, instance not found.</summary>
-    private static readonly HashSet<int> Unreachable = [-1, 2, 26, 40, 53, 35, 11001, 11004];
+    private static readonly HashSet<int> Unreachable = [-1, 2, 26, 40, 53, 35, 10061, 10065, 11001, 11004];
 
     /// <summary>The key under which translated exceptions keep the SQL Server error number in <see cref="Exception.Data"/>.</summary>
     public const string ErrorNumberKey = "sqlserver.error-number";
 
     /// <summary>Gets the SQL Server error number a translated exception carries, or <c>null</c>.</summary>
     public static int? NumberOf(Exception exception) => exception.Data[ErrorNumberKey] as int?;
+
+    /// <summary>
+    /// The number to judge a failure by: SqlClient's managed network layer (Linux, and Windows without the native SNI)
+    /// reports a refused or unresolvable server as error 0 ("A network-related or instance-specific error ..."), which is
+    /// read as -1, server not reachable, when it happened while the connection was opening.
+    /// </summary>
+    /// <param name="number">The exception's <c>Number</c>.</param>
+    /// <param name="whileOpening">Whether the connection was being opened.</param>
+    /// <returns>The number to translate.</returns>
+    public static int EffectiveNumber(int number, bool whileOpening) => number == 0 && whileOpening ? -1 : number;
 
     /// <summary>Tells whether the runner retries error <paramref name="number"/>.</summary>
     public static bool IsTransient(int number) => Transient.Contains(number);

@@ -103,13 +103,16 @@ public sealed class SqlServerQueryRunner : ISqlServerQueryRunner
     private async Task<T> RunAsync<T>(SqlServerQuery query, IReadOnlyDictionary<string, object?>? parameters, Func<SqlCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        bool opening = false;
         try
         {
             return await SqlServerRetry.RunAsync(
                 async token =>
                 {
                     await using var connection = new SqlConnection(_connectionString);
+                    opening = true;
                     await connection.OpenAsync(token).ConfigureAwait(false);
+                    opening = false;
                     await using var command = connection.CreateCommand();
                     command.CommandText = query.Text;
                     command.CommandType = CommandType.Text;
@@ -121,7 +124,7 @@ public sealed class SqlServerQueryRunner : ISqlServerQueryRunner
 
                     return await run(command, token).ConfigureAwait(false);
                 },
-                ex => ex is SqlException sql ? sql.Number : null,
+                ex => ex is SqlException sql ? SqlServerErrors.EffectiveNumber(sql.Number, opening) : null,
                 _options,
                 _logger,
                 query.Name,
@@ -135,7 +138,7 @@ public sealed class SqlServerQueryRunner : ISqlServerQueryRunner
         }
         catch (SqlException ex)
         {
-            throw SqlServerErrors.Translate(ex.Number, ex.Message, Database, query.Name, _password);
+            throw SqlServerErrors.Translate(SqlServerErrors.EffectiveNumber(ex.Number, opening), ex.Message, Database, query.Name, _password);
         }
         catch (InvalidOperationException ex) when (!cancellationToken.IsCancellationRequested)
         {
