@@ -453,7 +453,8 @@ public static class SqlServerQueries
             string value = Canonical(c);
             return $"ISNULL(CONVERT(nvarchar(20), DATALENGTH({value})) + N':' + {value}, N'~')";
         }).ToList();
-        return parts.Count == 0 ? "N''" : string.Join(" + N'|' + ", parts);
+        // One column per line, so the golden file reads as a list.
+        return parts.Count == 0 ? "N''" : string.Join("\n        + N'|' + ", parts);
     }
 
     /// <summary>
@@ -482,7 +483,7 @@ public static class SqlServerQueries
     /// <summary>The order-independent sum of 32-byte hashes in <paramref name="hash"/>: four <c>decimal(38, 0)</c> sums of its 8-byte parts, joined by dots.</summary>
     private static string ChecksumAggregate(string hash) =>
         string.Join(
-            " + N'.' + ",
+            "\n    + N'.' + ",
             new[] { 1, 9, 17, 25 }.Select(start =>
                 $"CONVERT(nvarchar(40), ISNULL(SUM(CONVERT(decimal(38, 0), CONVERT(bigint, SUBSTRING({hash}, {start}, 8)))), 0))"));
 }
