@@ -28,6 +28,11 @@ public sealed class SqlServerQueryRunner : ISqlServerQueryRunner
     /// <param name="logger">The log; none when <c>null</c>.</param>
     /// <exception cref="PermanentDatabaseProviderException">The connection string cannot be parsed.</exception>
     public SqlServerQueryRunner(string connectionString, string database, SqlServerQueryRunnerOptions? options = null, ILogger<SqlServerQueryRunner>? logger = null)
+        : this(connectionString, database, options, (ILogger?)logger)
+    {
+    }
+
+    private SqlServerQueryRunner(string connectionString, string database, SqlServerQueryRunnerOptions? options, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
@@ -52,6 +57,38 @@ public sealed class SqlServerQueryRunner : ISqlServerQueryRunner
 
     /// <inheritdoc/>
     public string Database { get; }
+
+    /// <summary>Creates a runner for the source of <paramref name="endpoints"/>, named after its database in the wave.</summary>
+    /// <param name="endpoints">The migration's resolved connections.</param>
+    /// <param name="options">Timeout and retries; defaults when <c>null</c>.</param>
+    /// <param name="logger">The log; none when <c>null</c>.</param>
+    /// <returns>The runner.</returns>
+    public static SqlServerQueryRunner ForSource(MigrationEndpoints endpoints, SqlServerQueryRunnerOptions? options = null, ILogger<SqlServerQueryRunner>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return new SqlServerQueryRunner(endpoints.SourceConnection, endpoints.Database, options, logger);
+    }
+
+    /// <summary>Creates a runner for the target of <paramref name="endpoints"/>, named after its database in the wave.</summary>
+    /// <param name="endpoints">The migration's resolved connections.</param>
+    /// <param name="options">Timeout and retries; defaults when <c>null</c>.</param>
+    /// <param name="logger">The log; none when <c>null</c>.</param>
+    /// <returns>The runner.</returns>
+    public static SqlServerQueryRunner ForTarget(MigrationEndpoints endpoints, SqlServerQueryRunnerOptions? options = null, ILogger<SqlServerQueryRunner>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return new SqlServerQueryRunner(endpoints.TargetConnection, endpoints.Database, options, logger);
+    }
+
+    /// <summary>Creates a runner on the same server and login that opens database <paramref name="initialCatalog"/> instead (<c>master</c> to drop a database or change its state from outside).</summary>
+    /// <param name="initialCatalog">The database to open.</param>
+    /// <returns>The runner, with the same options, log and wave database name.</returns>
+    public SqlServerQueryRunner WithInitialCatalog(string initialCatalog)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(initialCatalog);
+        var builder = new SqlConnectionStringBuilder(_connectionString) { InitialCatalog = initialCatalog };
+        return new SqlServerQueryRunner(builder.ConnectionString, Database, _options, _logger);
+    }
 
     /// <summary>Gets the database the connection opens (<c>Initial Catalog</c>); empty when the login's default database is used.</summary>
     public string DatabaseName { get; }

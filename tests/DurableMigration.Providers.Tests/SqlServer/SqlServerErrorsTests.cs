@@ -186,6 +186,20 @@ public sealed class SqlServerErrorsTests
     }
 
     [Fact]
+    public void Runner_FromEndpoints_IsNamedAfterTheWavesDatabaseAndOpensTheRightCatalog()
+    {
+        var endpoints = new MigrationEndpoints("sales", "Server=src;Database=sales_db;User ID=u;Password=p", "Server=tgt;Database=sales_copy;User ID=u;Password=p", null);
+
+        var source = SqlServerQueryRunner.ForSource(endpoints);
+        var target = SqlServerQueryRunner.ForTarget(endpoints);
+        var master = target.WithInitialCatalog("master");
+
+        Assert.Equal(("sales", "sales_db"), (source.Database, source.DatabaseName));
+        Assert.Equal(("sales", "sales_copy"), (target.Database, target.DatabaseName));
+        Assert.Equal(("sales", "master"), (master.Database, master.DatabaseName));
+    }
+
+    [Fact]
     public void Runner_NormalizesValuesAsRecordingsHoldThem()
     {
         Assert.Equal(7L, SqlServerQueryRunner.Normalize(7));
