@@ -71,6 +71,17 @@ public sealed class SqlServerAssessment
 
         findings.Add(new(SqlServerAssessmentRules.Version, FindingSeverity.Information, $"The source runs {engineVersion}."));
 
+        var permissions = (await source.QueryAsync(SqlServerQueries.ServerPermissions, null, cancellationToken).ConfigureAwait(false)).Single();
+        var lacking = new[] { ("VIEW SERVER STATE", "view_server_state"), ("VIEW ANY DEFINITION", "view_any_definition") }
+            .Where(p => !permissions.GetBoolean(p.Item2))
+            .Select(p => p.Item1)
+            .ToList();
+        if (!permissions.GetBoolean("is_sysadmin") && lacking.Count > 0)
+        {
+            findings.Add(new(SqlServerAssessmentRules.Permissions, FindingSeverity.Warning,
+                $"The assessment's login lacks {string.Join(" and ", lacking)}: catalog views show it only what it may see, so server-level rules (linked servers, server triggers, other modules) may miss objects without an error. Grant {string.Join(" and ", lacking)} to the login, or assess as a sysadmin."));
+        }
+
         var size = (await source.QueryAsync(SqlServerQueries.DatabaseSize, null, cancellationToken).ConfigureAwait(false)).Single();
         long usedBytes = size.GetInt64("data_used_bytes");
         var allTables = await source.QueryAsync(SqlServerQueries.Tables, null, cancellationToken).ConfigureAwait(false);

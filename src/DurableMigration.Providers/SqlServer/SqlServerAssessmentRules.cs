@@ -54,6 +54,9 @@ public static class SqlServerAssessmentRules
     /// <summary>Memory-optimized tables, <c>xp_cmdshell</c>, <c>OPENROWSET</c>, <c>OPENDATASOURCE</c>, <c>BULK INSERT</c>, distributed transactions, external scripts, Windows principals.</summary>
     public const string UnsupportedFeature = "sqlserver.unsupported-feature";
 
+    /// <summary>Warning: the login is not a sysadmin and lacks <c>VIEW SERVER STATE</c> or <c>VIEW ANY DEFINITION</c>, so catalog views may hide objects from the rules.</summary>
+    public const string Permissions = "sqlserver.permissions";
+
     /// <summary>Warning: a rule's catalog query could not run (the login may not read <c>msdb</c> or a server view); the rule was not checked.</summary>
     public const string RuleNotChecked = "sqlserver.rule-not-checked";
 

@@ -33,6 +33,17 @@ public static class SqlServerQueries
         WHERE d.database_id = DB_ID();
         """);
 
+    /// <summary>Gets whether the login is a sysadmin and holds the server permissions the catalog rules need to see every row.</summary>
+    public static SqlServerQuery ServerPermissions { get; } = new(
+        "server.permissions",
+        "Whether the login is sysadmin and has VIEW SERVER STATE and VIEW ANY DEFINITION (catalog views hide rows otherwise).",
+        """
+        SELECT
+            CONVERT(bit, ISNULL(IS_SRVROLEMEMBER('sysadmin'), 0)) AS is_sysadmin,
+            CONVERT(bit, ISNULL(HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'), 0)) AS view_server_state,
+            CONVERT(bit, ISNULL(HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW ANY DEFINITION'), 0)) AS view_any_definition;
+        """);
+
     /// <summary>Gets the current database's data files (allocated and used) and log size, in bytes.</summary>
     public static SqlServerQuery DatabaseSize { get; } = new(
         "database.size",
@@ -291,7 +302,7 @@ public static class SqlServerQueries
     /// <summary>Gets every fixed query, in the golden file's order.</summary>
     public static IReadOnlyList<SqlServerQuery> All { get; } =
     [
-        ServerProperties, DatabaseSize, Tables,
+        ServerProperties, ServerPermissions, DatabaseSize, Tables,
         CrossDatabaseReferences, ClrAssemblies, AgentJobs, LinkedServers, DatabaseMail, Filestream, ServiceBroker, ServerTriggers, TraceFlags, UnsupportedFeatures,
         Inventory, Columns, TargetTables,
     ];

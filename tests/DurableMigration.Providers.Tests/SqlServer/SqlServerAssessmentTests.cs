@@ -251,6 +251,25 @@ public sealed class SqlServerAssessmentTests
     }
 
     [Fact]
+    public async Task A_login_without_view_any_definition_is_warned_that_rules_may_miss_objects()
+    {
+        var report = await AssessAsync(DatabaseMigrationTargetKind.SqlDb, "Assessment/LimitedLogin", Baseline);
+
+        var finding = Assert.Single(report.Findings, f => f.Rule == SqlServerAssessmentRules.Permissions);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Contains("lacks VIEW ANY DEFINITION", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("VIEW SERVER STATE and", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_login_with_both_view_permissions_needs_no_sysadmin()
+    {
+        var report = await AssessAsync(DatabaseMigrationTargetKind.SqlDb, "Assessment/GrantedLogin", Baseline);
+
+        Assert.DoesNotContain(report.Findings, f => f.Rule == SqlServerAssessmentRules.Permissions);
+    }
+
+    [Fact]
     public async Task Login_failed_is_a_permanent_error_that_names_the_problem()
     {
         var ex = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => AssessAsync(DatabaseMigrationTargetKind.SqlDb, "Assessment/LoginFailed", Baseline));

@@ -17,6 +17,13 @@ SELECT
 FROM sys.databases AS d
 WHERE d.database_id = DB_ID();
 
+-- name: server.permissions
+-- Whether the login is sysadmin and has VIEW SERVER STATE and VIEW ANY DEFINITION (catalog views hide rows otherwise).
+SELECT
+    CONVERT(bit, ISNULL(IS_SRVROLEMEMBER('sysadmin'), 0)) AS is_sysadmin,
+    CONVERT(bit, ISNULL(HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW SERVER STATE'), 0)) AS view_server_state,
+    CONVERT(bit, ISNULL(HAS_PERMS_BY_NAME(NULL, NULL, 'VIEW ANY DEFINITION'), 0)) AS view_any_definition;
+
 -- name: database.size
 -- Data allocated and used, and log allocated, in bytes (8 KiB pages).
 SELECT
