@@ -58,6 +58,20 @@ public sealed class SqlServerQueriesGoldenTests
     }
 
     [Fact]
+    public void Every_recording_is_named_after_a_statement()
+    {
+        var names = Statements().Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+        string recorded = Path.Combine(AppContext.BaseDirectory, "SqlServer", "Recorded");
+
+        var stale = Directory.EnumerateFiles(recorded, "*.json", SearchOption.AllDirectories)
+            .Where(f => !names.Contains(Path.GetFileNameWithoutExtension(f)))
+            .Select(f => Path.GetRelativePath(recorded, f))
+            .ToList();
+
+        Assert.True(stale.Count == 0, "Recordings of no statement: " + string.Join(", ", stale));
+    }
+
+    [Fact]
     public void Per_table_statements_leave_out_computed_and_rowversion_columns()
     {
         string text = SqlServerQueries.TableChecksum(Example).Text;
