@@ -299,10 +299,16 @@ public sealed class SqlServerAssessment
         }
 
         var present = new HashSet<string>(tables.Select(Display), StringComparer.OrdinalIgnoreCase);
-        foreach (string name in filter.Include.Concat(filter.Exclude).Where(n => !present.Contains(n)).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (string name in filter.Include.Where(n => !present.Contains(n)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             findings.Add(new(SqlServerAssessmentRules.UnknownTable, FindingSeverity.Blocking,
-                $"The table filter names {name}, which the source database does not have. Correct the name (schema.table) in the manifest.", name));
+                $"The table filter includes {name}, which the source database does not have. Correct the name (schema.table) in the manifest.", name));
+        }
+
+        foreach (string name in filter.Exclude.Where(n => !present.Contains(n)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            findings.Add(new(SqlServerAssessmentRules.UnknownTable, FindingSeverity.Warning,
+                $"The table filter excludes {name}, which the source database does not have, so it excludes nothing. Check the name (schema.table) in the manifest.", name));
         }
     }
 

@@ -15,7 +15,7 @@ public static class SqlServerAssessmentRules
     /// <summary>Blocking: the database's compatibility level is below the lowest the target supports.</summary>
     public const string CompatibilityLevel = "sqlserver.compatibility-level";
 
-    /// <summary>Blocking: the table filter names a table the source does not have.</summary>
+    /// <summary>Blocking: the table filter includes a table the source does not have; a warning when it only excludes one.</summary>
     public const string UnknownTable = "sqlserver.unknown-table";
 
     /// <summary>Information: a table without a primary key (validation cannot narrow its differences to a key range).</summary>

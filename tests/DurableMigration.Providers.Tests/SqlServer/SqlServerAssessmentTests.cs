@@ -222,12 +222,12 @@ public sealed class SqlServerAssessmentTests
     [Fact]
     public async Task A_filter_naming_a_missing_table_blocks_and_excluded_tables_are_not_assessed()
     {
-        var filter = new TableFilter(["orders", "dbo.documents", "sales.[order lines]", "dbo.nope"], ["dbo.orders"]);
+        var filter = new TableFilter(["orders", "dbo.documents", "sales.[order lines]", "dbo.nope"], ["dbo.orders", "dbo.gone"]);
 
         var report = await AssessAsync(DatabaseMigrationTargetKind.SqlDb, filter, AllRulesFire, Baseline);
 
-        var unknown = Assert.Single(report.Findings, f => f.Rule == SqlServerAssessmentRules.UnknownTable);
-        Assert.Equal("dbo.nope", unknown.Object);
+        var unknown = report.Findings.Where(f => f.Rule == SqlServerAssessmentRules.UnknownTable).ToList();
+        Assert.Equal([("dbo.nope", FindingSeverity.Blocking), ("dbo.gone", FindingSeverity.Warning)], unknown.Select(f => (f.Object, f.Severity)));
         Assert.Equal(2, report.Tables);
         Assert.DoesNotContain(report.Findings, f => f.Object is "dbo.orders.scan" or "dbo.orders.notes" or "dbo.sessions");
         Assert.Contains(report.Findings, f => f.Object == "dbo.documents" && f.Rule == SqlServerAssessmentRules.Filestream);
