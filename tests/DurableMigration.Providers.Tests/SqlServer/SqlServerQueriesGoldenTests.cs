@@ -1,0 +1,144 @@
+using System.Text;
+using DurableMigration.Providers.SqlServer;
+
+namespace DurableMigration.Providers.Tests.SqlServer;
+
+/// <summary>
+/// Keeps every SQL text the SQL Server pieces send in one reviewed file, <c>SqlServer/queries.golden.sql</c>: a change to
+/// any statement shows up as a diff of that file. Regenerate it with <c>DMIG_UPDATE_GOLDEN=1</c> and review the diff.
+/// </summary>
+public sealed class SqlServerQueriesGoldenTests
+{
+    private const string UpdateVariable = "DMIG_UPDATE_GOLDEN";
+
+    /// <summary>The example table the per-table statements are rendered for: a composite key and one column of each kind the canonical text treats differently.</summary>
+    private static readonly SqlServerTableShape Example = new("sales", "order lines",
+    [
+        new("order_id", "int", 1, false),
+        new("line", "int", 2, false),
+        new("note", "nvarchar", 0, false),
+        new("amount", "money", 0, false),
+        new("ratio", "float", 0, false),
+        new("weight", "real", 0, false),
+        new("placed", "datetime", 0, false),
+        new("shipped", "datetime2", 0, false),
+        new("payload", "varbinary", 0, false),
+        new("scan", "image", 0, false),
+        new("place", "clr", 0, false),
+        new("extra", "sql_variant", 0, false),
+        new("row_version", "timestamp", 0, false),
+        new("total", "money", 0, true),
+    ]);
+
+    [Fact]
+    public void Every_statement_matches_the_reviewed_golden_file()
+    {
+        string path = Path.Combine(RepositoryRoot(), "tests", "DurableMigration.Providers.Tests", "SqlServer", "queries.golden.sql");
+        string rendered = Render();
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            File.WriteAllText(path, rendered);
+        }
+
+        string golden = File.Exists(path) ? File.ReadAllText(path).ReplaceLineEndings("\n") : string.Empty;
+        Assert.True(
+            golden == rendered,
+            $"The SQL Server statements differ from {path}. If the change is intended, regenerate the file with " +
+            $"{UpdateVariable}=1 dotnet test tests/DurableMigration.Providers.Tests -c Debug --filter \"FullyQualifiedName~SqlServerQueriesGolden\" " +
+            $"and review its diff. First difference at character {FirstDifference(golden, rendered)}.");
+    }
+
+    [Fact]
+    public void Statement_names_are_unique_and_stable()
+    {
+        var names = Statements().Select(q => q.Name).ToList();
+
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(names, n => Assert.Matches("^(server|database|assessment|validation|cutover|compensation)\\.[a-z-]+$", n));
+    }
+
+    [Fact]
+    public void Every_recording_is_named_after_a_statement()
+    {
+        var names = Statements().Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+        string recorded = Path.Combine(AppContext.BaseDirectory, "SqlServer", "Recorded");
+
+        var stale = Directory.EnumerateFiles(recorded, "*.json", SearchOption.AllDirectories)
+            .Where(f => !names.Contains(Path.GetFileNameWithoutExtension(f)))
+            .Select(f => Path.GetRelativePath(recorded, f))
+            .ToList();
+
+        Assert.True(stale.Count == 0, "Recordings of no statement: " + string.Join(", ", stale));
+    }
+
+    [Fact]
+    public void Per_table_statements_leave_out_computed_and_rowversion_columns()
+    {
+        string text = SqlServerQueries.TableChecksum(Example).Text;
+
+        Assert.DoesNotContain("row_version", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[total]", text, StringComparison.Ordinal);
+        Assert.Contains("CONVERT(nvarchar(max), CONVERT(varbinary(8), x.[ratio]), 1)", text, StringComparison.Ordinal);
+        Assert.Contains("CONVERT(nvarchar(max), x.[placed], 126)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_table_without_compared_columns_hashes_the_empty_text()
+    {
+        var table = new SqlServerTableShape("dbo", "t", [new("v", "timestamp", 0, false)]);
+
+        Assert.Equal("N''", SqlServerQueries.RowText(table));
+    }
+
+    internal static IEnumerable<SqlServerQuery> Statements() =>
+    [
+        .. SqlServerQueries.All,
+        SqlServerQueries.TableChecksum(Example),
+        SqlServerQueries.TableCount(Example),
+        SqlServerQueries.KeyRangeChecksums(Example),
+        SqlServerQueries.SourceReadOnly("sales"),
+        SqlServerQueries.SourceWritable("sales"),
+        SqlServerQueries.EmptyTables([("dbo", "orders"), ("sales", "order lines")]),
+        SqlServerQueries.DropDatabase("sales"),
+    ];
+
+    private static string Render()
+    {
+        var text = new StringBuilder();
+        text.Append("-- Every SQL text of src/DurableMigration.Providers/SqlServer, by stable name (SqlServerQueries).\n");
+        text.Append("-- Per-table and per-database statements are shown for table [sales].[order lines] and database [sales].\n");
+        text.Append($"-- Generated by SqlServerQueriesGoldenTests; regenerate with {UpdateVariable}=1 and review the diff.\n");
+        foreach (var query in Statements())
+        {
+            text.Append("\n-- name: ").Append(query.Name).Append('\n');
+            text.Append("-- ").Append(query.Description).Append('\n');
+            text.Append(query.Text.ReplaceLineEndings("\n").TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static int FirstDifference(string a, string b)
+    {
+        int i = 0;
+        while (i < a.Length && i < b.Length && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "DurableMigration.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (DurableMigration.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
