@@ -28,6 +28,6 @@ public sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, HttpClien
         }
     }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Alert {Kind} in wave {WaveId} ({Database}): {Message}")]
+    [LoggerMessage(EventId = 290, Level = LogLevel.Warning, Message = "Alert {Kind} in wave {WaveId} ({Database}): {Message}")]
     private static partial void LogAlert(ILogger logger, string kind, string waveId, string database, string message);
 }

@@ -247,7 +247,7 @@ public sealed class SqlServerAssessmentTests
         Assert.All(notChecked, f => Assert.Equal(FindingSeverity.Warning, f.Severity));
         Assert.Contains("error 229", notChecked[0].Message, StringComparison.Ordinal);
         Assert.Contains(report.Findings, f => f.Rule == SqlServerAssessmentRules.ClrAssembly);
-        Assert.Equal(2, logger.Lines.Count(l => l.EventId == 302));
+        Assert.Equal(2, logger.Lines.Count(l => l.EventId == 322));
     }
 
     [Fact]
@@ -305,7 +305,7 @@ public sealed class SqlServerAssessmentTests
 
         await new SqlServerAssessment(null, logger).AssessAsync(new RecordedQueryRunner("sales", AllRulesFire, Baseline), DatabaseMigrationTargetKind.SqlDb);
 
-        var line = Assert.Single(logger.Lines, l => l.EventId == 301);
+        var line = Assert.Single(logger.Lines, l => l.EventId == 321);
         Assert.Contains("Assessed SQL Server database sales for SqlDb", line.Message, StringComparison.Ordinal);
     }
 

@@ -96,7 +96,7 @@ public sealed class SqlServerErrorsTests
         Assert.Equal(2, waits.Count);
         Assert.InRange(waits[0], TimeSpan.FromMilliseconds(800), TimeSpan.FromMilliseconds(1200));
         Assert.InRange(waits[1], TimeSpan.FromMilliseconds(1600), TimeSpan.FromMilliseconds(2400));
-        var lines = logger.Lines.Where(l => l.EventId == 300).ToList();
+        var lines = logger.Lines.Where(l => l.EventId == 320).ToList();
         Assert.Equal(2, lines.Count);
         Assert.All(lines, l => Assert.Equal(LogLevel.Warning, l.Level));
         Assert.Contains("server.properties for sales failed with transient error 40613; retry 1 of 4", lines[0].Message, StringComparison.Ordinal);

@@ -164,8 +164,8 @@ public sealed class SqlServerValidationTests
 
         await new SqlServerValidation(null, logger).ValidateAsync(Source(), new RecordedQueryRunner("sales", "Validation/TargetChangedRow", "Validation/Target"), Both);
 
-        Assert.Contains(logger.Lines, l => l.EventId == 304 && l.Message.Contains("rows differ in id 4001..5000", StringComparison.Ordinal));
-        Assert.Contains(logger.Lines, l => l.EventId == 303 && l.Message.Contains("FAILED", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.EventId == 324 && l.Message.Contains("rows differ in id 4001..5000", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.EventId == 323 && l.Message.Contains("FAILED", StringComparison.Ordinal));
     }
 
     [Theory]
