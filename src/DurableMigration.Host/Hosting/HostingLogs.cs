@@ -5,7 +5,7 @@ namespace DurableMigration.Host.Hosting;
 /// <summary>The hosting's source-generated log lines.</summary>
 internal static partial class HostingLogs
 {
-    [LoggerMessage(EventId = 8101, Level = LogLevel.Error, Message = "A migration record could not be appended to {Path}; it was dropped")]
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Error, Message = "Migration records could not be appended to {Path}; they were dropped")]
     public static partial void RecordDropped(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(EventId = 8102, Level = LogLevel.Information, Message = "Migration records go to Azure Monitor: rule {RuleId}, stream {Stream} at {Endpoint}")]
