@@ -85,6 +85,28 @@ public sealed class MigrationRecordsTests
         Assert.DoesNotContain(SecretMarker, await File.ReadAllTextAsync(RecordsPath(workspace)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("migrate", "migrate")]
+    [InlineData("monitor", "migrate")]
+    [InlineData("cutover", "cutover")]
+    [InlineData("postValidate", "postValidate")]
+    [InlineData("remediate", "remediate")]
+    public async Task ADrillAtAnyStep_EndsEveryStartedStep_TheFailedOneWithTheDrillsError(string drilled, string failedStep)
+    {
+        using var workspace = new WaveWorkspace();
+        string wave = $"ended-{drilled}".ToLowerInvariant();
+
+        var (exit, output) = await workspace.DmigAsync("run", workspace.WriteManifest(wave, onFailure: "rollbackDatabase"), "--drill", $"beta:{drilled}");
+
+        Assert.True(exit == DmigCommandLine.NotCompleted, output);
+        var steps = Read(workspace).Where(r => r.Kind == MigrationRecordKinds.Step).ToList();
+        Assert.All(steps.Where(r => r.Status == "Started"), started => Assert.Single(steps, r => r.Database == started.Database && r.Step == started.Step && r.Status != "Started"));
+        MigrationRecord failed = Assert.Single(steps, r => r.Status == "Failed");
+        Assert.Equal(("beta", failedStep), (failed.Database, failed.Step));
+        Assert.StartsWith(drilled == failedStep ? "DrillFailureException" : $"{drilled}: DrillFailureException", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(steps, r => r.Database == "gamma" && r.Step != "validate"); // it depends on beta: never started
+    }
+
     [Fact]
     public async Task ARollbackOfAFinishedWave_RecordsItsCompensations_DependentsFirst()
     {

@@ -22,7 +22,7 @@ namespace DurableMigration.Migration;
 /// read-only source, then a second comparison.</para>
 /// <para>Each step's start and end, each progress poll, each alert and each compensation is a <see cref="MigrationRecord"/>
 /// (<see cref="MigrationRecorder"/>): logged through the replay-safe logger, so it costs no activity and no history event.
-/// A step resumed by a continued execution is not started again; a failed monitor poll ends the migrate step as <c>monitor</c>.</para>
+/// A step resumed by a continued execution is not started again; a failed monitor poll ends the migrate step, its error starting with <c>monitor:</c>.</para>
 /// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
 /// </remarks>
 public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
@@ -118,7 +118,8 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
                     var timing = new StepTiming(failure.Step, started, context.CurrentUtcDateTime, false);
                     _timings.Add(timing);
                     string error = failure.Error;
-                    RecordStepEnded(timing, error);
+                    // Recorded under the step that started, so every Started record has its end (a failed monitor poll ends migrate).
+                    RecordStepEnded(timing with { Step = step }, failure.Step == step ? error : $"{MigrationNames.StepName(failure.Step)}: {error}");
                     await CompensationRunner.AlertAsync(context, _records, Wave, _database.Name, "error", $"'{_database.Name}' failed at {MigrationNames.StepName(failure.Step)}: {error}", Webhook);
                     if (input.OnFailure.Action == FailureAction.AskOperator && await AskOperatorAsync(failure.Step, error))
                     {
