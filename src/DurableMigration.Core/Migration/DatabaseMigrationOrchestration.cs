@@ -45,7 +45,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private readonly List<Compensation> _registered = [];
         private readonly List<StepTiming> _timings = [];
         private readonly DatabaseSpec _database = input.Database;
-        private readonly MigrationRecorder _records = new(context, input.WaveId, input.Ticket);
+        private readonly MigrationRecorder _records = new(context, input.WaveId, input.TicketId);
         private Task<string?>? _rollbackRequested;
         private DatabaseState _state = DatabaseState.Migrating;
         private CopyProgress? _progress;

@@ -157,7 +157,7 @@ public sealed record DatabaseMigrationInput(
     public int SyncPollsPerExecution { get; init; } = 100;
 
     /// <summary>Gets the id of the change ticket the wave runs under, if any: it goes into the database's migration records.</summary>
-    public string? Ticket { get; init; }
+    public string? TicketId { get; init; }
 
     /// <summary>Gets where an earlier execution of this database's orchestration stood, when it continued as new during an online sync; <c>null</c> on the first execution.</summary>
     public DatabaseMigrationContinuation? Continuation { get; init; }

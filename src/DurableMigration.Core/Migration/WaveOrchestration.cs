@@ -265,7 +265,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
             manifest.Wave, database, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, failAt, input.MonitorInterval ?? TimeSpan.FromSeconds(2))
         {
             SyncPollsPerExecution = input.SyncPollsPerExecution ?? 100,
-            Ticket = input.Ticket?.Id,
+            TicketId = input.Ticket?.Id,
         };
         try
         {

@@ -12,7 +12,7 @@ namespace DurableMigration.Migration;
 public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse, bool RetryFailed = false)
 {
     /// <summary>Gets the id of the change ticket the rollback runs under, if any: it goes into the rollback's migration records.</summary>
-    public string? Ticket { get; init; }
+    public string? TicketId { get; init; }
 }
 
 /// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
@@ -30,7 +30,7 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var manifest = input.Manifest;
-        var recorder = new MigrationRecorder(context, manifest.Wave, input.Ticket);
+        var recorder = new MigrationRecorder(context, manifest.Wave, input.TicketId);
         DateTime started = context.CurrentUtcDateTime;
         recorder.Wave("Started", step: "rollback");
         var results = input.Previous.Databases.ToDictionary(r => r.Database, StringComparer.OrdinalIgnoreCase);
