@@ -2,9 +2,14 @@ using DurableMigration.Conformance.Tests.Hosting;
 using DurableMigration.Manifest;
 using DurableMigration.Migration;
 using DurableMigration.Monitoring;
+using DurableMigration.Providers;
 using DurableMigration.Providers.DependencyInjection;
 using DurableMigration.Providers.Monitoring;
+using DurableMigration.Providers.Sqlite;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using static DurableMigration.Conformance.Tests.MigrationScenarios;
 
 namespace DurableMigration.Conformance.Tests;
@@ -87,13 +92,84 @@ public sealed class RecordScenarios : ConformanceScenario
         }
     }
 
+    [Theory, MemberData(nameof(Runtimes.All), MemberType = typeof(Runtimes))]
+    public async Task ACopyThatOutlastsTheMonitorInterval_RecordsEachProgressPoll_WithRowsAndBytes(string runtime)
+    {
+        using var workspace = new MigrationWorkspace();
+        using var records = new RecordFile();
+        WaveManifest manifest = workspace.ReadManifest(onFailure: "rollbackWave");
+        var provider = new HeldCopyProvider();
+        await using IConformanceHost host = await StartAsync(runtime, r => r.AddMigration(), services =>
+        {
+            workspace.AddServices(services);
+            services.RemoveAll<IDatabaseProvider>();
+            services.AddSingleton<IDatabaseProvider>(provider);
+            services.AddJsonLinesRecords(records.Path);
+        });
+
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+            MigrationNames.WaveOrchestration, new WaveInput(manifest, MonitorInterval: MonitorInterval), new StartOrchestrationOptions(manifest.Wave));
+        // The copies wait until the monitor has polled customers' progress twice (read back from the records), then go on.
+        using (var timeout = new CancellationTokenSource(Timeout)) // guards against a hang; no timing is asserted
+        {
+            while (records.Read().Count(r => r.Kind == MigrationRecordKinds.Progress && r.Database == "customers") < 2)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
+        provider.Release();
+        OrchestrationMetadata wave = await WaitForCompletionAsync(host.Client, manifest.Wave);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, wave.RuntimeStatus);
+        var samples = records.Read().Where(r => r.Kind == MigrationRecordKinds.Progress && r.Database == "customers").ToList();
+        Assert.True(samples.Count >= 2, $"{samples.Count} samples");
+        Assert.All(samples, s => Assert.Equal(("monitor", "Running", 5L, 100L, (double?)null), (s.Step, s.Status, s.Rows!.Value, s.Bytes!.Value, s.LagSeconds)));
+    }
+
+    /// <summary>The SQLite provider, whose copies report some progress, then wait for <see cref="Release"/>.</summary>
+    internal sealed class HeldCopyProvider : IDatabaseProvider
+    {
+        readonly SqliteDatabaseProvider inner = new();
+        readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Engine => inner.Engine;
+
+        public bool SupportsOnline => false;
+
+        public bool SupportsChangeSync => inner.SupportsChangeSync;
+
+        public void Release() => this.released.TrySetResult();
+
+        public async Task<DataCopyResult> CopyDataAsync(MigrationEndpoints endpoints, IProgress<CopyProgress> progress, CancellationToken cancellationToken = default)
+        {
+            progress.Report(new CopyProgress("customers", 5, 10, 100));
+            await this.released.Task.WaitAsync(cancellationToken);
+            return await inner.CopyDataAsync(endpoints, progress, cancellationToken);
+        }
+
+        public Task<AssessmentReport> AssessAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.AssessAsync(endpoints, cancellationToken);
+
+        public Task<SchemaCopyResult> CopySchemaAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.CopySchemaAsync(endpoints, cancellationToken);
+
+        public Task<ChangeSyncResult> SyncChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.SyncChangesAsync(endpoints, cancellationToken);
+
+        public Task MakeSourceReadOnlyAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.MakeSourceReadOnlyAsync(endpoints, cancellationToken);
+
+        public Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default) => inner.ValidateAsync(endpoints, options, cancellationToken);
+
+        public Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.DropTargetAsync(endpoints, cancellationToken);
+
+        public Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => inner.MakeSourceWritableAsync(endpoints, cancellationToken);
+    }
+
     /// <summary>A JSON-lines file of records in the temporary folder, deleted afterwards.</summary>
     internal sealed class RecordFile : IDisposable
     {
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dmig-conformance-records", Guid.NewGuid().ToString("N")[..12] + ".jsonl");
 
         public IReadOnlyList<MigrationRecord> Read() =>
-            File.Exists(this.Path) ? [.. File.ReadAllLines(this.Path).Where(l => l.Length > 0).Select(MigrationRecordJson.Deserialize)] : [];
+            File.Exists(this.Path) ? [.. File.ReadAllLines(this.Path).Where(l => l.EndsWith('}')).Select(MigrationRecordJson.Deserialize)] : [];
 
         public void Dispose()
         {
