@@ -225,7 +225,7 @@ public sealed class WaveOperations(DurableTaskClient client)
         }
 
         await Client.ScheduleNewOrchestrationInstanceAsync(
-            MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result, targetWrites), new StartOrchestrationOptions(rollbackId), cancellationToken).ConfigureAwait(false);
+            MigrationNames.WaveRollbackOrchestration, new WaveRollbackInput(input.Manifest, result, targetWrites) { TicketId = input.Ticket?.Id }, new StartOrchestrationOptions(rollbackId), cancellationToken).ConfigureAwait(false);
         return new RollbackResult(RollbackOutcome.Started, waveId, rollbackId, null, [], null);
     }
 
@@ -437,7 +437,7 @@ public sealed class WaveOperations(DurableTaskClient client)
 
         await Client.ScheduleNewOrchestrationInstanceAsync(
             MigrationNames.WaveRollbackOrchestration,
-            new WaveRollbackInput(input.Manifest, latest, targetWrites, RetryFailed: true),
+            new WaveRollbackInput(input.Manifest, latest, targetWrites, RetryFailed: true) { TicketId = input.Ticket?.Id },
             new StartOrchestrationOptions(rollbackId),
             cancellationToken).ConfigureAwait(false);
         return new RollbackResult(RollbackOutcome.RetryStarted, waveId, rollbackId, null, [.. latest.Databases.Where(IsRetriable).Select(d => d.Database)], null);

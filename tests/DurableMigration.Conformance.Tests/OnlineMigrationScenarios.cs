@@ -114,7 +114,7 @@ public sealed class OnlineMigrationScenarios : ConformanceScenario
         Assert.False(File.Exists(workspace.TargetPath("customers")));
     }
 
-    static void Use(IServiceCollection services, MigrationWorkspace workspace, ScriptedOnlineProvider provider)
+    internal static void Use(IServiceCollection services, MigrationWorkspace workspace, ScriptedOnlineProvider provider)
     {
         workspace.AddServices(services);
         services.RemoveAll<IDatabaseProvider>();
@@ -126,7 +126,7 @@ public sealed class OnlineMigrationScenarios : ConformanceScenario
     /// manifest's <c>maxLagSeconds</c> (5 s) for the first <c>pollsBehind</c> polls of each database and is 0.5 s after,
     /// and the final sync is SQLite's change sync.
     /// </summary>
-    sealed class ScriptedOnlineProvider(int pollsBehind) : IDatabaseProvider
+    internal sealed class ScriptedOnlineProvider(int pollsBehind) : IDatabaseProvider
     {
         readonly SqliteDatabaseProvider inner = new();
         readonly ConcurrentDictionary<string, int> polls = new();

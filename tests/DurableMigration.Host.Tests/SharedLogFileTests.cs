@@ -1,4 +1,6 @@
 using DurableMigration.Host.Hosting;
+using DurableMigration.Monitoring;
+using DurableMigration.Providers.Monitoring;
 
 namespace DurableMigration.Host.Tests;
 
@@ -25,6 +27,35 @@ public sealed class SharedLogFileTests : IDisposable
         Assert.Equal(4000, lines.Length);
         Assert.Equal(2000, lines.Count(l => l.StartsWith("first ", StringComparison.Ordinal) && l.EndsWith(" end", StringComparison.Ordinal)));
         Assert.Equal(2000, lines.Count(l => l.StartsWith("second ", StringComparison.Ordinal) && l.EndsWith(" end", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task TwoRecordFilesOfOneDataDirectory_AtOnce_KeepEveryRecordWhole_AndDisposalWritesWhatIsQueued()
+    {
+        string path = Path.Combine(_directory, RecordFileSink.FileName);
+        // Two sinks of one file, as two dmig workers on one data directory have.
+        await using (var first = new RecordFileSink(path))
+        await using (var second = new RecordFileSink(path))
+        {
+            Assert.False(File.Exists(path)); // opened on the first record
+            await Task.WhenAll(
+                Task.Run(() => Record(first, "first")),
+                Task.Run(() => Record(second, "second")));
+        }
+
+        var records = (await File.ReadAllLinesAsync(path)).Select(MigrationRecordJson.Deserialize).ToList();
+
+        Assert.Equal(4000, records.Count);
+        Assert.Equal(Enumerable.Range(0, 2000), records.Where(r => r.Wave == "first").Select(r => (int)r.Rows!.Value));
+        Assert.Equal(Enumerable.Range(0, 2000), records.Where(r => r.Wave == "second").Select(r => (int)r.Rows!.Value));
+    }
+
+    private static void Record(RecordFileSink sink, string wave)
+    {
+        for (int i = 0; i < 2000; i++)
+        {
+            sink.Record(new MigrationRecord(DateTimeOffset.UnixEpoch, wave, MigrationRecordKinds.Progress) { Database = "db", Rows = i, Error = new string('x', i % 300) });
+        }
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using DurableMigration.Monitoring;
+using DurableMigration.Providers.Monitoring;
 
 namespace DurableMigration.Host.Tests;
 
@@ -83,6 +85,10 @@ public sealed class TicketQueueTests(TicketQueueFixture server) : IClassFixture<
         var rollback = await PollUntilDoneOnceStartedAsync("api/waves/q-rollback:rollback");
 
         Assert.Equal("RolledBack", rollback["output"]!["outcome"]!.GetValue<string>());
+        // The wave's records and its rollback's carry the ticket that started the wave.
+        var records = await RecordsOfAsync("q-rollback", r => r.Kind == MigrationRecordKinds.Wave && r.Step == "rollback" && r.Status == "RolledBack");
+        Assert.Contains(records, r => r.Kind == MigrationRecordKinds.Compensation && r.Database == "gamma");
+        Assert.All(records, r => Assert.Equal("CHG100", r.Ticket));
     }
 
     [Fact]
@@ -122,6 +128,25 @@ public sealed class TicketQueueTests(TicketQueueFixture server) : IClassFixture<
     }.ToJsonString();
 
     /// <summary>A queued request is carried out a moment after it is sent: waits for the instance to exist, then for it to finish.</summary>
+    /// <summary>The records of <paramref name="wave"/> in <c>dmig serve</c>'s <c>records.jsonl</c>, once one matches <paramref name="last"/> (written in the background).</summary>
+    private async Task<List<MigrationRecord>> RecordsOfAsync(string wave, Func<MigrationRecord, bool> last)
+    {
+        string path = Path.Combine(server.Workspace.DataDirectory, "records.jsonl");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)); // guards against a hang; no timing is asserted
+        while (true)
+        {
+            List<MigrationRecord> records = File.Exists(path)
+                ? [.. (await File.ReadAllLinesAsync(path, timeout.Token)).Where(l => l.EndsWith('}')).Select(MigrationRecordJson.Deserialize).Where(r => r.Wave == wave)]
+                : [];
+            if (records.Any(last))
+            {
+                return records;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     private async Task<JsonNode> PollUntilDoneOnceStartedAsync(string path)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableMigration.Host.Commands;
+using DurableMigration.Monitoring;
+using DurableMigration.Providers.Monitoring;
 using Microsoft.Data.Sqlite;
 using Spectre.Console;
 
@@ -168,6 +170,25 @@ internal sealed class ScaleOutWorkspace : IAsyncDisposable
     }
 
     /// <summary>Every line the workers logged (they share the data directory's log).</summary>
+    /// <summary>The records of <paramref name="wave"/> in the data directory's <c>records.jsonl</c>, once one matches <paramref name="last"/> (the workers write in the background).</summary>
+    public async Task<List<MigrationRecord>> RecordsOfAsync(string wave, Func<MigrationRecord, bool> last)
+    {
+        string path = Path.Combine(DataDirectory, "records.jsonl");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)); // guards against a hang; no timing is asserted
+        while (true)
+        {
+            List<MigrationRecord> records = File.Exists(path)
+                ? [.. ReadShared(path).Split('\n').Where(l => l.EndsWith('}')).Select(MigrationRecordJson.Deserialize).Where(r => r.Wave == wave)]
+                : [];
+            if (records.Any(last))
+            {
+                return records;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     public string WorkerLog() => string.Concat(Directory.GetFiles(Path.Combine(DataDirectory, "logs"), "dmig-*.log").Select(ReadShared));
 
     /// <summary>Row count and an order-independent digest of every user table of a database.</summary>

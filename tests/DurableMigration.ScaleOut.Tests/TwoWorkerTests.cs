@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableMigration.Host.Commands;
+using DurableMigration.Monitoring;
 
 namespace DurableMigration.ScaleOut.Tests;
 
@@ -32,6 +33,16 @@ public sealed class TwoWorkerTests(AzuriteFixture azurite)
         Assert.Contains("of two-workers:alpha started on worker w", log, StringComparison.Ordinal);
         Assert.Contains("started on worker w1", log, StringComparison.Ordinal);
         Assert.Contains("started on worker w2", log, StringComparison.Ordinal);
+
+        // Both workers append the records of the turns they ran to the shared data directory's records.jsonl: each
+        // transition is there once, however the turns were shared out and replayed (the Durable Task Framework replays).
+        var records = await workspace.RecordsOfAsync("two-workers", r => r.Kind == MigrationRecordKinds.Wave && r.Status == "Completed");
+        var steps = records.Where(r => r.Kind == MigrationRecordKinds.Step).Select(r => $"{r.Database} {r.Step} {r.Status}").Order(StringComparer.Ordinal);
+        var expected = from database in ScaleOutWorkspace.Databases
+                       from step in new[] { "validate", "migrate", "cutover", "postValidate", "remediate" }
+                       from state in new[] { "Started", "Succeeded" }
+                       select $"{database} {step} {state}";
+        Assert.Equal(expected.Order(StringComparer.Ordinal), steps);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration.Activities;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers;
 using Microsoft.DurableTask;
 
@@ -31,6 +32,7 @@ internal static class CompensationRunner
     /// </remarks>
     public static async Task<IReadOnlyList<CompensationRecord>> RunAsync(
         TaskOrchestrationContext context,
+        MigrationRecorder recorder,
         string waveId,
         DatabaseSpec database,
         IReadOnlyList<Compensation> registered,
@@ -59,8 +61,8 @@ internal static class CompensationRunner
         if (registered.Contains(Compensation.SwitchConsumersBack) && !connections.Resolved)
         {
             string refusal = $"rollback refused: {connections.Describe()}; consumers stay on the target";
-            await AlertAsync(context, waveId, database.Name, "compensationFailed", $"Rollback of '{database.Name}' not started: {connections.Describe()}.", webhook);
-            return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true }];
+            await AlertAsync(context, recorder, waveId, database.Name, "compensationFailed", $"Rollback of '{database.Name}' not started: {connections.Describe()}.", webhook);
+            return Recorded(recorder, database, new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true });
         }
 
         if (registered.Contains(Compensation.SwitchConsumersBack))
@@ -81,8 +83,8 @@ internal static class CompensationRunner
                 if (targetWrites == TargetWrites.Refuse)
                 {
                     string refusal = $"rollback refused: the target {changes.Summary}. Roll back with --copy-back (apply the target's changes to the source first) or --discard-target-writes (keep a backup of the target, then drop it)";
-                    await AlertAsync(context, waveId, database.Name, "rollbackRefused", $"Rollback of '{database.Name}' refused: the target {changes.Summary}.", webhook);
-                    return [new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true, NeedsTargetWritesChoice = true }];
+                    await AlertAsync(context, recorder, waveId, database.Name, "rollbackRefused", $"Rollback of '{database.Name}' refused: the target {changes.Summary}.", webhook);
+                    return Recorded(recorder, database, new CompensationRecord(Compensation.SwitchConsumersBack, false, refusal) { Refused = true, NeedsTargetWritesChoice = true });
                 }
 
                 var (before, activity) = targetWrites == TargetWrites.CopyBack
@@ -91,14 +93,14 @@ internal static class CompensationRunner
                 try
                 {
                     await context.CallActivityAsync<object?>(activity, step, ActivityRetry);
-                    records.Add(new CompensationRecord(before, true, null));
+                    records.Add(Recorded(recorder, database.Name, new CompensationRecord(before, true, null)));
                 }
                 catch (TaskFailedException ex)
                 {
                     // Without the copy-back or the backup, going on would lose the target's writes: stop here, undo nothing.
                     string error = Describe(ex);
-                    await AlertAsync(context, waveId, database.Name, "compensationFailed", $"{before} of '{database.Name}' failed: {error}", webhook);
-                    return [new CompensationRecord(before, false, error) { Refused = true }];
+                    await AlertAsync(context, recorder, waveId, database.Name, "compensationFailed", $"{before} of '{database.Name}' failed: {error}", webhook);
+                    return Recorded(recorder, database, new CompensationRecord(before, false, error) { Refused = true });
                 }
             }
         }
@@ -124,19 +126,19 @@ internal static class CompensationRunner
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
                 if (unresolved is not null)
                 {
-                    records.Add(new CompensationRecord(compensation, false, unresolved));
-                    await AlertAsync(context, waveId, database.Name, "compensationFailed", $"Compensation {compensation} of '{database.Name}' not run: {unresolved}", webhook);
+                    records.Add(Recorded(recorder, database.Name, new CompensationRecord(compensation, false, unresolved)));
+                    await AlertAsync(context, recorder, waveId, database.Name, "compensationFailed", $"Compensation {compensation} of '{database.Name}' not run: {unresolved}", webhook);
                     continue;
                 }
 
                 await context.CallActivityAsync<object?>(activity, new DatabaseStepInput(waveId, database), ActivityRetry);
-                records.Add(new CompensationRecord(compensation, true, null));
+                records.Add(Recorded(recorder, database.Name, new CompensationRecord(compensation, true, null)));
             }
             catch (TaskFailedException ex)
             {
                 string error = Describe(ex);
-                records.Add(new CompensationRecord(compensation, false, error));
-                await AlertAsync(context, waveId, database.Name, "compensationFailed", $"Compensation {compensation} of '{database.Name}' failed: {error}", webhook);
+                records.Add(Recorded(recorder, database.Name, new CompensationRecord(compensation, false, error)));
+                await AlertAsync(context, recorder, waveId, database.Name, "compensationFailed", $"Compensation {compensation} of '{database.Name}' failed: {error}", webhook);
 #pragma warning restore CA2007
             }
         }
@@ -148,8 +150,10 @@ internal static class CompensationRunner
     public static IReadOnlyList<Compensation> StillRegistered(IReadOnlyList<Compensation> registered, IReadOnlyList<CompensationRecord> records) =>
         [.. registered.Where(c => !records.Any(r => r.Compensation == c && r.Succeeded))];
 
-    public static async Task AlertAsync(TaskOrchestrationContext context, string waveId, string? database, string kind, string message, Uri? webhook)
+    /// <summary>Records the alert, then raises it through the alert activity; a failed delivery never changes the migration's course.</summary>
+    public static async Task AlertAsync(TaskOrchestrationContext context, MigrationRecorder recorder, string waveId, string? database, string kind, string message, Uri? webhook)
     {
+        recorder.Alert(database, kind, message);
         try
         {
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
@@ -164,6 +168,17 @@ internal static class CompensationRunner
             // An alert that cannot be delivered must not change the migration's course; the sink logged why.
         }
     }
+
+    /// <summary>Records one compensation's outcome as it happens, and returns it.</summary>
+    private static CompensationRecord Recorded(MigrationRecorder recorder, string database, CompensationRecord record)
+    {
+        recorder.Compensation(database, record);
+        return record;
+    }
+
+    /// <summary>Records a compensation that ends the rollback, and returns it as the rollback's only record.</summary>
+    private static CompensationRecord[] Recorded(MigrationRecorder recorder, DatabaseSpec database, CompensationRecord record) =>
+        [Recorded(recorder, database.Name, record)];
 
     /// <summary>The innermost failure, as "Type: message": what an operator needs, without stack traces.</summary>
     public static string Describe(TaskFailedException failure)

@@ -1,5 +1,6 @@
 using DurableMigration.Manifest;
 using DurableMigration.Migration.Activities;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers;
 using Microsoft.DurableTask;
 
@@ -19,6 +20,9 @@ namespace DurableMigration.Migration;
 /// acknowledged write is lost and the write-blocked window follows the changes, not the database's size. A provider that
 /// records no changes gets the old safety net instead: when post-validation finds a difference, one more copy from the
 /// read-only source, then a second comparison.</para>
+/// <para>Each step's start and end, each progress poll, each alert and each compensation is a <see cref="MigrationRecord"/>
+/// (<see cref="MigrationRecorder"/>): logged through the replay-safe logger, so it costs no activity and no history event.
+/// A step resumed by a continued execution is not started again; a failed monitor poll ends the migrate step, its error starting with <c>monitor:</c>.</para>
 /// <para>Orchestrator code: replayed, so it follows the determinism rules in the remarks of <see cref="WaveOrchestration"/>.</para>
 /// </remarks>
 public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMigrationInput, DatabaseMigrationResult>
@@ -41,6 +45,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         private readonly List<Compensation> _registered = [];
         private readonly List<StepTiming> _timings = [];
         private readonly DatabaseSpec _database = input.Database;
+        private readonly MigrationRecorder _records = new(context, input.WaveId, input.TicketId);
         private Task<string?>? _rollbackRequested;
         private DatabaseState _state = DatabaseState.Migrating;
         private CopyProgress? _progress;
@@ -92,20 +97,30 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
 
                 MigrationStep step = Steps[index];
                 DateTime started = resumedStepStart ?? context.CurrentUtcDateTime;
+                if (resumedStepStart is null)
+                {
+                    _records.StepStarted(_database.Name, step);
+                }
+
                 resumedStepStart = null;
                 _stepStartedAt = started;
                 try
                 {
                     await RunStepAsync(step);
-                    _timings.Add(new StepTiming(step, started, context.CurrentUtcDateTime, true));
+                    var timing = new StepTiming(step, started, context.CurrentUtcDateTime, true);
+                    _timings.Add(timing);
+                    RecordStepEnded(timing, null);
                     index++;
                     await CheckDurationAsync();
                 }
                 catch (StepFailedException failure)
                 {
-                    _timings.Add(new StepTiming(failure.Step, started, context.CurrentUtcDateTime, false));
+                    var timing = new StepTiming(failure.Step, started, context.CurrentUtcDateTime, false);
+                    _timings.Add(timing);
                     string error = failure.Error;
-                    await CompensationRunner.AlertAsync(context, Wave, _database.Name, "error", $"'{_database.Name}' failed at {MigrationNames.StepName(failure.Step)}: {error}", Webhook);
+                    // Recorded under the step that started, so every Started record has its end (a failed monitor poll ends migrate).
+                    RecordStepEnded(timing with { Step = step }, failure.Step == step ? error : $"{MigrationNames.StepName(failure.Step)}: {error}");
+                    await CompensationRunner.AlertAsync(context, _records, Wave, _database.Name, "error", $"'{_database.Name}' failed at {MigrationNames.StepName(failure.Step)}: {error}", Webhook);
                     if (input.OnFailure.Action == FailureAction.AskOperator && await AskOperatorAsync(failure.Step, error))
                     {
                         DiscardStaleApprovals();
@@ -198,6 +213,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             {
                 _progress = await context.CallActivityAsync<CopyProgress?>(
                     MigrationActivityNames.GetCopyProgress, new ProgressQuery(Wave, _database.Name, inject), CompensationRunner.ActivityRetry) ?? _progress;
+                _records.Progress(_database.Name, MigrationStep.Monitor, _progress?.RowsCopied, _progress?.BytesCopied, null);
                 Publish("copying data");
             }
             catch (TaskFailedException ex)
@@ -315,7 +331,9 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         {
             try
             {
-                return await context.CallActivityAsync<ReplicationStatus>(MigrationActivityNames.GetReplicationStatus, StepInput(Inject(MigrationStep.Monitor)), CompensationRunner.ActivityRetry);
+                var status = await context.CallActivityAsync<ReplicationStatus>(MigrationActivityNames.GetReplicationStatus, StepInput(Inject(MigrationStep.Monitor)), CompensationRunner.ActivityRetry);
+                _records.Progress(_database.Name, MigrationStep.Monitor, null, status.LagBytes, status.LagSeconds);
+                return status;
             }
             catch (TaskFailedException ex)
             {
@@ -447,7 +465,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             string retryCommand = MigrationNames.RetryCommand(Wave, _database.Name);
             SetState(DatabaseState.NeedsAttention, retryCommand, deadline);
             Publish($"failed at {MigrationNames.StepName(step)}: {error.TrimEnd('.')}. Waiting for {retryCommand} or {MigrationNames.RollbackCommand(Wave)} until {deadline:yyyy-MM-dd HH:mm} UTC");
-            await CompensationRunner.AlertAsync(context, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {MigrationNames.StepName(step)}.", Webhook);
+            await CompensationRunner.AlertAsync(context, _records, Wave, _database.Name, "needsAttention", $"'{_database.Name}' needs attention after failing at {MigrationNames.StepName(step)}.", Webhook);
             using var timeoutCancellation = new CancellationTokenSource();
             Task<string?> retry = context.WaitForExternalEvent<string?>(MigrationNames.RetryEvent);
             Task timeout = context.CreateTimer(deadline, timeoutCancellation.Token);
@@ -466,7 +484,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
         {
             SetState(DatabaseState.RollingBack);
             Publish(error is null ? "rolling back" : $"rolling back after: {error}");
-            var records = await CompensationRunner.RunAsync(context, Wave, _database, _registered, Webhook);
+            var records = await CompensationRunner.RunAsync(context, _records, Wave, _database, _registered, Webhook);
             SetState(records.Any(r => !r.Succeeded) ? DatabaseState.Failed : DatabaseState.RolledBack);
             Publish(_state == DatabaseState.Failed ? $"rollback incomplete: see compensation failures; fix their cause, then {MigrationNames.RetryRollbackCommand(Wave)}" : "rolled back");
             // A failed compensation stays registered, so `dmig rollback <wave> --retry` can run it again.
@@ -474,6 +492,18 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             _registered.Clear();
             _registered.AddRange(remaining);
             return Result(failedStep, error, records);
+        }
+
+        /// <summary>Records a step's end: the copy's rows and bytes for migrate, the final sync's changed rows for cutover.</summary>
+        private void RecordStepEnded(StepTiming timing, string? error)
+        {
+            var (rows, bytes) = timing.Step switch
+            {
+                MigrationStep.Migrate when timing.Succeeded => (_copied?.Rows, _copied?.Bytes),
+                MigrationStep.Cutover when timing.Succeeded => (_finalSync?.ChangedRows, (long?)null),
+                _ => (null, null),
+            };
+            _records.StepEnded(_database.Name, timing, rows, bytes, error);
         }
 
         private async Task<T> CallAsync<T>(MigrationStep step, string activity, bool inject, object? input = null)
@@ -519,7 +549,7 @@ public sealed class DatabaseMigrationOrchestration : TaskOrchestrator<DatabaseMi
             if (elapsed > TimeSpan.FromMinutes(limit))
             {
                 _durationAlerted = true;
-                await CompensationRunner.AlertAsync(context, Wave, _database.Name, "duration", $"'{_database.Name}' has run {elapsed.TotalMinutes:F0} minutes, over the {limit}-minute threshold.", Webhook);
+                await CompensationRunner.AlertAsync(context, _records, Wave, _database.Name, "duration", $"'{_database.Name}' has run {elapsed.TotalMinutes:F0} minutes, over the {limit}-minute threshold.", Webhook);
             }
         }
 

@@ -156,6 +156,9 @@ public sealed record DatabaseMigrationInput(
     /// <summary>Gets how many replication polls an online sync makes before the orchestration continues as new, so a sync of weeks keeps its history short.</summary>
     public int SyncPollsPerExecution { get; init; } = 100;
 
+    /// <summary>Gets the id of the change ticket the wave runs under, if any: it goes into the database's migration records.</summary>
+    public string? TicketId { get; init; }
+
     /// <summary>Gets where an earlier execution of this database's orchestration stood, when it continued as new during an online sync; <c>null</c> on the first execution.</summary>
     public DatabaseMigrationContinuation? Continuation { get; init; }
 }

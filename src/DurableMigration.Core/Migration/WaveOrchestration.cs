@@ -1,4 +1,5 @@
 using DurableMigration.Manifest;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers;
 using Microsoft.DurableTask;
 
@@ -48,19 +49,22 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         var databases = manifest.Databases;
         var plan = new Plan(databases);
         var states = new WaveStates(context, manifest.Wave, input.Ticket?.Id, databases.Count);
+        var recorder = new MigrationRecorder(context, manifest.Wave, input.Ticket?.Id);
+        DateTime started = context.CurrentUtcDateTime;
+        recorder.Wave("Started");
 
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
         // 1. Pre-flight: assess everything before touching anything.
         states.SetAll(DatabaseState.Validating);
         states.Publish("assessing");
-        var assessment = await Task.WhenAll(databases.Select(d => AssessAsync(context, manifest.Wave, manifest.Mode, d, input.Drill)));
+        var assessment = await Task.WhenAll(databases.Select(d => AssessAsync(context, recorder, manifest.Wave, manifest.Mode, d, input.Drill)));
         if (assessment.Any(a => a.IsBlocked))
         {
             var blocked = assessment.Where(a => a.IsBlocked).ToDictionary(a => a.Database, StringComparer.OrdinalIgnoreCase);
             states.SetAll(DatabaseState.Skipped);
             states.Publish("finished");
             string summary = string.Join("; ", blocked.Values.SelectMany(a => a.Findings.Where(f => f.Severity == FindingSeverity.Blocking).Select(f => $"{a.Database}: {f.Message}")));
-            await CompensationRunner.AlertAsync(context, manifest.Wave, null, "error", $"Wave {manifest.Wave} blocked by assessment: {summary}", manifest.Alerts.Webhook);
+            await CompensationRunner.AlertAsync(context, recorder, manifest.Wave, null, "error", $"Wave {manifest.Wave} blocked by assessment: {summary}", manifest.Alerts.Webhook);
             var skipped = databases.Select(d => new DatabaseMigrationResult(d.Name, DatabaseState.Skipped)
             {
                 Error = blocked.TryGetValue(d.Name, out var report)
@@ -68,6 +72,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                     : "not started: another database of the wave is blocked",
                 FailedStep = blocked.ContainsKey(d.Name) ? MigrationStep.Validate : null,
             }).ToList();
+            recorder.Wave(nameof(WaveOutcome.Blocked), Elapsed(context, started), error: summary);
             return new WaveResult(manifest.Wave, WaveOutcome.Blocked, skipped, assessment, []);
         }
 
@@ -178,7 +183,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
                 var database = databases[index];
                 states.Set(index, DatabaseState.RollingBack);
                 states.Publish("rollingBack");
-                var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, completed.Registered, manifest.Alerts.Webhook);
+                var records = await CompensationRunner.RunAsync(context, recorder, manifest.Wave, database, completed.Registered, manifest.Alerts.Webhook);
                 if (records.Any(r => r.Refused))
                 {
                     // Consumers wrote to its target: it stays completed until `dmig rollback --copy-back|--discard-target-writes`.
@@ -197,8 +202,12 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
 
         states.Publish("finished");
         var ordered = results.Select(r => r!).ToList();
-        return new WaveResult(manifest.Wave, Outcome(ordered, rollBackWave), ordered, assessment, rollbackOrder);
+        var outcome = Outcome(ordered, rollBackWave);
+        recorder.Wave(outcome.ToString(), Elapsed(context, started));
+        return new WaveResult(manifest.Wave, outcome, ordered, assessment, rollbackOrder);
     }
+
+    private static long Elapsed(TaskOrchestrationContext context, DateTime since) => (long)(context.CurrentUtcDateTime - since).TotalMilliseconds;
 
     /// <summary>The next state change a database reports; a few per database, so the wave's history stays bounded by its databases.</summary>
     private static Task<DatabaseStateChange> WaitForStateChange(TaskOrchestrationContext context) =>
@@ -219,22 +228,31 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
         return rolledBack || results.All(r => r.State != DatabaseState.Completed) ? WaveOutcome.RolledBack : WaveOutcome.PartiallyCompleted;
     }
 
-    private static async Task<AssessmentReport> AssessAsync(TaskOrchestrationContext context, string wave, MigrationMode mode, DatabaseSpec database, DrillSpec? drill)
+    private static async Task<AssessmentReport> AssessAsync(TaskOrchestrationContext context, MigrationRecorder recorder, string wave, MigrationMode mode, DatabaseSpec database, DrillSpec? drill)
     {
         bool inject = drill is { Step: MigrationStep.Validate } && string.Equals(drill.Database, database.Name, StringComparison.OrdinalIgnoreCase);
+        DateTime started = context.CurrentUtcDateTime;
+        recorder.StepStarted(database.Name, MigrationStep.Validate);
+        AssessmentReport report;
         try
         {
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
-            return await context.CallActivityAsync<AssessmentReport>(
+            report = await context.CallActivityAsync<AssessmentReport>(
                 MigrationActivityNames.ValidateDatabase, new DatabaseStepInput(wave, database, inject) { Mode = mode }, CompensationRunner.ActivityRetry);
 #pragma warning restore CA2007
         }
         catch (TaskFailedException ex)
         {
             // An assessment that cannot run is as blocking as a finding: nothing may be touched.
-            return new AssessmentReport(database.Name, "unknown", 0, 0,
+            report = new AssessmentReport(database.Name, "unknown", 0, 0,
                 [new AssessmentFinding("assessment.failed", FindingSeverity.Blocking, $"assessment could not run: {CompensationRunner.Describe(ex)}")]);
         }
+
+        string? blocking = report.IsBlocked
+            ? string.Join("; ", report.Findings.Where(f => f.Severity == FindingSeverity.Blocking).Select(f => f.Message))
+            : null;
+        recorder.StepEnded(database.Name, new StepTiming(MigrationStep.Validate, started, context.CurrentUtcDateTime, !report.IsBlocked), error: blocking);
+        return report;
     }
 
     private static async Task<DatabaseMigrationResult> StartDatabase(TaskOrchestrationContext context, WaveInput input, DatabaseSpec database)
@@ -247,6 +265,7 @@ public sealed class WaveOrchestration : TaskOrchestrator<WaveInput, WaveResult>
             manifest.Wave, database, manifest.Mode, manifest.Cutover, manifest.Alerts, manifest.OnFailure, failAt, input.MonitorInterval ?? TimeSpan.FromSeconds(2))
         {
             SyncPollsPerExecution = input.SyncPollsPerExecution ?? 100,
+            TicketId = input.Ticket?.Id,
         };
         try
         {

@@ -1,4 +1,5 @@
 using DurableMigration.Manifest;
+using DurableMigration.Monitoring;
 using Microsoft.DurableTask;
 
 namespace DurableMigration.Migration;
@@ -8,7 +9,11 @@ namespace DurableMigration.Migration;
 /// <param name="Previous">The wave's result, whose completed databases carry their registered compensations.</param>
 /// <param name="TargetWrites">What to do with writes consumers made to a target after cutover; refuse by default.</param>
 /// <param name="RetryFailed">Also re-run the compensations that failed before (databases <see cref="DatabaseState.Failed"/> with compensations still registered): <c>dmig rollback --retry</c>.</param>
-public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse, bool RetryFailed = false);
+public sealed record WaveRollbackInput(WaveManifest Manifest, WaveResult Previous, TargetWrites TargetWrites = TargetWrites.Refuse, bool RetryFailed = false)
+{
+    /// <summary>Gets the id of the change ticket the rollback runs under, if any: it goes into the rollback's migration records.</summary>
+    public string? TicketId { get; init; }
+}
 
 /// <summary>Rolls back a finished wave: compensates its completed databases in reverse dependency order.</summary>
 /// <remarks>
@@ -25,6 +30,9 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var manifest = input.Manifest;
+        var recorder = new MigrationRecorder(context, manifest.Wave, input.TicketId);
+        DateTime started = context.CurrentUtcDateTime;
+        recorder.Wave("Started", step: "rollback");
         var results = input.Previous.Databases.ToDictionary(r => r.Database, StringComparer.OrdinalIgnoreCase);
         var order = new List<string>();
         foreach (string name in DependencyGraph.TopologicalOrder(manifest.Databases).Reverse())
@@ -37,7 +45,7 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
             var database = manifest.Databases.First(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
             context.SetCustomStatus(Status(manifest, "rollingBack", results));
 #pragma warning disable CA2007 // Orchestrator code: continuations stay on the orchestrator thread.
-            var records = await CompensationRunner.RunAsync(context, manifest.Wave, database, previous.Registered, manifest.Alerts.Webhook, input.TargetWrites);
+            var records = await CompensationRunner.RunAsync(context, recorder, manifest.Wave, database, previous.Registered, manifest.Alerts.Webhook, input.TargetWrites);
 #pragma warning restore CA2007
             if (records.Any(r => r.Refused))
             {
@@ -60,6 +68,7 @@ public sealed class WaveRollbackOrchestration : TaskOrchestrator<WaveRollbackInp
         var outcome = ordered.Any(r => r.State == DatabaseState.Failed) ? WaveOutcome.Failed
             : ordered.Any(r => r.State == DatabaseState.Completed) ? WaveOutcome.PartiallyCompleted
             : WaveOutcome.RolledBack;
+        recorder.Wave(outcome.ToString(), (long)(context.CurrentUtcDateTime - started).TotalMilliseconds, "rollback");
         return new WaveResult(manifest.Wave, outcome, ordered, input.Previous.Assessment, order);
     }
 

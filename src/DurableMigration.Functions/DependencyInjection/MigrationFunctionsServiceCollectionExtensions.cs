@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Azure.Identity;
 using DurableMigration.Application.Http;
 using DurableMigration.AzureStorage;
 using DurableMigration.Functions.Activities;
@@ -6,6 +7,8 @@ using DurableMigration.Migration;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
+using DurableMigration.Providers.DependencyInjection;
+using DurableMigration.Providers.Monitoring;
 using DurableMigration.Providers.Postgres;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -35,7 +38,14 @@ public static class MigrationFunctionsServiceCollectionExtensions
     /// <summary>The setting with the largest request body the wave API accepts, in bytes (<c>WaveApi__MaxRequestBodySize</c>).</summary>
     public const string MaxRequestBodySizeSetting = "WaveApi:MaxRequestBodySize";
 
-    /// <summary>Adds providers, connection resolver, alert sink, the shared connection registry and progress store, and the wave API's options.</summary>
+    /// <summary>The section of the Logs Ingestion settings (<c>LogsIngestion__Endpoint</c>, <c>__RuleId</c>, <c>__Stream</c>, <c>__ClientId</c>).</summary>
+    public const string LogsIngestionSection = "LogsIngestion";
+
+    /// <summary>
+    /// Adds providers, connection resolver, alert sink, the shared connection registry and progress store, the wave API's
+    /// options, and the migration records: their metrics always, and Azure Monitor's Logs Ingestion API when
+    /// <see cref="LogsIngestionSection"/> names an endpoint and a rule.
+    /// </summary>
     public static IServiceCollection AddMigrationFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -61,7 +71,40 @@ public static class MigrationFunctionsServiceCollectionExtensions
         services.AddScoped<InvocationShutdown>();
         services.AddScoped<IWorkerShutdown>(sp => sp.GetRequiredService<InvocationShutdown>());
         services.AddSingleton(new WaveHttpApiOptions(configuration.GetValue(MaxRequestBodySizeSetting, WaveHttpApiOptions.DefaultMaxRequestBodySize)));
+        AddRecords(services, configuration.GetSection(LogsIngestionSection));
         return services;
+    }
+
+    /// <summary>
+    /// The records the orchestrations log go to the metrics (and, as readable lines, to Application Insights with the other
+    /// logs); with <c>LogsIngestion:Endpoint</c> and <c>LogsIngestion:RuleId</c> set, also to the data collection rule's
+    /// stream (<c>LogsIngestion:Stream</c>, <c>Custom-MigrationRecords_CL</c> unless set), signed in as the app's managed
+    /// identity (<c>LogsIngestion:ClientId</c> for a user-assigned one).
+    /// </summary>
+    private static void AddRecords(IServiceCollection services, IConfigurationSection settings)
+    {
+        services.AddMigrationRecords();
+        string? endpoint = settings["Endpoint"];
+        string? rule = settings["RuleId"];
+        if (string.IsNullOrWhiteSpace(endpoint) && string.IsNullOrWhiteSpace(rule))
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(endpoint) || string.IsNullOrWhiteSpace(rule) || !Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException(
+                $"Migration records to Azure Monitor need {LogsIngestionSection}__Endpoint (an absolute https URI) and {LogsIngestionSection}__RuleId; set both or neither.");
+        }
+
+        var client = new LogsIngestionClientOptions { Endpoint = uri, RuleId = rule };
+        if (settings["Stream"] is { Length: > 0 } stream)
+        {
+            client.StreamName = stream;
+        }
+
+        var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = settings["ClientId"] is { Length: > 0 } id ? id : null });
+        services.AddLogsIngestionRecords(client, credential);
     }
 
     /// <summary>Whether connection <paramref name="name"/> is configured, as a connection string or as identity-based settings.</summary>

@@ -65,6 +65,19 @@ public static class DmigCommandLine
             return BadInput;
         }
 
+        // Incomplete or insecure Logs Ingestion variables are bad input for every command, before a host reads them.
+        try
+        {
+            _ = Hosting.MonitoringSettings.From(Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException exception)
+        {
+            var writer = errors.Profile.Out.Writer;
+            await writer.WriteLineAsync($"dmig: {exception.Message}").ConfigureAwait(false);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return BadInput;
+        }
+
         return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 

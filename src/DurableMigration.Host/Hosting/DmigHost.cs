@@ -6,24 +6,35 @@ using DurableMigration.Backends.AzureStorage.DependencyInjection;
 using DurableMigration.Backends.AzureStorage.Worker;
 using DurableMigration.Engine;
 using DurableMigration.Engine.DependencyInjection;
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using DurableMigration.Migration;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
+using DurableMigration.Providers.DependencyInjection;
 using DurableMigration.Providers.Postgres;
 using DurableMigration.Providers.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace DurableMigration.Host.Hosting;
 
 /// <summary>Everything one <c>dmig</c> process needs, rooted in a data directory: task hub, connection registry, logs.</summary>
 /// <remarks>
-/// Layout of the data directory: <c>taskhub.db</c> (orchestration state), <c>registry.db</c> (where consumers look up
-/// each database), <c>logs/</c>, <c>demo/</c> for <c>dmig demo</c>, and <c>engine.lock</c> with <c>engine.json</c>, held
-/// and written by the process that runs the engine there (<see cref="EngineLock"/>).
+/// <para>Layout of the data directory: <c>taskhub.db</c> (orchestration state), <c>registry.db</c> (where consumers look up
+/// each database), <c>logs/</c>, <c>records.jsonl</c> (the migration records of the waves run here, one JSON line each),
+/// <c>demo/</c> for <c>dmig demo</c>, and <c>engine.lock</c> with <c>engine.json</c>, held and written by the process that
+/// runs the engine there (<see cref="EngineLock"/>).</para>
+/// <para>Migration records also go to Azure Monitor, and OpenTelemetry traces and metrics to OTLP or Application Insights,
+/// when the environment says so (<see cref="MonitoringSettings"/>); disposing the host flushes them.</para>
 /// </remarks>
 public sealed class DmigHost : IAsyncDisposable
 {
@@ -50,6 +61,9 @@ public sealed class DmigHost : IAsyncDisposable
         Client = services.GetRequiredService<DurableTaskClient>();
         _engine = services.GetService<DurableEngine>();
         RemoteTaskHub = taskHub;
+        // No generic host starts the OpenTelemetry providers here: resolving them subscribes them to the source and meter.
+        _ = services.GetService<TracerProvider>();
+        _ = services.GetService<MeterProvider>();
     }
 
     /// <summary>Gets the remote task hub's name when the waves run on the Azure Storage backend; <c>null</c> on the embedded runtime.</summary>
@@ -77,7 +91,12 @@ public sealed class DmigHost : IAsyncDisposable
         string root = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(root);
         var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(new FileLoggerProvider(Path.Combine(root, "logs"))).SetMinimumLevel(LogLevel.Information));
+        services.AddLogging(b => b
+            .AddProvider(new FileLoggerProvider(Path.Combine(root, "logs")))
+            .SetMinimumLevel(LogLevel.Information)
+            // Records have their own file (records.jsonl); the log keeps the engine's and the providers' lines.
+            .AddFilter<FileLoggerProvider>(MigrationRecorder.Category, LogLevel.None));
+        AddMonitoring(services, root);
         services.AddDurableEngine(
             o =>
             {
@@ -112,7 +131,9 @@ public sealed class DmigHost : IAsyncDisposable
             .SetMinimumLevel(LogLevel.Information)
             // The framework's own lines (every queue poll and lease) would drown the log; its warnings and errors stay.
             .AddFilter("DurableTask", LogLevel.Warning)
-            .AddFilter("Azure", LogLevel.Warning));
+            .AddFilter("Azure", LogLevel.Warning)
+            .AddFilter<FileLoggerProvider>(MigrationRecorder.Category, LogLevel.None));
+        AddMonitoring(services, root);
         services.AddAzureStorageBackend(o =>
         {
             o.Account = backend.Account;
@@ -145,6 +166,54 @@ public sealed class DmigHost : IAsyncDisposable
         var worker = _services.GetService<AzureStorageTaskHubWorker>() ?? throw new InvalidOperationException("This host was built without a worker.");
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         _workerStarted = true;
+    }
+
+    /// <summary>
+    /// Migration records to <c>records.jsonl</c> in the data directory, and to Azure Monitor when configured; OpenTelemetry
+    /// traces (the activities' spans) and metrics (from the records) when an exporter is configured.
+    /// </summary>
+    private static void AddMonitoring(ServiceCollection services, string root)
+    {
+        var settings = MonitoringSettings.From(Environment.GetEnvironmentVariable);
+        services.AddMigrationRecordSink(sp => new RecordFileSink(Path.Combine(root, RecordFileSink.FileName), sp.GetService<ILogger<RecordFileSink>>()));
+        if (settings.LogsIngestion() is { } logsIngestion)
+        {
+            services.AddLogsIngestionRecords(logsIngestion, new DefaultAzureCredential());
+        }
+
+        if (!settings.Telemetry)
+        {
+            return;
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("dmig"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(MigrationTelemetry.SourceName);
+                if (settings.Otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+
+                if (settings.AzureMonitor)
+                {
+                    tracing.AddAzureMonitorTraceExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(MigrationTelemetry.MeterName);
+                if (settings.Otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+
+                if (settings.AzureMonitor)
+                {
+                    metrics.AddAzureMonitorMetricExporter();
+                }
+            });
     }
 
     /// <summary>The ports the activities take, the same on every backend.</summary>

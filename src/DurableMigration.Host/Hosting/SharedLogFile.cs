@@ -40,9 +40,12 @@ internal sealed partial class SharedLogFile : IDisposable
     }
 
     /// <summary>Appends one line (and a newline) in a single write.</summary>
-    public void AppendLine(string line)
+    public void AppendLine(string line) => Append(line + "\n");
+
+    /// <summary>Appends <paramref name="text"/> (whole lines, each ending with a newline) in a single write.</summary>
+    public void Append(string text)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
         if (_fallback is not null)
         {
             _fallback.Write(bytes);

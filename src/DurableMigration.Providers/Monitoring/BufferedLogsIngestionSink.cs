@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using DurableMigration.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,5 @@
+using DurableMigration.Monitoring;
+
 namespace DurableMigration.Providers.Monitoring;
 
 /// <summary>Where migration records go (Azure Monitor through <see cref="BufferedLogsIngestionSink"/>, a file through <see cref="JsonLinesRecordSink"/>).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DurableMigration.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -38,6 +38,16 @@ public sealed class InProcessRuntime : IConformanceRuntime
         Action<IServiceCollection>? services = null,
         CancellationToken cancellationToken = default)
     {
+        // The worker's orchestrations log through the options' factory, not the services' one: a scenario that registers
+        // logger providers (the migration records') gets a factory of its own, with its services behind it.
+        ILoggerFactory? scenarioLogging = services is not null && RegistersLoggerProviders(services)
+            ? LoggerFactory.Create(builder =>
+            {
+                builder.SetMinimumLevel(LogLevel.Warning);
+                services(builder.Services);
+            })
+            : null;
+
         // The test host picks a random port in 30000-40000 unless told; with tests running in
         // parallel, ask the OS for a free one instead, and retry if another process takes it first.
         for (int attempt = 1; ; attempt++)
@@ -49,11 +59,11 @@ public sealed class InProcessRuntime : IConformanceRuntime
                     new DurableTaskTestHostOptions
                     {
                         Port = FreeTcpPort(),
-                        LoggerFactory = QuietLoggerFactory,
+                        LoggerFactory = scenarioLogging ?? QuietLoggerFactory,
                         ConfigureServices = services,
                     },
                     cancellationToken);
-                return new InProcessHost(host);
+                return new InProcessHost(host, scenarioLogging);
             }
             catch (IOException) when (attempt < 3)
             {
@@ -80,10 +90,21 @@ public sealed class InProcessRuntime : IConformanceRuntime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    sealed class InProcessHost(DurableTaskTestHost inner) : IConformanceHost
+    static bool RegistersLoggerProviders(Action<IServiceCollection> services)
+    {
+        ServiceCollection probe = new();
+        services(probe);
+        return probe.Any(d => d.ServiceType == typeof(ILoggerProvider));
+    }
+
+    sealed class InProcessHost(DurableTaskTestHost inner, ILoggerFactory? logging) : IConformanceHost
     {
         public DurableTaskClient Client => inner.Client;
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            logging?.Dispose();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers.Monitoring;
 
 namespace DurableMigration.Providers.Tests.Monitoring;

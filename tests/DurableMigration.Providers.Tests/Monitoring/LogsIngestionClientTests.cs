@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers.Monitoring;
 
 namespace DurableMigration.Providers.Tests.Monitoring;
@@ -178,37 +179,39 @@ public sealed class LogsIngestionClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BufferedSink_ServiceDown_NeverBlocksNorThrows()
+    public async Task BufferedSink_ServiceThatNeverAnswers_RecordReturnsWhileTheUploadIsPending_AndDisposeGivesUp()
     {
-        await using LogsIngestionEmulator down = await LogsIngestionEmulator.StartAsync();
-        LogsIngestionClient client = CreateClient(down, maxRetries: 0);
-        await down.DisposeAsync(); // nothing listens there any more
-
+        // A listener that takes connections and never answers: the upload hangs in its TLS handshake.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var endpoint = new Uri($"https://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}");
+        LogsIngestionClient client = CreateClient(_emulator, maxRetries: 0, endpoint: endpoint);
         var sink = new BufferedLogsIngestionSink(
             client,
             new BufferedLogsIngestionSinkOptions
             {
                 Capacity = 50,
-                MaxBatchSize = 20,
-                BatchWindow = TimeSpan.FromMilliseconds(10),
-                MaxAttempts = 2,
-                RetryDelay = TimeSpan.FromMilliseconds(10),
-                FlushTimeout = TimeSpan.FromSeconds(5),
+                MaxBatchSize = 1,
+                BatchWindow = TimeSpan.Zero,
+                MaxAttempts = 1,
+                FlushTimeout = TimeSpan.FromMilliseconds(200),
             });
-        var recording = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 10_000; i++)
+        sink.Record(Step(0));
+        using var connection = await silent.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromMinutes(1)); // guards against a hang, asserts no timing
+
+        for (int i = 1; i <= 10_000; i++)
         {
             sink.Record(Step(i));
         }
 
-        recording.Stop();
-        Assert.True(recording.Elapsed < TimeSpan.FromSeconds(5), $"recording took {recording.Elapsed}");
-        Assert.True(sink.DroppedCount > 0);
-
-        await sink.FlushAsync(); // fails inside, never throws
-        await sink.DisposeAsync();
+        // Every Record returned while the one upload is still in flight: nothing sent, nothing failed yet, the buffer kept the newest 50.
         Assert.Equal(0, sink.SentCount);
-        Assert.True(sink.FailedCount > 0);
-        Assert.Equal(10_000, sink.DroppedCount + sink.FailedCount);
+        Assert.Equal(0, sink.FailedCount);
+        Assert.Equal(10_000 - 50, sink.DroppedCount);
+
+        await sink.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)); // gives up after FlushTimeout, never throws
+        Assert.Equal(0, sink.SentCount);
+        Assert.Equal(1, sink.FailedCount); // the batch in flight
+        Assert.Equal(10_001, sink.DroppedCount + sink.FailedCount);
     }
 }

@@ -4,10 +4,10 @@ using Microsoft.DurableTask;
 namespace DurableMigration.Migration.Activities;
 
 /// <summary>Compensation of the copy: removes the (partial) target.</summary>
-public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
+public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, bool>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<bool> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -17,10 +17,10 @@ public sealed class DropTargetActivity(IDatabaseProviderCatalog providers, IConn
 }
 
 /// <summary>Compensation of cutover: makes the source writable again; needs only the source's connection.</summary>
-public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
+public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, bool>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<bool> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveSourceAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -30,10 +30,10 @@ public sealed class MakeSourceWritableActivity(IDatabaseProviderCatalog provider
 }
 
 /// <summary>Before compensating: resolves a database's connection references without connecting, and names those that cannot be resolved.</summary>
-public sealed class ResolveConnectionsActivity(IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionCheck>
+public sealed class ResolveConnectionsActivity(IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ConnectionCheck>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<ConnectionCheck> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<ConnectionCheck> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         string? source = await TryResolveAsync("source", input.Database.Source.Connection).ConfigureAwait(false);
@@ -59,10 +59,10 @@ public sealed class ResolveConnectionsActivity(IConnectionResolver resolver, IWo
 }
 
 /// <summary>Compensation of remediation: points consumers back at the source.</summary>
-public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionEntry?>
+public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ConnectionEntry?>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override Task<ConnectionEntry?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override Task<ConnectionEntry?> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var source = input.Database.Source;
@@ -71,10 +71,10 @@ public sealed class SwitchConsumersBackActivity(IConnectionRegistry registry, IW
 }
 
 /// <summary>Raises an alert: log, and the wave's webhook when it has one.</summary>
-public sealed class SendAlertActivity(IAlertSink sink, IWorkerShutdown shutdown) : TaskActivity<AlertRequest, bool>
+public sealed class SendAlertActivity(IAlertSink sink, IWorkerShutdown shutdown) : MigrationActivity<AlertRequest, bool>("alert")
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(TaskActivityContext context, AlertRequest input)
+    protected override async Task<bool> RunCoreAsync(TaskActivityContext context, AlertRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
         await sink.SendAsync(input.Alert, input.Webhook, shutdown.Token).ConfigureAwait(false);
@@ -88,10 +88,10 @@ public sealed class SendAlertActivity(IAlertSink sink, IWorkerShutdown shutdown)
 public sealed record AlertRequest(MigrationAlert Alert, Uri? Webhook);
 
 /// <summary>Computes when the next maintenance window opens; an activity because time-zone rules come from the machine's time-zone database.</summary>
-public sealed class NextCutoverWindowActivity : TaskActivity<WindowQuery, DateTime?>
+public sealed class NextCutoverWindowActivity() : MigrationActivity<WindowQuery, DateTime?>(MigrationNames.StepName(MigrationStep.Cutover))
 {
     /// <inheritdoc/>
-    public override Task<DateTime?> RunAsync(TaskActivityContext context, WindowQuery input)
+    protected override Task<DateTime?> RunCoreAsync(TaskActivityContext context, WindowQuery input)
     {
         ArgumentNullException.ThrowIfNull(input);
         return Task.FromResult(MaintenanceWindowCalculator.NextOpening(input.Window, input.UtcNow));
@@ -104,10 +104,10 @@ public sealed class NextCutoverWindowActivity : TaskActivity<WindowQuery, DateTi
 public sealed record WindowQuery(Manifest.MaintenanceWindow Window, DateTime UtcNow);
 
 /// <summary>Records the target's state at cutover, before consumers move to it, so a later rollback can tell whether they wrote to it.</summary>
-public sealed class RecordTargetBaselineActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, TargetBaseline>
+public sealed class RecordTargetBaselineActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, TargetBaseline>(MigrationNames.StepName(MigrationStep.Remediate))
 {
     /// <inheritdoc/>
-    public override async Task<TargetBaseline> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<TargetBaseline> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -116,10 +116,10 @@ public sealed class RecordTargetBaselineActivity(IDatabaseProviderCatalog provid
 }
 
 /// <summary>Tells whether the target changed since cutover (consumers wrote to it), before a rollback drops it.</summary>
-public sealed class GetTargetChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, TargetChanges>
+public sealed class GetTargetChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, TargetChanges>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<TargetChanges> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<TargetChanges> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -128,10 +128,10 @@ public sealed class GetTargetChangesActivity(IDatabaseProviderCatalog providers,
 }
 
 /// <summary>Rollback with <c>--copy-back</c>: applies the target's changes since cutover to the source (a reverse sync), leaving the target read-only.</summary>
-public sealed class CopyBackActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ChangeSyncResult>
+public sealed class CopyBackActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ChangeSyncResult>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<ChangeSyncResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<ChangeSyncResult> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -140,10 +140,10 @@ public sealed class CopyBackActivity(IDatabaseProviderCatalog providers, IConnec
 }
 
 /// <summary>Rollback with <c>--discard-target-writes</c>: makes the target read-only and keeps a backup file of it before it is dropped; returns the file's path.</summary>
-public sealed class BackupTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, TargetBackupDirectory backups, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, string?>
+public sealed class BackupTargetActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, TargetBackupDirectory backups, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, string?>(RollbackStep)
 {
     /// <inheritdoc/>
-    public override async Task<string?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<string?> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(backups);

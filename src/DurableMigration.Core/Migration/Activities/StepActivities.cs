@@ -5,10 +5,10 @@ using Microsoft.DurableTask;
 namespace DurableMigration.Migration.Activities;
 
 /// <summary>Assesses one database (pre-flight): connectivity, version, size, blocking features.</summary>
-public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, AssessmentReport>
+public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, AssessmentReport>(MigrationNames.StepName(MigrationStep.Validate))
 {
     /// <inheritdoc/>
-    public override async Task<AssessmentReport> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<AssessmentReport> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Validate);
@@ -18,10 +18,10 @@ public sealed class ValidateDatabaseActivity(IDatabaseProviderCatalog providers,
 }
 
 /// <summary>Creates the target's schema, replacing a partial target from an earlier attempt.</summary>
-public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, SchemaCopyResult>
+public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, SchemaCopyResult>(MigrationNames.StepName(MigrationStep.Migrate))
 {
     /// <inheritdoc/>
-    public override async Task<SchemaCopyResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<SchemaCopyResult> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Migrate);
@@ -31,10 +31,10 @@ public sealed class MigrateSchemaActivity(IDatabaseProviderCatalog providers, IC
 }
 
 /// <summary>Copies the data, publishing progress for the monitor loop; in online mode the copy also starts the replication that keeps the target in sync.</summary>
-public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IMigrationProgressStore progress, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, DataCopyResult>
+public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IMigrationProgressStore progress, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, DataCopyResult>(MigrationNames.StepName(MigrationStep.Migrate))
 {
     /// <inheritdoc/>
-    public override async Task<DataCopyResult> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<DataCopyResult> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -53,10 +53,10 @@ public sealed class CopyDataActivity(IDatabaseProviderCatalog providers, IConnec
 }
 
 /// <summary>Reads an online migration's replication state and lag (the monitor step while the target syncs).</summary>
-public sealed class GetReplicationStatusActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ReplicationStatus>
+public sealed class GetReplicationStatusActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ReplicationStatus>(MigrationNames.StepName(MigrationStep.Monitor))
 {
     /// <inheritdoc/>
-    public override async Task<ReplicationStatus> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<ReplicationStatus> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Monitor);
@@ -66,10 +66,10 @@ public sealed class GetReplicationStatusActivity(IDatabaseProviderCatalog provid
 }
 
 /// <summary>Reads the latest copy progress (the monitor step).</summary>
-public sealed class GetCopyProgressActivity(IMigrationProgressStore progress, IWorkerShutdown shutdown) : TaskActivity<ProgressQuery, CopyProgress?>
+public sealed class GetCopyProgressActivity(IMigrationProgressStore progress, IWorkerShutdown shutdown) : MigrationActivity<ProgressQuery, CopyProgress?>(MigrationNames.StepName(MigrationStep.Monitor))
 {
     /// <inheritdoc/>
-    public override Task<CopyProgress?> RunAsync(TaskActivityContext context, ProgressQuery input)
+    protected override Task<CopyProgress?> RunCoreAsync(TaskActivityContext context, ProgressQuery input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database, MigrationStep.Monitor);
@@ -78,10 +78,10 @@ public sealed class GetCopyProgressActivity(IMigrationProgressStore progress, IW
 }
 
 /// <summary>Makes the source read-only for cutover.</summary>
-public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, bool>
+public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, bool>(MigrationNames.StepName(MigrationStep.Cutover))
 {
     /// <inheritdoc/>
-    public override async Task<bool> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<bool> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Cutover);
@@ -92,10 +92,10 @@ public sealed class CutoverActivity(IDatabaseProviderCatalog providers, IConnect
 }
 
 /// <summary>Applies to the target exactly the source rows that changed since the copy began (the final sync, with the source read-only); <c>null</c> when the engine's provider records no changes.</summary>
-public sealed class SyncChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ChangeSyncResult?>
+public sealed class SyncChangesActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ChangeSyncResult?>(MigrationNames.StepName(MigrationStep.Cutover))
 {
     /// <inheritdoc/>
-    public override async Task<ChangeSyncResult?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<ChangeSyncResult?> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (provider, endpoints) = await EndpointResolution.ResolveAsync(providers, resolver, input.Database, shutdown.Token).ConfigureAwait(false);
@@ -104,10 +104,10 @@ public sealed class SyncChangesActivity(IDatabaseProviderCatalog providers, ICon
 }
 
 /// <summary>Compares source and target.</summary>
-public sealed class PostValidateActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ValidationReport>
+public sealed class PostValidateActivity(IDatabaseProviderCatalog providers, IConnectionResolver resolver, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ValidationReport>(MigrationNames.StepName(MigrationStep.PostValidate))
 {
     /// <inheritdoc/>
-    public override async Task<ValidationReport> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override async Task<ValidationReport> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.PostValidate);
@@ -117,10 +117,10 @@ public sealed class PostValidateActivity(IDatabaseProviderCatalog providers, ICo
 }
 
 /// <summary>Points the database's consumers at the target in the connection registry.</summary>
-public sealed class RemediateActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : TaskActivity<DatabaseStepInput, ConnectionEntry?>
+public sealed class RemediateActivity(IConnectionRegistry registry, IWorkerShutdown shutdown) : MigrationActivity<DatabaseStepInput, ConnectionEntry?>(MigrationNames.StepName(MigrationStep.Remediate))
 {
     /// <inheritdoc/>
-    public override Task<ConnectionEntry?> RunAsync(TaskActivityContext context, DatabaseStepInput input)
+    protected override Task<ConnectionEntry?> RunCoreAsync(TaskActivityContext context, DatabaseStepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         DrillFailureException.ThrowIf(input.InjectFailure, input.Database.Name, MigrationStep.Remediate);

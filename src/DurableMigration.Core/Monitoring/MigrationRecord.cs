@@ -1,6 +1,4 @@
-using System.Text.Json.Serialization;
-
-namespace DurableMigration.Providers.Monitoring;
+namespace DurableMigration.Monitoring;
 
 /// <summary>
 /// One migration record, as a row of the Log Analytics custom table <c>MigrationRecords_CL</c>: a step, a progress sample, an alert or a
@@ -8,7 +6,7 @@ namespace DurableMigration.Providers.Monitoring;
 /// </summary>
 /// <param name="TimeGenerated">When the event happened (the table's <c>TimeGenerated</c> column).</param>
 /// <param name="Wave">The wave's identifier.</param>
-/// <param name="Kind">What the record is: <c>step</c>, <c>progress</c>, <c>alert</c> or <c>compensation</c> (see <see cref="MigrationRecordKinds"/>).</param>
+/// <param name="Kind">What the record is: <c>step</c>, <c>progress</c>, <c>alert</c>, <c>compensation</c> or <c>wave</c> (see <see cref="MigrationRecordKinds"/>).</param>
 public sealed record MigrationRecord(DateTimeOffset TimeGenerated, string Wave, string Kind)
 {
     /// <summary>Gets the database the record is about; <see langword="null"/> for wave-wide records.</summary>
@@ -53,9 +51,7 @@ public static class MigrationRecordKinds
 
     /// <summary>A compensation (rollback) step.</summary>
     public const string Compensation = "compensation";
-}
 
-/// <summary>The JSON shape of <see cref="MigrationRecord"/>: PascalCase names, nulls left out.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(MigrationRecord))]
-internal sealed partial class MigrationRecordJsonContext : JsonSerializerContext;
+    /// <summary>A wave (or a wave's rollback) started or finished: <see cref="MigrationRecord.Database"/> is empty, the status is the outcome.</summary>
+    public const string Wave = "wave";
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace DurableMigration.Host.Hosting;
+
+/// <summary>The hosting's source-generated log lines.</summary>
+internal static partial class HostingLogs
+{
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Error, Message = "Migration records could not be appended to {Path}; they were dropped")]
+    public static partial void RecordDropped(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 8102, Level = LogLevel.Information, Message = "Migration records go to Azure Monitor: rule {RuleId}, stream {Stream} at {Endpoint}")]
+    public static partial void LogsIngestionEnabled(ILogger logger, string ruleId, string stream, Uri endpoint);
+
+    [LoggerMessage(EventId = 8103, Level = LogLevel.Information, Message = "OpenTelemetry traces and metrics go to {Exporters}")]
+    public static partial void TelemetryEnabled(ILogger logger, string exporters);
+}
