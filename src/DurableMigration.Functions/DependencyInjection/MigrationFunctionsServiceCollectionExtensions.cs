@@ -52,6 +52,8 @@ public static class MigrationFunctionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
         services.AddSingleton<IDatabaseProvider, PostgresDatabaseProvider>();
+        // sqlserver: the Database Migration Service through Resource Manager, as the app's managed identity (AZURE_CLIENT_ID for a user-assigned one).
+        services.AddSqlServerProvider(new DefaultAzureCredential());
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         // env:NAME references resolve from the app settings, which the host passes to the worker as environment variables.
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();

@@ -221,6 +221,7 @@ public sealed class DmigHost : IAsyncDisposable
     {
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
         services.AddSingleton<IDatabaseProvider, PostgresDatabaseProvider>();
+        services.AddSqlServerProvider(new DefaultAzureCredential(), AzureResourceManagerSettings.ClientOptions(Environment.GetEnvironmentVariable));
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();
         services.AddSingleton<IConnectionRegistry>(sp => new LocalConnectionRegistry(Path.Combine(root, "registry.db")));
