@@ -124,7 +124,8 @@ public sealed class RecordScenarios : ConformanceScenario
         Assert.Equal(OrchestrationRuntimeStatus.Completed, wave.RuntimeStatus);
         var samples = records.Read().Where(r => r.Kind == MigrationRecordKinds.Progress && r.Database == "customers").ToList();
         Assert.True(samples.Count >= 2, $"{samples.Count} samples");
-        Assert.All(samples, s => Assert.Equal(("monitor", "Running", 5L, 100L, (double?)null), (s.Step, s.Status, s.Rows!.Value, s.Bytes!.Value, s.LagSeconds)));
+        // The two polls before the release saw the held progress; a later poll may see the copy going on after it.
+        Assert.All(samples.Take(2), s => Assert.Equal(("monitor", "Running", 5L, 100L, (double?)null), (s.Step, s.Status, s.Rows!.Value, s.Bytes!.Value, s.LagSeconds)));
     }
 
     /// <summary>The SQLite provider, whose copies report some progress, then wait for <see cref="Release"/>.</summary>

@@ -160,42 +160,6 @@ public sealed class MigrationRecordsTests
         Assert.DoesNotContain(emulator.Records, r => r.ToJsonString().Contains(SecretMarker, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task OpenTelemetry_GetsASpanPerActivityRun_AndMetricsFromTheRecords()
-    {
-        using var workspace = new WaveWorkspace();
-        // The listeners are process-wide: spans of other tests running meanwhile arrive too, from their threads.
-        var spans = new LockedCollection<Activity>();
-        var metrics = new LockedCollection<MetricSnapshot>();
-
-        var (exit, output) = await workspace.DmigAsync(
-            services => services.AddOpenTelemetry()
-                .WithTracing(t => t.AddSource(MigrationTelemetry.SourceName).AddInMemoryExporter(spans))
-                .WithMetrics(m => m.AddMeter(MigrationTelemetry.MeterName).AddInMemoryExporter(metrics)),
-            "run",
-            workspace.WriteManifest("traced"),
-            "--drill",
-            "beta:cutover");
-
-        Assert.True(exit == DmigCommandLine.NotCompleted, output);
-        List<Activity> ours = [.. spans.Snapshot().Where(s => (string?)s.GetTagItem(MigrationTelemetry.WaveTag) == "traced")];
-
-        // An activity retried under load has a span per run; the last run of the copy succeeded.
-        Activity copy = ours.Last(s => s.DisplayName == MigrationActivityNames.CopyData && (string?)s.GetTagItem(MigrationTelemetry.DatabaseTag) == "alpha");
-        Assert.Equal("migrate", copy.GetTagItem(MigrationTelemetry.StepTag));
-        Assert.Equal(ActivityStatusCode.Unset, copy.Status);
-        Activity cutover = Assert.Single(ours, s => s.DisplayName == MigrationActivityNames.Cutover && (string?)s.GetTagItem(MigrationTelemetry.DatabaseTag) == "beta");
-        Assert.Equal(ActivityStatusCode.Error, cutover.Status);
-        Assert.Contains("Drill", cutover.StatusDescription, StringComparison.Ordinal);
-        Assert.Contains(ours, s => s.DisplayName == MigrationActivityNames.DropTarget && (string?)s.GetTagItem(MigrationTelemetry.StepTag) == "rollback");
-
-        var records = Read(workspace);
-        Assert.Equal(records.Count(r => r.Kind == MigrationRecordKinds.Step && r.DurationMs is not null), Sum(metrics, "dmig.step.duration", "traced"));
-        Assert.Equal(records.Where(r => r.Step == "migrate" && r.Status == "Succeeded").Sum(r => r.Rows ?? 0), Sum(metrics, "dmig.rows.copied", "traced"));
-        Assert.Equal(1, Sum(metrics, "dmig.alerts", "traced"));
-        Assert.Equal(records.Count(r => r.Kind == MigrationRecordKinds.Compensation), Sum(metrics, "dmig.compensations", "traced"));
-    }
-
     /// <summary>Every database's steps started and succeeded exactly once.</summary>
     private static void AssertOneRecordPerTransition(List<MigrationRecord> records)
     {
@@ -207,7 +171,7 @@ public sealed class MigrationRecordsTests
     }
 
     /// <summary>The last value a metric reached for one wave: the sum of its counters' points, or the count of its histograms' measurements.</summary>
-    private static long Sum(LockedCollection<MetricSnapshot> metrics, string name, string wave)
+    internal static long Sum(LockedCollection<MetricSnapshot> metrics, string name, string wave)
     {
         MetricSnapshot? last = metrics.Snapshot().LastOrDefault(m => m.Name == name);
         if (last is null)
@@ -234,7 +198,7 @@ public sealed class MigrationRecordsTests
     }
 
     /// <summary>A collection the exporters may add to from any thread while the test reads it.</summary>
-    private sealed class LockedCollection<T> : System.Collections.ObjectModel.Collection<T>
+    internal sealed class LockedCollection<T> : System.Collections.ObjectModel.Collection<T>
     {
         private readonly Lock _gate = new();
 
@@ -259,6 +223,57 @@ public sealed class MigrationRecordsTests
 
     private static string RecordsPath(WaveWorkspace workspace) => Path.Combine(workspace.DataDirectory, "records.jsonl");
 
-    private static List<MigrationRecord> Read(WaveWorkspace workspace) =>
+    internal static List<MigrationRecord> Read(WaveWorkspace workspace) =>
         [.. File.ReadAllLines(RecordsPath(workspace)).Where(l => l.Length > 0).Select(MigrationRecordJson.Deserialize)];
 }
+
+/// <summary>
+/// OpenTelemetry's listeners are process-wide and match meters by name: a meter of the same name in another test's host,
+/// created first, would take the instrument stream. So this runs alone.
+/// </summary>
+[Collection(Name)]
+public sealed class MigrationTelemetryTests
+{
+    /// <summary>The collection that runs apart from every other test.</summary>
+    public const string Name = "Process-wide telemetry listeners";
+
+    [Fact]
+    public async Task OpenTelemetry_GetsASpanPerActivityRun_AndMetricsFromTheRecords()
+    {
+        using var workspace = new WaveWorkspace();
+        // The listeners are process-wide: spans of other tests running meanwhile arrive too, from their threads.
+        var spans = new MigrationRecordsTests.LockedCollection<Activity>();
+        var metrics = new MigrationRecordsTests.LockedCollection<MetricSnapshot>();
+
+        var (exit, output) = await workspace.DmigAsync(
+            services => services.AddOpenTelemetry()
+                .WithTracing(t => t.AddSource(MigrationTelemetry.SourceName).AddInMemoryExporter(spans))
+                .WithMetrics(m => m.AddMeter(MigrationTelemetry.MeterName).AddInMemoryExporter(metrics)),
+            "run",
+            workspace.WriteManifest("traced"),
+            "--drill",
+            "beta:cutover");
+
+        Assert.True(exit == DmigCommandLine.NotCompleted, output);
+        List<Activity> ours = [.. spans.Snapshot().Where(s => (string?)s.GetTagItem(MigrationTelemetry.WaveTag) == "traced")];
+
+        // An activity retried under load has a span per run; the last run of the copy succeeded.
+        Activity copy = ours.Last(s => s.DisplayName == MigrationActivityNames.CopyData && (string?)s.GetTagItem(MigrationTelemetry.DatabaseTag) == "alpha");
+        Assert.Equal("migrate", copy.GetTagItem(MigrationTelemetry.StepTag));
+        Assert.Equal(ActivityStatusCode.Unset, copy.Status);
+        Activity cutover = Assert.Single(ours, s => s.DisplayName == MigrationActivityNames.Cutover && (string?)s.GetTagItem(MigrationTelemetry.DatabaseTag) == "beta");
+        Assert.Equal(ActivityStatusCode.Error, cutover.Status);
+        Assert.Contains("Drill", cutover.StatusDescription, StringComparison.Ordinal);
+        Assert.Contains(ours, s => s.DisplayName == MigrationActivityNames.DropTarget && (string?)s.GetTagItem(MigrationTelemetry.StepTag) == "rollback");
+
+        var records = MigrationRecordsTests.Read(workspace);
+        Assert.Equal(records.Count(r => r.Kind == MigrationRecordKinds.Step && r.DurationMs is not null), MigrationRecordsTests.Sum(metrics, "dmig.step.duration", "traced"));
+        Assert.Equal(records.Where(r => r.Step == "migrate" && r.Status == "Succeeded").Sum(r => r.Rows ?? 0), MigrationRecordsTests.Sum(metrics, "dmig.rows.copied", "traced"));
+        Assert.Equal(1, MigrationRecordsTests.Sum(metrics, "dmig.alerts", "traced"));
+        Assert.Equal(records.Count(r => r.Kind == MigrationRecordKinds.Compensation), MigrationRecordsTests.Sum(metrics, "dmig.compensations", "traced"));
+    }
+}
+
+/// <summary>Runs <see cref="MigrationTelemetryTests"/> without other tests in parallel.</summary>
+[CollectionDefinition(MigrationTelemetryTests.Name, DisableParallelization = true)]
+public sealed class MigrationTelemetryCollection;
