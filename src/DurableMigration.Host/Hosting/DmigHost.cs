@@ -96,7 +96,8 @@ public sealed class DmigHost : IAsyncDisposable
             .SetMinimumLevel(LogLevel.Information)
             // Records have their own file (records.jsonl); the log keeps the engine's and the providers' lines.
             .AddFilter<FileLoggerProvider>(MigrationRecorder.Category, LogLevel.None));
-        AddMonitoring(services, root);
+        bool rehearse = AzureRehearsal.IsOn(Environment.GetEnvironmentVariable);
+        AddMonitoring(services, root, rehearse);
         services.AddDurableEngine(
             o =>
             {
@@ -106,7 +107,7 @@ public sealed class DmigHost : IAsyncDisposable
                 engine?.Invoke(o);
             },
             r => r.AddMigration());
-        AddProviders(services, root);
+        AddProviders(services, root, rehearse);
         services.AddSingleton<IMigrationProgressStore, InMemoryMigrationProgressStore>();
         services.AddSingleton<IWorkerShutdown>(sp => new EngineWorkerShutdown(sp.GetRequiredService<DurableEngine>()));
         configure?.Invoke(services);
@@ -133,7 +134,8 @@ public sealed class DmigHost : IAsyncDisposable
             .AddFilter("DurableTask", LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
             .AddFilter<FileLoggerProvider>(MigrationRecorder.Category, LogLevel.None));
-        AddMonitoring(services, root);
+        bool rehearse = AzureRehearsal.IsOn(Environment.GetEnvironmentVariable);
+        AddMonitoring(services, root, rehearse);
         services.AddAzureStorageBackend(o =>
         {
             o.Account = backend.Account;
@@ -147,7 +149,7 @@ public sealed class DmigHost : IAsyncDisposable
             o.LeaseInterval = backend.LeaseInterval;
             o.WorkerId = backend.WorkerId;
         }, worker ? r => r.AddMigration() : null);
-        AddProviders(services, root);
+        AddProviders(services, root, rehearse);
         var account = backend.Account ?? throw new ArgumentException("The Azure Storage backend needs a storage account.", nameof(backend));
         services.AddSingleton<IMigrationProgressStore>(sp => new TableMigrationProgressStore(
             account.CreateTableServiceClient(),
@@ -164,19 +166,29 @@ public sealed class DmigHost : IAsyncDisposable
     public async Task StartWorkerAsync(CancellationToken cancellationToken = default)
     {
         var worker = _services.GetService<AzureStorageTaskHubWorker>() ?? throw new InvalidOperationException("This host was built without a worker.");
+        await StartRehearsalAsync(cancellationToken).ConfigureAwait(false);
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         _workerStarted = true;
     }
+
+    /// <summary>Starts the Azure rehearsal's emulators (<see cref="AzureRehearsal"/>) before anything can call them; nothing without the switch.</summary>
+    private Task StartRehearsalAsync(CancellationToken cancellationToken) =>
+        _services.GetService<AzureRehearsal>()?.StartAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>
     /// Migration records to <c>records.jsonl</c> in the data directory, and to Azure Monitor when configured; OpenTelemetry
     /// traces (the activities' spans) and metrics (from the records) when an exporter is configured.
     /// </summary>
-    private static void AddMonitoring(ServiceCollection services, string root)
+    private static void AddMonitoring(ServiceCollection services, string root, bool rehearse)
     {
         var settings = MonitoringSettings.From(Environment.GetEnvironmentVariable);
         services.AddMigrationRecordSink(sp => new RecordFileSink(Path.Combine(root, RecordFileSink.FileName), sp.GetService<ILogger<RecordFileSink>>()));
-        if (settings.LogsIngestion() is { } logsIngestion)
+        if (rehearse)
+        {
+            // A rehearsal uploads to the emulator, never to the Azure Monitor the variables name.
+            services.AddLogsIngestionRecords(sp => sp.GetRequiredService<AzureRehearsal>().CreateLogsIngestionClient());
+        }
+        else if (settings.LogsIngestion() is { } logsIngestion)
         {
             services.AddLogsIngestionRecords(logsIngestion, new DefaultAzureCredential());
         }
@@ -217,11 +229,20 @@ public sealed class DmigHost : IAsyncDisposable
     }
 
     /// <summary>The ports the activities take, the same on every backend.</summary>
-    private static void AddProviders(ServiceCollection services, string root)
+    private static void AddProviders(ServiceCollection services, string root, bool rehearse)
     {
         services.AddSingleton<IDatabaseProvider, SqliteDatabaseProvider>();
         services.AddSingleton<IDatabaseProvider, PostgresDatabaseProvider>();
-        services.AddSqlServerProvider(new DefaultAzureCredential(), AzureResourceManagerSettings.ClientOptions(Environment.GetEnvironmentVariable));
+        if (rehearse)
+        {
+            services.AddSingleton<AzureRehearsal>();
+            services.AddSqlServerProvider(sp => sp.GetRequiredService<AzureRehearsal>().CreateDmsClient(), AzureRehearsal.RunnerOptions);
+        }
+        else
+        {
+            services.AddSqlServerProvider(new DefaultAzureCredential(), AzureResourceManagerSettings.ClientOptions(Environment.GetEnvironmentVariable));
+        }
+
         services.AddSingleton<IDatabaseProviderCatalog, DatabaseProviderCatalog>();
         services.AddSingleton<IConnectionResolver, ConnectionResolver>();
         services.AddSingleton<IConnectionRegistry>(sp => new LocalConnectionRegistry(Path.Combine(root, "registry.db")));
@@ -267,6 +288,7 @@ public sealed class DmigHost : IAsyncDisposable
 
             try
             {
+                await StartRehearsalAsync(cancellationToken).ConfigureAwait(false);
                 await Engine.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch

@@ -13,4 +13,10 @@ internal static partial class HostingLogs
 
     [LoggerMessage(EventId = 8103, Level = LogLevel.Information, Message = "OpenTelemetry traces and metrics go to {Exporters}")]
     public static partial void TelemetryEnabled(ILogger logger, string exporters);
+
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Warning, Message = "Rehearsal of the Azure path (DMIG_REHEARSE_AZURE): Resource Manager calls go to the Database Migration Service emulator at {DmsEndpoint}, migration records to the Logs Ingestion emulator at {LogsEndpoint}; nothing reaches Azure and the emulated migrations copy no rows")]
+    public static partial void RehearsalStarted(ILogger logger, Uri dmsEndpoint, Uri logsEndpoint);
+
+    [LoggerMessage(EventId = 8105, Level = LogLevel.Information, Message = "Rehearsal ended: the Logs Ingestion emulator accepted {Records} migration record(s) in {Requests} request(s)")]
+    public static partial void RehearsalRecords(ILogger logger, int records, int requests);
 }

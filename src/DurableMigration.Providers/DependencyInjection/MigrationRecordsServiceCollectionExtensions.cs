@@ -73,8 +73,20 @@ public static class MigrationRecordsServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(credential);
+        return services.AddLogsIngestionRecords(_ => new LogsIngestionClient(credential, client), buffer);
+    }
+
+    /// <summary>As the other overload, with the client made by <paramref name="client"/> on the first record (a rehearsal's emulator starts late).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="client">Makes the Logs Ingestion client, once.</param>
+    /// <param name="buffer">The local buffer's bounds and batching; defaults when <c>null</c>.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddLogsIngestionRecords(
+        this IServiceCollection services, Func<IServiceProvider, LogsIngestionClient> client, BufferedLogsIngestionSinkOptions? buffer = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         services.AddMigrationRecords();
-        services.TryAddSingleton(sp => new BufferedLogsIngestionSink(new LogsIngestionClient(credential, client), buffer, sp.GetService<ILogger<BufferedLogsIngestionSink>>()));
+        services.TryAddSingleton(sp => new BufferedLogsIngestionSink(client(sp), buffer, sp.GetService<ILogger<BufferedLogsIngestionSink>>()));
         services.AddSingleton<IMigrationRecordSink>(sp => sp.GetRequiredService<BufferedLogsIngestionSink>());
         return services;
     }

@@ -8,7 +8,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Http;
 
-namespace DurableMigration.Testing;
+namespace DurableMigration.AzureEmulators;
 
 /// <summary>
 /// A loopback Azure Monitor Logs Ingestion API over HTTPS (self-signed certificate made at start):

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DurableMigration.Testing;
+namespace DurableMigration.AzureEmulators;
 
 /// <summary>
 /// A Kestrel server on a free loopback port over HTTPS with a self-signed certificate (for 127.0.0.1 and localhost,

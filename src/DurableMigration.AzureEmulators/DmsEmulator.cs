@@ -9,7 +9,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Http;
 
-namespace DurableMigration.Testing;
+namespace DurableMigration.AzureEmulators;
 
 /// <summary>
 /// A loopback Azure Database Migration Service: Resource Manager's <c>Microsoft.DataMigration/databaseMigrations</c> routes at
@@ -99,6 +99,13 @@ public sealed partial class DmsEmulator : IAsyncDisposable
     /// <c>provisioningState</c>, and each read counts as a poll of the creation.
     /// </summary>
     public bool OmitCreateOperationHeaders { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether every Azure SQL Database (<c>Microsoft.Sql/servers/{server}/databases/{db}</c>) a request names exists, as
+    /// <c>Online</c>, without <see cref="AddDatabase"/>: for a rehearsal, where the real target database is on a SQL Server the
+    /// emulator cannot see. <see langword="false"/> unless set.
+    /// </summary>
+    public bool AssumeServerDatabasesExist { get; set; }
 
     /// <summary>Gets or sets the rows each table of an Azure SQL Database migration holds; 1000 unless set.</summary>
     public long RowsPerTable { get; set; } = 1000;
@@ -920,6 +927,11 @@ public sealed partial class DmsEmulator : IAsyncDisposable
         string id = path;
         string subscription = match.Groups["sub"].Value;
         _databases.TryGetValue(id, out SqlDatabase? database);
+        if (database is null && AssumeServerDatabasesExist && string.Equals(match.Groups["type"].Value, "Microsoft.Sql/servers", StringComparison.OrdinalIgnoreCase))
+        {
+            database = _databases[id] = new SqlDatabase(id, match.Groups["db"].Value) { Status = "Online", CreatedByMigration = false };
+        }
+
         if (method == HttpMethods.Get)
         {
             return database is null
