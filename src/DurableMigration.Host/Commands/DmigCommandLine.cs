@@ -65,10 +65,12 @@ public static class DmigCommandLine
             return BadInput;
         }
 
-        // Incomplete or insecure Logs Ingestion variables are bad input for every command, before a host reads them.
+        // Incomplete or insecure Logs Ingestion, Resource Manager or rehearsal variables are bad input for every command, before a host reads them.
         try
         {
             _ = Hosting.MonitoringSettings.From(Environment.GetEnvironmentVariable);
+            _ = Hosting.AzureResourceManagerSettings.ClientOptions(Environment.GetEnvironmentVariable);
+            _ = Hosting.AzureRehearsal.IsOn(Environment.GetEnvironmentVariable);
         }
         catch (ArgumentException exception)
         {
