@@ -245,6 +245,12 @@ public sealed record CopyProgress(string Table, long RowsCopied, long RowsTotal,
 {
     /// <summary>Gets the tables copied most recently (those in flight first), with their rows and bytes so far, when the provider reports them; <c>null</c> otherwise.</summary>
     public IReadOnlyList<TableProgress>? Tables { get; init; }
+
+    /// <summary>Gets the rows read from the source so far, when the engine that moves the data reports it apart from <see cref="RowsCopied"/> (Database Migration Service does); <c>null</c> otherwise.</summary>
+    public long? RowsRead { get; init; }
+
+    /// <summary>Gets the copy's current throughput in bytes per second, when the engine that moves the data reports one; <c>null</c> otherwise.</summary>
+    public double? BytesPerSecond { get; init; }
 }
 
 /// <summary>Progress of one table's copy.</summary>

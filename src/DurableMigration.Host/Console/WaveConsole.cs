@@ -261,15 +261,27 @@ internal sealed class WaveConsole(IAnsiConsole console)
 
     private static string ProgressBar(CopyProgress? progress, DatabaseState state)
     {
-        if (progress is null || progress.RowsTotal == 0)
+        if (state == DatabaseState.Completed && (progress is null || progress.RowsTotal == 0))
         {
-            return state == DatabaseState.Completed ? "[green]████████████████████[/] 100%" : string.Empty;
+            return "[green]████████████████████[/] 100%";
+        }
+
+        if (progress is null)
+        {
+            return string.Empty;
+        }
+
+        string rate = progress.BytesPerSecond is > 0 and var bytesPerSecond ? $" · {Units.Bytes((long)bytesPerSecond)}/s" : string.Empty;
+        if (progress.RowsTotal == 0)
+        {
+            // A copy without a row count, such as a backup restore: say what it does and how much it moved.
+            return progress.BytesCopied > 0 ? Markup.Escape($"{progress.Table} · {Units.Bytes(progress.BytesCopied)}{rate}") : string.Empty;
         }
 
         double fraction = Math.Clamp(progress.RowsCopied / (double)progress.RowsTotal, 0, 1);
         int filled = (int)Math.Round(fraction * 20);
         return string.Create(CultureInfo.InvariantCulture,
-            $"[green]{new string('█', filled)}[/][grey]{new string('░', 20 - filled)}[/] {fraction:P0} {progress.RowsCopied:N0}/{progress.RowsTotal:N0} rows");
+            $"[green]{new string('█', filled)}[/][grey]{new string('░', 20 - filled)}[/] {fraction:P0} {progress.RowsCopied:N0}/{progress.RowsTotal:N0} rows{Markup.Escape(rate)}");
     }
 
     /// <summary>Says "passed" only when rows were compared: "not validated" when row counts and checksums were both off.</summary>

@@ -456,6 +456,9 @@ public sealed class DatabaseMigrationRunner
             progress.Report(new CopyProgress(table, status.RowsCopied, total, status.DataWritten)
             {
                 Tables = [.. ordered.Select(t => new TableProgress(t.TableName, t.RowsCopied, t.DataWritten, Done(t)))],
+                RowsRead = status.RowsRead,
+                // The service reports kilobytes per second.
+                BytesPerSecond = status.CopyThroughput * 1024,
             });
             return;
         }

@@ -46,6 +46,9 @@ public sealed class DmsRunnerTests : IAsyncLifetime
         Assert.All(progress.Items, p => Assert.Equal(3, p.Tables!.Count));
         Assert.All(progress.Items, p => Assert.Equal(3000, p.RowsTotal));
         Assert.Contains(progress.Items, p => p.RowsCopied > 0 && p.RowsCopied < 3000 && p.Tables!.Any(t => !t.Done));
+        // Rows read and the throughput of the tables in flight come from the status details too.
+        Assert.All(progress.Items, p => Assert.True(p.RowsRead >= p.RowsCopied, $"{p.RowsRead} read, {p.RowsCopied} copied"));
+        Assert.Contains(progress.Items, p => p.BytesPerSecond > 0);
         // Tables finish one after another; the one in flight is named first.
         CopyProgress midway = Assert.Single(progress.Items, p => p.Tables!.Count(t => t.Done) == 1);
         Assert.False(midway.Tables![0].Done);
