@@ -103,18 +103,14 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
         var check = await _cutover.CheckTargetSchemaAsync(Target(endpoints), [.. moving.Select(t => t.Name)], cancellationToken).ConfigureAwait(false);
         if (!check.HasAllTables)
         {
-            throw new PermanentDatabaseProviderException(
-                endpoints.Database,
-                $"The target database {migration.Target.TargetDatabaseName} lacks {check.MissingTables.Count} table(s) the migration copies ({Shorten(check.MissingTables)}): the Database Migration Service copies data only into Azure SQL Database. Deploy the schema first (a DACPAC, say), then retry.");
+            throw new PermanentDatabaseProviderException(endpoints.Database, $"{MissingSchema(migration, check)}, then retry.");
         }
 
         if (!check.IsEmpty)
         {
             if (!await IsOursAsync(migration, cancellationToken).ConfigureAwait(false))
             {
-                throw new PermanentDatabaseProviderException(
-                    endpoints.Database,
-                    $"{check.TablesWithRows.Count} table(s) of the target database {migration.Target.TargetDatabaseName} already hold rows ({Shorten(check.TablesWithRows)}) that no migration of this source wrote. Empty them or choose another target, then retry.");
+                throw new PermanentDatabaseProviderException(endpoints.Database, $"{ForeignRows(migration, check)}, then retry.");
             }
 
             // An earlier attempt of this migration copied them: start from empty tables again.
@@ -252,6 +248,12 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
     private static string Shorten(IReadOnlyList<string> names) =>
         names.Count <= 5 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(5))} and {names.Count - 5} more";
 
+    private static string MissingSchema(DatabaseMigrationPlan migration, SqlServerTargetSchemaCheck check) =>
+        $"The target database {migration.Target.TargetDatabaseName} lacks {check.MissingTables.Count} table(s) the migration copies ({Shorten(check.MissingTables)}): the Database Migration Service copies data only into Azure SQL Database. Deploy the schema first (a DACPAC, say)";
+
+    private static string ForeignRows(DatabaseMigrationPlan migration, SqlServerTargetSchemaCheck check) =>
+        $"{check.TablesWithRows.Count} table(s) of the target database {migration.Target.TargetDatabaseName} already hold rows ({Shorten(check.TablesWithRows)}) that no migration of this source wrote: the migration would mix them with the source's. Empty them or choose another target";
+
     private static string QuotedTableName(string displayName)
     {
         var (schema, table) = SqlServerIdentifier.SplitTableName(displayName);
@@ -331,20 +333,12 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
 
         if (!check.HasAllTables)
         {
-            findings.Add(new AssessmentFinding(
-                SqlServerProviderRules.TargetSchema,
-                FindingSeverity.Blocking,
-                $"The target database {migration.Target.TargetDatabaseName} lacks {check.MissingTables.Count} table(s) the migration copies ({Shorten(check.MissingTables)}): the Database Migration Service copies data only into Azure SQL Database. Deploy the schema first (a DACPAC, say).",
-                migration.Target.TargetDatabaseName));
+            findings.Add(new AssessmentFinding(SqlServerProviderRules.TargetSchema, FindingSeverity.Blocking, MissingSchema(migration, check) + ".", migration.Target.TargetDatabaseName));
         }
 
         if (!check.IsEmpty && !await IsOursAsync(migration, cancellationToken).ConfigureAwait(false))
         {
-            findings.Add(new AssessmentFinding(
-                SqlServerProviderRules.TargetNotEmpty,
-                FindingSeverity.Blocking,
-                $"{check.TablesWithRows.Count} table(s) of the target database {migration.Target.TargetDatabaseName} already hold rows ({Shorten(check.TablesWithRows)}): the migration would mix them with the source's. Empty them or choose another target.",
-                migration.Target.TargetDatabaseName));
+            findings.Add(new AssessmentFinding(SqlServerProviderRules.TargetNotEmpty, FindingSeverity.Blocking, ForeignRows(migration, check) + ".", migration.Target.TargetDatabaseName));
         }
     }
 
