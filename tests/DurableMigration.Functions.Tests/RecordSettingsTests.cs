@@ -38,6 +38,23 @@ public sealed class RecordSettingsTests
         Assert.Contains("LogsIngestion__RuleId", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WithApplicationInsights_TracesAndMetricsGoThroughOpenTelemetry()
+    {
+        await using ServiceProvider app = App(new() { ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000" });
+
+        Assert.NotNull(app.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.NotNull(app.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
+
+    [Fact]
+    public async Task WithoutApplicationInsights_NoOpenTelemetryExporterIsRegistered()
+    {
+        await using ServiceProvider app = App([]);
+
+        Assert.Null(app.GetService<OpenTelemetry.Trace.TracerProvider>());
+    }
+
     private static ServiceProvider App(Dictionary<string, string?> settings)
     {
         settings["AzureWebJobsStorage"] = "UseDevelopmentStorage=true"; // never reached: tables are created on first use

@@ -1,9 +1,11 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using DurableMigration.Application.Http;
 using DurableMigration.AzureStorage;
 using DurableMigration.Functions.Activities;
 using DurableMigration.Migration;
+using DurableMigration.Monitoring;
 using DurableMigration.Providers;
 using DurableMigration.Providers.Alerts;
 using DurableMigration.Providers.Connections;
@@ -14,6 +16,9 @@ using DurableMigration.Providers.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace DurableMigration.Functions.DependencyInjection;
 
@@ -74,7 +79,30 @@ public static class MigrationFunctionsServiceCollectionExtensions
         services.AddScoped<IWorkerShutdown>(sp => sp.GetRequiredService<InvocationShutdown>());
         services.AddSingleton(new WaveHttpApiOptions(configuration.GetValue(MaxRequestBodySizeSetting, WaveHttpApiOptions.DefaultMaxRequestBodySize)));
         AddRecords(services, configuration.GetSection(LogsIngestionSection));
+        AddTelemetry(services, configuration);
         return services;
+    }
+
+    /// <summary>The setting with Application Insights' connection string, which also turns on the OpenTelemetry exporters.</summary>
+    public const string ApplicationInsightsSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>
+    /// OpenTelemetry traces (one span per activity run) and metrics (from the records) to Azure Monitor through
+    /// <c>Azure.Monitor.OpenTelemetry.Exporter</c>, when <see cref="ApplicationInsightsSetting"/> is set; the exporter reads the
+    /// connection string itself (it holds a key: it is kept nowhere else).
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(configuration[ApplicationInsightsSetting]))
+        {
+            return;
+        }
+
+        string connection = configuration[ApplicationInsightsSetting]!;
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("dmig-functions"))
+            .WithTracing(tracing => tracing.AddSource(MigrationTelemetry.SourceName).AddAzureMonitorTraceExporter(o => o.ConnectionString = connection))
+            .WithMetrics(metrics => metrics.AddMeter(MigrationTelemetry.MeterName).AddAzureMonitorMetricExporter(o => o.ConnectionString = connection));
     }
 
     /// <summary>
