@@ -68,7 +68,8 @@ public sealed class OnlineMigrationScenarios : ConformanceScenario
         OrchestrationMetadata waiting = await WaitForDatabaseStateAsync(host.Client, customersId, DatabaseState.AwaitingApproval);
         // The approval gate keeps polling: several executions pass while it waits, each publishing the lag.
         await WaitUntilAsync(host.Client, customersId, _ => provider.Polls("customers") >= 10, "ten replication polls while awaiting approval");
-        DatabaseStatus status = (await host.Client.GetInstanceAsync(customersId, getInputsAndOutputs: true))!.ReadCustomStatusAs<DatabaseStatus>()!;
+        // A read right as the database continues as new finds the next execution before its first status: read a published one.
+        DatabaseStatus status = (await WaitUntilAsync(host.Client, customersId, m => m.SerializedCustomStatus is not null, "a published status")).ReadCustomStatusAs<DatabaseStatus>()!;
         Assert.Equal(DatabaseState.AwaitingApproval, status.State);
         Assert.Equal("streaming", status.Replication?.State);
         Assert.Contains($"dmig approve {manifest.Wave} customers", status.Message, StringComparison.Ordinal);
