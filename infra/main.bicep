@@ -91,6 +91,8 @@ var storageAccountName = take('st${compactName}${token}', 24)
 var keyVaultName = take('kv${compactName}${token}', 24)
 var appInsightsName = 'appi-${baseName}'
 var dmsName = 'dms-${baseName}'
+var dataCollectionEndpointName = 'dce-${baseName}'
+var dataCollectionRuleName = 'dcr-${baseName}-records'
 var functionAppName = 'func-${baseName}-${token}'
 var allTags = union(
   {
@@ -107,6 +109,8 @@ module monitoring 'modules/monitoring.bicep' = {
     logAnalyticsName: 'log-${baseName}'
     appInsightsName: appInsightsName
     retentionInDays: logRetentionInDays
+    dataCollectionEndpointName: dataCollectionEndpointName
+    dataCollectionRuleName: dataCollectionRuleName
     tags: allTags
   }
 }
@@ -163,6 +167,7 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
     dmsName: dmsName
+    dataCollectionRuleName: dataCollectionRuleName
     operatorPrincipalId: operatorPrincipalId
     operatorPrincipalType: operatorPrincipalType
   }
@@ -171,6 +176,7 @@ module roles 'modules/roles.bicep' = {
     storage
     keyVault
     dms
+    monitoring
   ]
 }
 
@@ -182,6 +188,8 @@ module appSettings 'modules/appsettings.bicep' = {
     appInsightsName: appInsightsName
     keyVaultName: keyVaultName
     dmsName: dmsName
+    dataCollectionEndpointName: dataCollectionEndpointName
+    dataCollectionRuleName: dataCollectionRuleName
     ticketQueueName: ticketQueueName
     progressTableName: progressTableName
     connectionSecrets: connectionSecrets

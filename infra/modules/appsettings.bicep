@@ -21,6 +21,12 @@ param keyVaultName string
 @description('Name of the SQL migration service.')
 param dmsName string
 
+@description('Name of the data collection endpoint of the Logs Ingestion API.')
+param dataCollectionEndpointName string
+
+@description('Name of the data collection rule the migration records go through.')
+param dataCollectionRuleName string
+
 @description('Name of the ticket queue.')
 param ticketQueueName string
 
@@ -50,6 +56,14 @@ resource sqlMigrationService 'Microsoft.DataMigration/sqlMigrationServices@2025-
   name: dmsName
 }
 
+resource recordRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = {
+  name: dataCollectionRuleName
+}
+
+resource recordEndpoint 'Microsoft.Insights/dataCollectionEndpoints@2023-03-11' existing = {
+  name: dataCollectionEndpointName
+}
+
 var plainSettings = {
   // Functions host and Durable Functions' task hub (Azure Storage backend) over the system-assigned identity:
   // the account name alone is enough, and no __credential/__clientId is needed for a system-assigned identity.
@@ -63,6 +77,10 @@ var plainSettings = {
   PROGRESS_TABLE_NAME: progressTableName
   // The SQL migration service the app starts database migrations through (over ARM, with its identity).
   MIGRATION_DMS_RESOURCE_ID: sqlMigrationService.id
+  // Migration records through the Logs Ingestion API, as the app's identity (Monitoring Metrics Publisher on the rule).
+  LogsIngestion__Endpoint: recordEndpoint.properties.logsIngestion.endpoint
+  LogsIngestion__RuleId: recordRule.properties.immutableId
+  LogsIngestion__Stream: 'Custom-MigrationRecords_CL'
 }
 
 // A versionless reference follows the secret's current version.

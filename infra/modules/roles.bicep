@@ -2,7 +2,8 @@
 // - storage account: Blob Data Owner, Queue Data Contributor, Table Data Contributor (the Functions host and
 //   Durable Functions' task hub over identity-based connections, the ticket queue and its poison queue, the progress table);
 // - Key Vault: Secrets User (resolving the app settings' Key Vault references);
-// - the SQL migration service: Contributor (starting and watching database migrations).
+// - the SQL migration service: Contributor (starting and watching database migrations);
+// - the migration records' data collection rule: Monitoring Metrics Publisher (uploading through the Logs Ingestion API).
 // Optionally, an operator gets Key Vault Secrets Officer to set the secrets' values.
 // Each assignment is scoped to the one resource, never to the resource group.
 
@@ -17,6 +18,9 @@ param keyVaultName string
 
 @description('Name of the SQL migration service.')
 param dmsName string
+
+@description('Name of the data collection rule the migration records go through.')
+param dataCollectionRuleName string
 
 @description('Object id of a user, group or service principal that may set the Key Vault\'s secrets (Key Vault Secrets Officer); empty for none.')
 param operatorPrincipalId string
@@ -36,6 +40,7 @@ var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 var contributor = 'b24988ac-6180-42a0-ab88-20f7382dd24c'
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
 var storageRoles = [
   storageBlobDataOwner
@@ -60,6 +65,20 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
 
 resource sqlMigrationService 'Microsoft.DataMigration/sqlMigrationServices@2025-06-30' existing = {
   name: dmsName
+}
+
+resource recordRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = {
+  name: dataCollectionRuleName
+}
+
+resource recordPublisherAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(recordRule.id, site.id, monitoringMetricsPublisher)
+  scope: recordRule
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
 }
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [

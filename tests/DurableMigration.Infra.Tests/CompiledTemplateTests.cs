@@ -109,7 +109,7 @@ public sealed class CompiledTemplateTests(BicepFixture bicep)
         JsonElement[] forApp = [.. Deployed("Microsoft.Authorization/roleAssignments")
             .Where(a => ArmJson.At(a, "properties.principalType") == "ServicePrincipal")];
 
-        Assert.Equal(3, forApp.Length); // the storage roles (one loop), Key Vault, DMS
+        Assert.Equal(4, forApp.Length); // the storage roles (one loop), Key Vault, DMS, the records' data collection rule
         Assert.All(forApp, assignment =>
         {
             string principal = ArmJson.At(assignment, "properties.principalId")!;

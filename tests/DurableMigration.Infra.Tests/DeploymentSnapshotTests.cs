@@ -15,6 +15,7 @@ public sealed class DeploymentSnapshotTests(BicepFixture bicep)
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
     private const string Contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+    private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
 
     private static IEnumerable<JsonElement> Predicted(JsonElement snapshot, string type) =>
         snapshot.GetProperty("predictedResources").EnumerateArray().Where(r => ArmJson.Type(r) == type);
@@ -128,6 +129,34 @@ public sealed class DeploymentSnapshotTests(BicepFixture bicep)
     }
 
     [Fact]
+    public void AppSettings_SendTheMigrationRecordsThroughTheDataCollectionRule()
+    {
+        Dictionary<string, string> settings = AppSettings();
+        string rule = $"{ResourceGroupId}/providers/Microsoft.Insights/dataCollectionRules/{Name("Microsoft.Insights/dataCollectionRules")}";
+        string endpoint = $"{ResourceGroupId}/providers/Microsoft.Insights/dataCollectionEndpoints/{Name("Microsoft.Insights/dataCollectionEndpoints")}";
+
+        Assert.Equal($"[reference('{rule}', '2023-03-11').immutableId]", settings["LogsIngestion__RuleId"]);
+        Assert.Equal($"[reference('{endpoint}', '2023-03-11').logsIngestion.endpoint]", settings["LogsIngestion__Endpoint"]);
+        Assert.Equal("Custom-MigrationRecords_CL", settings["LogsIngestion__Stream"]);
+    }
+
+    [Fact]
+    public void RecordTable_StreamAndRule_AgreeOnTheColumnsOfAMigrationRecord()
+    {
+        string[] expected = ["TimeGenerated", "Wave", "Database", "Kind", "Step", "Status", "DurationMs", "Rows", "Bytes", "LagSeconds", "Ticket", "Error"];
+        JsonElement table = Single("Microsoft.OperationalInsights/workspaces/tables");
+        JsonElement rule = Single("Microsoft.Insights/dataCollectionRules");
+        JsonElement stream = rule.GetProperty("properties").GetProperty("streamDeclarations").GetProperty("Custom-MigrationRecords_CL");
+
+        Assert.EndsWith("/MigrationRecords_CL", ArmJson.At(table, "name"), StringComparison.Ordinal);
+        Assert.Equal(expected, table.GetProperty("properties").GetProperty("schema").GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(expected, stream.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        JsonElement flow = Assert.Single(rule.GetProperty("properties").GetProperty("dataFlows").EnumerateArray());
+        Assert.Equal("source", flow.GetProperty("transformKql").GetString());
+        Assert.Equal("Custom-MigrationRecords_CL", flow.GetProperty("outputStream").GetString());
+    }
+
+    [Fact]
     public void AppSettings_IncludeApplicationInsightsConnectionString()
     {
         Assert.EndsWith(".ConnectionString]", AppSettings()["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
@@ -140,6 +169,7 @@ public sealed class DeploymentSnapshotTests(BicepFixture bicep)
         string storage = $"{ResourceGroupId}/providers/Microsoft.Storage/storageAccounts/{Name("Microsoft.Storage/storageAccounts")}";
         string vault = $"{ResourceGroupId}/providers/Microsoft.KeyVault/vaults/{Name("Microsoft.KeyVault/vaults")}";
         string dms = $"{ResourceGroupId}/providers/Microsoft.DataMigration/sqlMigrationServices/{Name("Microsoft.DataMigration/sqlMigrationServices")}";
+        string rule = $"{ResourceGroupId}/providers/Microsoft.Insights/dataCollectionRules/{Name("Microsoft.Insights/dataCollectionRules")}";
         JsonElement[] assignments = [.. Predicted(bicep.SnapshotJson, "Microsoft.Authorization/roleAssignments")];
 
         (string, string)[] expected =
@@ -149,6 +179,7 @@ public sealed class DeploymentSnapshotTests(BicepFixture bicep)
             (storage, StorageTableDataContributor),
             (vault, KeyVaultSecretsUser),
             (dms, Contributor),
+            (rule, MonitoringMetricsPublisher),
         ];
 
         Assert.Equal(expected.Order(), assignments.Select(ScopeAndRole).Order());
@@ -165,7 +196,7 @@ public sealed class DeploymentSnapshotTests(BicepFixture bicep)
         JsonElement[] assignments = [.. Predicted(bicep.OperatorSnapshotJson, "Microsoft.Authorization/roleAssignments")];
         JsonElement officer = Assert.Single(assignments, a => ArmJson.At(a, "properties.principalId") == BicepFixture.OperatorPrincipalId);
 
-        Assert.Equal(6, assignments.Length);
+        Assert.Equal(7, assignments.Length);
         Assert.Equal(KeyVaultSecretsOfficer, ScopeAndRole(officer).Role);
         Assert.Contains("/providers/Microsoft.KeyVault/vaults/", ScopeAndRole(officer).Scope, StringComparison.Ordinal);
         Assert.Equal("Group", ArmJson.At(officer, "properties.principalType"));
