@@ -162,6 +162,21 @@ public sealed class MachineOutputTests
         Assert.Contains($"path: {option}", yaml ? result.Stderr : result.Stderr.Replace("\"path\": \"", "path: ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("demo", "--backend", "bogus")]
+    [InlineData("status", "--backend", "bogus")]
+    [InlineData("run", "wave.json", "--backend", "bogus")]
+    public async Task BadBackendOptionOnASubcommand_IsBadInput_BeforeTheCommandRuns(params string[] command)
+    {
+        using var workspace = new WaveWorkspace();
+
+        var result = await workspace.DmigSplitAsync(command);
+
+        Assert.Equal(DmigCommandLine.BadInput, result.ExitCode);
+        Assert.Contains("Unknown backend 'bogus'", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(workspace.DataDirectory, "records.jsonl")), "the command ran");
+    }
+
     [Fact]
     public async Task UnknownWaveWithJson_WritesProblemDetails_AndExits2()
     {

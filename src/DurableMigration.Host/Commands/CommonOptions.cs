@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using DurableMigration.Engine;
 using DurableMigration.Host.Output;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,18 +43,25 @@ internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Ac
     public void AddTo(RootCommand root)
     {
         Backend.AddTo(root);
-        root.Validators.Add(result =>
-        {
-            // Checked before any command runs: a bad backend is bad input (exit 2), never a half-started command.
-            if (Backend.Read(o => result.GetValue(o), out string? problem) is null)
-            {
-                result.AddError(problem!);
-            }
-        });
+        root.Validators.Add(CheckBackend);
         root.Options.Add(DataDir);
         root.Options.Add(Durability);
         root.Options.Add(Output);
         root.Options.Add(Json);
+    }
+
+    /// <summary>
+    /// Checks the backend options on every command under <paramref name="command"/>, once they are all added: a command's
+    /// validators run only when that command is the one invoked, so the root's check alone never sees <c>dmig run --backend x</c>.
+    /// </summary>
+    public void CheckBackendOnSubcommands(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var subcommand in command.Subcommands)
+        {
+            subcommand.Validators.Add(CheckBackend);
+            CheckBackendOnSubcommands(subcommand);
+        }
     }
 
     /// <summary>What the command being invoked runs with.</summary>
@@ -65,5 +73,14 @@ internal sealed class CommonOptions(IAnsiConsole stdout, IAnsiConsole stderr, Ac
         {
             Command = "dmig " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
         };
+    }
+
+    /// <summary>Checked before any command runs: a bad backend is bad input (exit 2), never a half-started command.</summary>
+    private void CheckBackend(CommandResult result)
+    {
+        if (Backend.Read(o => result.GetValue(o), out string? problem) is null)
+        {
+            result.AddError(problem!);
+        }
     }
 }

@@ -135,6 +135,7 @@ public static class DmigCommandLine
         root.Subcommands.Add(ServeCommand.Create(options));
         root.Subcommands.Add(KeysCommand.Create(options));
         root.Subcommands.Add(WorkerCommand.Create(options));
+        options.CheckBackendOnSubcommands(root);
         return (root, options);
     }
 }
