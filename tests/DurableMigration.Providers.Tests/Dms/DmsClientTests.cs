@@ -7,7 +7,7 @@ using DurableMigration.Providers.Dms;
 
 namespace DurableMigration.Providers.Tests.Dms;
 
-/// <summary>The Database Migration Service client against the loopback emulator (tests/Shared/DmsEmulator.cs), over HTTPS.</summary>
+/// <summary>The Database Migration Service client against the loopback emulator (src/DurableMigration.AzureEmulators), over HTTPS.</summary>
 public sealed class DmsClientTests : IAsyncLifetime
 {
     private const string Subscription = "00000000-1111-2222-3333-444444444444";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DurableMigration.Providers.Tests.Dms;
 
-/// <summary><see cref="DatabaseMigrationRunner"/> against the loopback DMS emulator (tests/Shared/DmsEmulator.cs), over HTTPS.</summary>
+/// <summary><see cref="DatabaseMigrationRunner"/> against the loopback DMS emulator (src/DurableMigration.AzureEmulators), over HTTPS.</summary>
 public sealed class DmsRunnerTests : IAsyncLifetime
 {
     private const string Subscription = "00000000-1111-2222-3333-444444444444";

@@ -4,7 +4,7 @@ using DurableMigration.Providers.Monitoring;
 
 namespace DurableMigration.Providers.Tests.Monitoring;
 
-/// <summary>The Logs Ingestion client and the buffered sink against the loopback emulator (tests/Shared/LogsIngestionEmulator.cs), over HTTPS.</summary>
+/// <summary>The Logs Ingestion client and the buffered sink against the loopback emulator (src/DurableMigration.AzureEmulators), over HTTPS.</summary>
 public sealed class LogsIngestionClientTests : IAsyncLifetime
 {
     private LogsIngestionEmulator _emulator = null!;
