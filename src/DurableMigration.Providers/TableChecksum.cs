@@ -119,6 +119,15 @@ public sealed class TableChecksum
         Rows++;
     }
 
+    /// <summary>Folds the rows of <paramref name="other"/> (another part of the same table) into this checksum: the result equals one checksum fed all rows of both.</summary>
+    public void Add(TableChecksum other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _sum = unchecked(_sum + other._sum);
+        _xor ^= other._xor;
+        Rows += other.Rows;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Value;
 

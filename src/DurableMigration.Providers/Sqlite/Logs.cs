@@ -70,4 +70,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Removed the baseline of the target of {Database} (there was one: {Removed}) and {Triggers} read-only trigger(s): its changes are no longer recorded")]
     public static partial void BaselineForgotten(ILogger logger, string database, bool removed, int triggers);
+
+    [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "The source checksums of {Database} taken during the copy are unavailable ({Reason}); validation hashes the source again")]
+    public static partial void SourceChecksumsUnavailable(ILogger logger, string database, string reason);
 }

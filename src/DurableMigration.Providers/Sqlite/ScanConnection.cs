@@ -77,6 +77,30 @@ internal sealed class ScanConnection : IDisposable
         }
     }
 
+    /// <summary>Opens a read transaction and takes its snapshot now (reads the schema); <see cref="EndRead"/> ends it.</summary>
+    public void BeginRead()
+    {
+        Execute("BEGIN");
+        try
+        {
+            Int64("SELECT count(*) FROM main.sqlite_schema");
+        }
+        catch
+        {
+            EndRead();
+            throw;
+        }
+    }
+
+    /// <summary>Ends the read transaction <see cref="BeginRead"/> opened, if it is still open.</summary>
+    public void EndRead()
+    {
+        if (raw.sqlite3_get_autocommit(_db) == 0)
+        {
+            Execute("ROLLBACK");
+        }
+    }
+
     /// <summary>Runs a query and returns its first value as a 64-bit integer (0 when there is none).</summary>
     public long Int64(string sql)
     {
@@ -183,7 +207,8 @@ internal sealed class ScanConnection : IDisposable
         return rc;
     }
 
-    private string? Text(string sql)
+    /// <summary>Runs a query and returns its first value as text (<c>null</c> when there is none).</summary>
+    public string? Text(string sql)
     {
         using var statement = Prepare(sql);
         int rc = raw.sqlite3_step(statement);

@@ -187,6 +187,34 @@ public sealed partial class SqliteDatabaseProvider
 
         var tables = attached.Tables;
         var virtualTables = attached.VirtualTables;
+
+        // The source's checksums for validation, from cycles the copy leaves idle (see SourceChecksums and IdleThread).
+        using var hashingCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hashing = capture is null or MigrationMarker.NothingToCapture || tables.Count == 0
+            ? Task.FromResult(new List<SourceChecksum>())
+            : IdleThread.Run(() => SourceChecksums.Compute(job.Source, tables.Select(t => (t.Name, Comparison.Of(t).Select)).ToList(), capture, hashingCancellation.Token));
+        try
+        {
+            return CopyRowsCore(job, schema, connection, attached, progress, capture, hashing, stopwatch);
+        }
+        finally
+        {
+            if (!hashing.IsCompleted)
+            {
+                hashingCancellation.Cancel();
+            }
+
+            // Never leave it reading the source behind the step; a failure there only costs validation a re-hash.
+            ((IAsyncResult)hashing).AsyncWaitHandle.WaitOne();
+        }
+    }
+
+    private DataCopyResult CopyRowsCore(Job job, SqliteSchema schema, SqliteConnection connection, MigrationPlan attached, IProgress<CopyProgress> progress, string? capture, Task<List<SourceChecksum>> hashing, Stopwatch stopwatch)
+    {
+        var cancellationToken = job.CancellationToken;
+        var target = job.Target;
+        var tables = attached.Tables;
+        var virtualTables = attached.VirtualTables;
         var expected = tables.Select(t => t.Name).Concat(virtualTables.Where(v => v.HasContent).Select(v => v.Name))
             .Select(name => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(name)}")).ToArray();
         long baseline = PageBytes(connection);
@@ -254,6 +282,19 @@ public sealed partial class SqliteDatabaseProvider
         // fsync also flushes every page the load wrote without one; in WAL mode the checkpoint syncs the file.
         bool wal = string.Equals(schema.JournalMode, "wal", StringComparison.OrdinalIgnoreCase);
         Sql.Execute(connection, $"PRAGMA main.journal_mode = {(wal ? "WAL" : "DELETE")}; PRAGMA main.synchronous = FULL");
+        List<SourceChecksum> checksums;
+        try
+        {
+            checksums = hashing.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+        {
+            Logs.SourceChecksumsUnavailable(_logger, job.Database, ex.GetType().Name);
+            checksums = [];
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        SourceChecksums.Store(connection, checksums);
         MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
         MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
         if (wal)

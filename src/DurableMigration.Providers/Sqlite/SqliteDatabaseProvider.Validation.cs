@@ -54,8 +54,9 @@ public sealed partial class SqliteDatabaseProvider
 
         var missing = plan.Objects.Select(o => o.Name).Where(n => !present.Contains(n)).Concat(lackingColumns).ToList();
         var measuredTables = plan.Tables.Select(Comparison.Of).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(Comparison.Of)).ToList();
-        var sourceTask = Task.Run(() => Measure(job.Source, measuredTables, options, cancellationToken), cancellationToken);
-        var targetTask = Task.Run(() => Measure(target, comparable, options, cancellationToken), cancellationToken);
+        var stored = options.Checksums && comparable.Count > 0 ? SourceChecksums.Load(target) : [];
+        var sourceTask = Task.Run(() => Measure(job.Source, measuredTables, options, stored, cancellationToken), cancellationToken);
+        var targetTask = Task.Run(() => MeasureTarget(target, comparable, options, cancellationToken), cancellationToken);
         var measured = await Task.WhenAll(sourceTask, targetTask).ConfigureAwait(false);
         var (sourceFigures, targetFigures) = (measured[0], measured[1]);
 
@@ -82,7 +83,7 @@ public sealed partial class SqliteDatabaseProvider
     /// rows are read through a <see cref="ScanConnection"/>, which hands each value's bytes to the checksum without a
     /// string or array per value and without a lock per call.
     /// </remarks>
-    private static Dictionary<string, (long Rows, string? Checksum)> Measure(SqliteFile file, IReadOnlyList<Comparison> tables, ValidationOptions options, CancellationToken cancellationToken)
+    private static Dictionary<string, (long Rows, string? Checksum)> Measure(SqliteFile file, IReadOnlyList<Comparison> tables, ValidationOptions options, IReadOnlyDictionary<string, SourceChecksum>? stored, CancellationToken cancellationToken)
     {
         var figures = new Dictionary<string, (long Rows, string? Checksum)>(StringComparer.OrdinalIgnoreCase);
         if (tables.Count == 0)
@@ -97,7 +98,11 @@ public sealed partial class SqliteDatabaseProvider
             foreach (var table in tables)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (options.Checksums)
+                if (options.Checksums && stored is not null && stored.TryGetValue(table.Name, out var known) && SourceChecksums.StillHolds(connection, known, table.Select))
+                {
+                    figures[table.Name] = (known.Rows, known.Checksum); // unchanged since the copy hashed it
+                }
+                else if (options.Checksums)
                 {
                     var checksum = connection.Checksum(table.Select);
                     figures[table.Name] = (checksum.Rows, checksum.Value);
@@ -112,13 +117,95 @@ public sealed partial class SqliteDatabaseProvider
         return figures;
     }
 
+    /// <summary>Counts and checksums the target's <paramref name="tables"/> on both cores: two connections, each hashing one half of every rowid table (by rowid range).</summary>
+    /// <remarks>
+    /// The two read transactions must see one snapshot. In a rollback-journal database the first one's shared lock,
+    /// taken before the second begins, keeps any writer from committing in between. A WAL database has no such
+    /// guarantee, so it is read on one connection (<see cref="Measure"/>), as are row counts alone.
+    /// </remarks>
+    private static Dictionary<string, (long Rows, string? Checksum)> MeasureTarget(SqliteFile file, IReadOnlyList<Comparison> tables, ValidationOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.Checksums || tables.Count == 0 || Environment.ProcessorCount < 2)
+        {
+            return Measure(file, tables, options, null, cancellationToken);
+        }
+
+        using var first = ScanConnection.Open(file);
+        if (string.Equals(first.Text("PRAGMA main.journal_mode"), "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            first.Dispose();
+            return Measure(file, tables, options, null, cancellationToken);
+        }
+
+        using var second = ScanConnection.Open(file);
+        using var interruptFirst = cancellationToken.Register(first.Interrupt);
+        using var interruptSecond = cancellationToken.Register(second.Interrupt);
+        try
+        {
+            first.BeginRead();
+            second.BeginRead();
+
+            // Split each rowid table at the middle of its rowid range; a table that cannot be split goes whole to the less loaded side.
+            var lower = new List<(string Name, string Select)>();
+            var upper = new List<(string Name, string Select)>();
+            foreach (var table in tables)
+            {
+                if (table.RowidName is { } rowid)
+                {
+                    string from = $" FROM main.{Sql.Quote(table.Name)}";
+                    long min = first.Int64($"SELECT min({rowid}){from}");
+                    long max = first.Int64($"SELECT max({rowid}){from}");
+                    long middle = (min / 2) + (max / 2) + (((min % 2) + (max % 2)) / 2);
+                    lower.Add((table.Name, $"{table.Select} WHERE {rowid} <= {middle}"));
+                    upper.Add((table.Name, $"{table.Select} WHERE {rowid} > {middle}"));
+                }
+                else
+                {
+                    (lower.Count <= upper.Count ? lower : upper).Add((table.Name, table.Select));
+                }
+            }
+
+            var upperTask = Task.Run(() => upper.Select(t => (t.Name, Checksum: second.Checksum(t.Select))).ToList(), cancellationToken);
+            List<(string Name, TableChecksum Checksum)> lowerParts;
+            try
+            {
+                lowerParts = lower.Select(t => (t.Name, Checksum: first.Checksum(t.Select))).ToList();
+            }
+            finally
+            {
+                ((IAsyncResult)upperTask).AsyncWaitHandle.WaitOne(); // the second connection stays in use until its task ends
+            }
+
+            var sums = new Dictionary<string, TableChecksum>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, checksum) in lowerParts.Concat(upperTask.GetAwaiter().GetResult()))
+            {
+                if (sums.TryGetValue(name, out var sum))
+                {
+                    sum.Add(checksum);
+                }
+                else
+                {
+                    sums[name] = checksum;
+                }
+            }
+
+            return sums.ToDictionary(p => p.Key, p => (p.Value.Rows, (string?)p.Value.Value), StringComparer.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            first.EndRead();
+            second.EndRead();
+        }
+    }
+
     /// <summary>What validation compares for one table: its name and the query that reads its rows.</summary>
     /// <param name="Name">The table.</param>
     /// <param name="Select">Its stored columns in the source's order (no rowid, no generated columns); for a virtual table its rowid and declared columns, that is its content, never its shadow tables.</param>
-    private sealed record Comparison(string Name, string Select)
+    /// <param name="RowidName">A name of its rowid, when it is an ordinary rowid table (validation may then read it in rowid ranges).</param>
+    private sealed record Comparison(string Name, string Select, string? RowidName = null)
     {
         public static Comparison Of(SqliteTable table) =>
-            new(table.Name, $"SELECT {string.Join(", ", table.StoredColumns.Select(c => Sql.Quote(c.Name)))} FROM main.{Sql.Quote(table.Name)}");
+            new(table.Name, $"SELECT {string.Join(", ", table.StoredColumns.Select(c => Sql.Quote(c.Name)))} FROM main.{Sql.Quote(table.Name)}", table.WithoutRowid ? null : table.RowidName);
 
         public static Comparison Of(SqliteVirtualTable table) => new(table.Name, table.ContentSelect("main"));
     }

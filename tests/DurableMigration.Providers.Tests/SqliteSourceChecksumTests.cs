@@ -1,0 +1,102 @@
+using DurableMigration.Providers.Sqlite;
+using DurableMigration.Providers.Tests.Fixtures;
+
+namespace DurableMigration.Providers.Tests;
+
+/// <summary>The source checksums the copy takes (kept in the target's marker) and when validation may reuse them.</summary>
+public sealed class SqliteSourceChecksumTests : IDisposable
+{
+    private readonly ProviderScenario _scenario = new();
+
+    public void Dispose() => _scenario.Dispose();
+
+    [Fact]
+    public async Task CopyDataAsync_StoresTheSourceChecksumsValidationWouldCompute()
+    {
+        await MigratedAsync();
+
+        var stored = SourceChecksums.Load(SqliteFile.Parse(Db.ConnectionString(_scenario.TargetPath), "test", "target"));
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.True(report.Passed);
+        Assert.Equal(["activity_log", "comments", "likes", "posts", "users"], stored.Keys.Order(StringComparer.Ordinal));
+        foreach (var table in report.Tables)
+        {
+            Assert.Equal(table.SourceChecksum, stored[table.Table].Checksum);
+            Assert.Equal(table.SourceRows, stored[table.Table].Rows);
+        }
+    }
+
+    [Fact]
+    public async Task ValidateAsync_SourceTableChangedAfterTheCopy_IsHashedAgain()
+    {
+        await MigratedAsync();
+        var before = SourceChecksums.Load(SqliteFile.Parse(Db.ConnectionString(_scenario.TargetPath), "test", "target"))["posts"].Checksum;
+        Db.Execute(_scenario.SourcePath, "UPDATE posts SET score = score + 0.001 WHERE id = 17");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        // The stored checksum still equals the target's: trusting it would have passed.
+        var mismatch = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("posts", mismatch.Table);
+        Assert.NotEqual(before, mismatch.SourceChecksum);
+        Assert.Equal(before, mismatch.TargetChecksum);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_UnchangedTableWithTheTargetCorruptedAfterTheCopy_ReportsTheTable()
+    {
+        await MigratedAsync();
+        Db.Execute(_scenario.TargetPath, "UPDATE users SET karma = karma + 1 WHERE id = 2; DELETE FROM comments WHERE id = (SELECT max(id) FROM comments)");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        Assert.False(report.Passed);
+        Assert.Equal(["comments", "users"], report.Tables.Where(t => !t.Matches).Select(t => t.Table).Order(StringComparer.Ordinal));
+        Assert.True(report.Tables.Single(t => t.Table == "comments").TargetRows < report.Tables.Single(t => t.Table == "comments").SourceRows);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_UnchangedTable_ReusesTheStoredChecksum()
+    {
+        await MigratedAsync();
+        TamperStored("users", "0123456789abcdef0123456789abcdef");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        // Proof that the stored value is what validation compared; a real source checksum never looks like this.
+        var users = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.Equal("0123456789abcdef0123456789abcdef", users.SourceChecksum);
+    }
+
+    [Fact]
+    public async Task ValidateAsync_CaptureRemovedAfterTheCopy_HashesTheSourceAgain()
+    {
+        await MigratedAsync();
+        TamperStored("users", "0123456789abcdef0123456789abcdef");
+        Db.Execute(_scenario.SourcePath, "DROP TRIGGER dmig_capture_users_update; UPDATE users SET karma = 1 WHERE id = 1");
+
+        var report = await _scenario.Provider.ValidateAsync(_scenario.Endpoints(), ProviderScenario.Everything);
+
+        var users = Assert.Single(report.Tables, t => !t.Matches);
+        Assert.NotEqual("0123456789abcdef0123456789abcdef", users.SourceChecksum);
+    }
+
+    private void TamperStored(string table, string checksum)
+    {
+        string json = (string)Db.Scalar(_scenario.TargetPath, $"SELECT {SourceChecksums.Column} FROM _dmig_migration")!;
+        var stored = System.Text.Json.JsonSerializer.Deserialize<List<SourceChecksum>>(json)!;
+        stored = stored.Select(s => s.Table == table ? s with { Checksum = checksum } : s).ToList();
+        using var connection = Db.Open(_scenario.TargetPath);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE _dmig_migration SET {SourceChecksums.Column} = $json";
+        command.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(stored));
+        command.ExecuteNonQuery();
+    }
+
+    private async Task MigratedAsync()
+    {
+        _scenario.BuildSource();
+        await _scenario.MigrateAsync();
+    }
+}
