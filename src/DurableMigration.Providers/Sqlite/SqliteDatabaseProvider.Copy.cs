@@ -287,8 +287,9 @@ public sealed partial class SqliteDatabaseProvider
         {
             checksums = hashing.GetAwaiter().GetResult();
         }
-        catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever went wrong there, validation hashes the source itself: the copy does not fail for it.
             Logs.SourceChecksumsUnavailable(_logger, job.Database, ex.GetType().Name);
             checksums = [];
         }
