@@ -143,7 +143,8 @@ public sealed class MigrationRecordsTests
         };
 
         var (exit, output) = await workspace.DmigAsync(
-            services => services.AddLogsIngestionRecords(client, LogsIngestionEmulator.Credential, new BufferedLogsIngestionSinkOptions { BatchWindow = TimeSpan.FromMilliseconds(20) }),
+            // A loaded CI machine once needed more than the default 10 s to flush at the end: the bound is a hang guard here.
+            services => services.AddLogsIngestionRecords(client, LogsIngestionEmulator.Credential, new BufferedLogsIngestionSinkOptions { BatchWindow = TimeSpan.FromMilliseconds(20), FlushTimeout = TimeSpan.FromMinutes(2) }),
             "run",
             workspace.WriteManifest("ingested"),
             "--drill",
