@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 
 namespace DurableMigration.Providers.Tests;
 
@@ -21,6 +22,30 @@ internal static class MicrosoftPythonClient
 
         (int exitCode, _, string error) = await RunAsync(null, new Dictionary<string, string>(), "-c", "import " + module);
         Assert.True(exitCode == 0, $"{install}\n{error}");
+    }
+
+    /// <summary>
+    /// Runs the contract script <paramref name="script"/> (a path under the test output) against an emulator: its certificate, written by
+    /// <paramref name="writeCertificatePem"/>, is the CA bundle named by <paramref name="caBundleVariable"/>. Fails the test when the script
+    /// fails; returns the JSON document the script prints on its last line (what the client saw).
+    /// </summary>
+    public static async Task<JsonNode> RunContractAsync(
+        string script, Action<string> writeCertificatePem, string caBundleVariable, IReadOnlyDictionary<string, string> environment)
+    {
+        string directory = Directory.CreateTempSubdirectory("python-contract-").FullName;
+        try
+        {
+            string bundle = Path.Combine(directory, "emulator.pem");
+            writeCertificatePem(bundle);
+            var variables = new Dictionary<string, string>(environment) { [caBundleVariable] = bundle };
+            (int exitCode, string output, string error) = await RunAsync(Path.Combine(AppContext.BaseDirectory, script), variables);
+            Assert.True(exitCode == 0, $"{script} failed ({exitCode}):\n{error}\n{output}");
+            return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>Runs <paramref name="script"/> (or just <paramref name="arguments"/>) with <paramref name="environment"/>, for at most 3 minutes.</summary>
