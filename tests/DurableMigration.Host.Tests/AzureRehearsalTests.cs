@@ -64,9 +64,7 @@ public sealed class AzureRehearsalTests
 
     /// <summary>The recorded source and target of the provider tests: every table matches, the target schema is deployed and empty.</summary>
     private static RecordedQueryRunner Replay(string connection, string database) =>
-        connection.Contains("sqlsource", StringComparison.Ordinal)
-            ? new RecordedQueryRunner(database, "Provider/Source", "Validation/Source", "Assessment/Baseline", "Cutover/Statements")
-            : new RecordedQueryRunner(database, "Provider/Target", "Validation/Target", "Cutover/Statements");
+        connection.Contains("sqlsource", StringComparison.Ordinal) ? RecordedQueryRunner.ProviderSource(database) : RecordedQueryRunner.ProviderTarget(database);
 
     private static string WriteManifest(WaveWorkspace workspace, string wave)
     {

@@ -592,7 +592,8 @@ public sealed class DatabaseMigrationRunner
     /// names can be compared (the service reports the server's own name, the request names a host, maybe with a port or an instance), so
     /// only the first label of each is compared.
     /// </summary>
-    private static bool SameSource(DatabaseMigrationStatus status, DatabaseMigrationRequest request)
+    /// <summary>Tells whether <paramref name="status"/> is a migration of <paramref name="request"/>'s source: the same database on the same server (first DNS labels compared, as the service may report another form of the name).</summary>
+    internal static bool SameSource(DatabaseMigrationStatus status, DatabaseMigrationRequest request)
     {
         if (!string.Equals(status.SourceDatabaseName, request.SourceDatabaseName, StringComparison.OrdinalIgnoreCase))
         {

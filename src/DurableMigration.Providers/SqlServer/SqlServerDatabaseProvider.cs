@@ -219,7 +219,7 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
 
         var migration = Describe(endpoints, online: endpoints.Mode == MigrationMode.Online);
         var existing = await _client.GetIfExistsAsync(migration.Target, expandDetails: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (existing is null || !SameSource(existing, migration))
+        if (existing is null || !DatabaseMigrationRunner.SameSource(existing, migration.Request))
         {
             SqlServerProviderLogs.NothingToRemove(_logger, endpoints.Database, migration.Target.TargetDatabaseName);
             return;
@@ -260,9 +260,6 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
         return SqlServerIdentifier.Quote(schema, table);
     }
 
-    private static bool SameSource(DatabaseMigrationStatus status, DatabaseMigrationPlan migration) =>
-        string.Equals(status.SourceDatabaseName, migration.Request.SourceDatabaseName, StringComparison.OrdinalIgnoreCase);
-
     private static SqlConnectionInformation ConnectionInformation(SqlConnectionStringBuilder connection) => new()
     {
         DataSource = connection.DataSource,
@@ -286,7 +283,7 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
     private async Task<bool> IsOursAsync(DatabaseMigrationPlan migration, CancellationToken cancellationToken)
     {
         var existing = await _client.GetIfExistsAsync(migration.Target, expandDetails: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return existing is not null && SameSource(existing, migration);
+        return existing is not null && DatabaseMigrationRunner.SameSource(existing, migration.Request);
     }
 
     private async Task AssessServiceAsync(DatabaseMigrationPlan migration, List<AssessmentFinding> findings, CancellationToken cancellationToken)

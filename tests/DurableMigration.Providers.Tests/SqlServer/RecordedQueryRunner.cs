@@ -30,6 +30,14 @@ internal sealed class RecordedQueryRunner : ISqlServerQueryRunner
 
     public string Database { get; }
 
+    /// <summary>The source of the provider scenarios: tables with row counts, a clean assessment, validation's source side, the cutover statements.</summary>
+    public static RecordedQueryRunner ProviderSource(string database) =>
+        new(database, "Provider/Source", "Validation/Source", "Assessment/Baseline", "Cutover/Statements");
+
+    /// <summary>The target of the provider scenarios: the deployed, empty schema and a copy that matches the source, unless a folder of <paramref name="overrides"/> (first wins) says otherwise.</summary>
+    public static RecordedQueryRunner ProviderTarget(string database, params string[] overrides) =>
+        new(database, [.. overrides, "Provider/Target", "Validation/Target", "Cutover/Statements"]);
+
     /// <summary>Gets every statement run, in order, with its parameters.</summary>
     public List<(SqlServerQuery Query, IReadOnlyDictionary<string, object?>? Parameters)> Calls { get; } = [];
 

@@ -23,7 +23,7 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
     private readonly List<RecordedQueryRunner> _runners = [];
     private DmsEmulator _emulator = null!;
     private DatabaseMigrationServiceClient _client = null!;
-    private string[] _targetFolders = ["Provider/Target", "Validation/Target", "Cutover/Statements"];
+    private string[] _targetOverrides = [];
 
     public async Task InitializeAsync()
     {
@@ -51,7 +51,7 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
     [Fact]
     public async Task Assessment_of_an_Azure_SQL_Database_target_without_the_deployed_schema_blocks_and_names_the_missing_tables()
     {
-        _targetFolders = ["Provider/TargetMissingTable", .. _targetFolders];
+        _targetOverrides = ["Provider/TargetMissingTable"];
 
         AssessmentReport report = await Provider().AssessAsync(SqlDb());
 
@@ -73,7 +73,7 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
     public async Task Schema_step_refuses_a_target_whose_tables_hold_rows_no_migration_of_this_source_wrote()
     {
         _emulator.AddDatabase(Server, "sales");
-        _targetFolders = ["Provider/TargetWithRows", .. _targetFolders];
+        _targetOverrides = ["Provider/TargetWithRows"];
 
         var error = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => Provider().CopySchemaAsync(SqlDb()));
 
@@ -121,7 +121,7 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
         _emulator.AddDatabase(Server, "sales");
         var provider = Provider();
         await provider.CopyDataAsync(SqlDb(), new Collector([]));
-        _targetFolders = ["Provider/Target", "Validation/TargetChangedRow", "Validation/Target", "Cutover/Statements"];
+        _targetOverrides = ["Validation/TargetChangedRow"];
 
         ChangeSyncResult sync = await provider.SyncChangesAsync(SqlDb());
 
@@ -214,8 +214,8 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
         {
             _connections.Add(connection);
             var runner = connection.Contains("sqlsource", StringComparison.Ordinal)
-                ? new RecordedQueryRunner(database, "Provider/Source", "Validation/Source", "Assessment/Baseline", "Cutover/Statements")
-                : new RecordedQueryRunner(database, _targetFolders);
+                ? RecordedQueryRunner.ProviderSource(database)
+                : RecordedQueryRunner.ProviderTarget(database, _targetOverrides);
             _runners.Add(runner);
             return runner;
         }
