@@ -20,9 +20,9 @@ namespace DurableMigration.Providers.SqlServer;
 /// the deployed target schema. Schema: Azure SQL Database gets data only, so the schema must have been deployed (a DACPAC, say) and the
 /// tables must be empty; a managed instance or VM restores the schema with the data. Copy: offline migration to its end; online: until the
 /// full backup is restored and log backups are applied. Cutover: the source is set <c>READ_ONLY</c>, then the final sync. Final sync:
-/// online, the service's cutover once no log backup is pending; offline, every moving table is compared (row counts and checksums, whatever
+/// online, the service's cutover once no log backup is pending, then the comparison below; offline, every moving table is compared (row counts and checksums, whatever
 /// <c>validation</c> says), and on Azure SQL Database the tables that changed during the copy are emptied and copied again while the source
-/// is read-only, so no write acknowledged before the cutover is lost. On a managed instance or VM, an offline restore that lacks writes
+/// is read-only, so no write acknowledged before the cutover is lost. On a managed instance or VM, a restore (offline, or online cut over) that lacks writes
 /// (made after the last backup) fails the sync with the tables named, instead of losing them.
 /// </para>
 /// <para>
@@ -158,9 +158,12 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
     public async Task<ChangeSyncResult> SyncChangesAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ChangeSyncResult? cutover = null;
         if (endpoints.Mode == MigrationMode.Online)
         {
-            return await _runner.CutoverAsync(Describe(endpoints, online: true), cancellationToken).ConfigureAwait(false);
+            // The service cuts over once no log backup is pending; writes after the last log backup it restored are not in the
+            // target then, so the comparison below runs for online migrations too.
+            cutover = await _runner.CutoverAsync(Describe(endpoints, online: true), cancellationToken).ConfigureAwait(false);
         }
 
         long started = _options.TimeProvider.GetTimestamp();
@@ -176,14 +179,17 @@ public sealed class SqlServerDatabaseProvider : IDatabaseProvider
         var changed = comparison.Tables.Where(t => !t.Matches).ToList();
         if (changed.Count == 0)
         {
-            return Synced(0, 0, [], started);
+            return cutover is null ? Synced(0, 0, [], started) : cutover with { Elapsed = cutover.Elapsed + _options.TimeProvider.GetElapsedTime(started) };
         }
 
         if (migration.Target.Kind != DatabaseMigrationTargetKind.SqlDb)
         {
+            string fix = cutover is null
+                ? "Take a log backup of the read-only source, name it as backup.lastBackupName (or use mode: online), and retry."
+                : "The cutover happened before a log backup taken after the source became read-only was restored. Roll back (consumers still use the source, which holds every write), take that log backup before cutting over, and migrate again.";
             throw new PermanentDatabaseProviderException(
                 endpoints.Database,
-                $"{changed.Count} table(s) of the source changed after the last backup the restore applied ({Shorten(changed.Select(t => t.Described).ToList())}): the target lacks those writes. Take a log backup of the read-only source, name it as backup.lastBackupName (or use mode: online), and retry.");
+                $"{changed.Count} table(s) of the source changed after the last backup the restore applied ({Shorten(changed.Select(t => t.Described).ToList())}): the target lacks those writes. {fix}");
         }
 
         // The source is read-only: copy the tables that changed during the copy again, as a fresh migration of those tables only.

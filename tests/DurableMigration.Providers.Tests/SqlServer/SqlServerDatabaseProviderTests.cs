@@ -188,6 +188,21 @@ public sealed class SqlServerDatabaseProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_online_cutover_whose_target_lacks_writes_made_after_the_last_log_backup_fails_naming_the_tables()
+    {
+        var provider = Provider();
+        var endpoints = ManagedInstance() with { Mode = MigrationMode.Online };
+        await provider.StartReplicationAsync(endpoints, new Collector([]));
+        _targetOverrides = ["Validation/TargetChangedRow"];
+
+        var error = await Assert.ThrowsAsync<PermanentDatabaseProviderException>(() => provider.SyncChangesAsync(endpoints));
+
+        Assert.Contains("dbo.orders", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the target lacks those writes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Roll back", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_request_or_error_carries_the_source_password_in_a_message()
     {
         _emulator.AddDatabase(Server, "sales");
