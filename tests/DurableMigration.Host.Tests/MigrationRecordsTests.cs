@@ -154,7 +154,10 @@ public sealed class MigrationRecordsTests
         // Disposing the host at the end of the command flushed the buffer.
         var inFile = Read(workspace).Select(Describe).Order(StringComparer.Ordinal).ToList();
         var delivered = emulator.Records.Select(r => MigrationRecordJson.Deserialize(r.ToJsonString())).Select(Describe).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(inFile, delivered);
+        // Seen once in a loaded full run: the last records were in the file but not delivered. Say which, and what the emulator answered.
+        Assert.True(
+            inFile.SequenceEqual(delivered),
+            $"not delivered: {string.Join(" | ", inFile.Except(delivered))}; delivered, not in the file: {string.Join(" | ", delivered.Except(inFile))}; uploads (status:records): {string.Join(", ", emulator.Requests.Select(r => $"{r.Status}:{r.RecordCount}"))}; output: {output}");
         Assert.Contains(delivered, d => d.StartsWith("alert beta", StringComparison.Ordinal));
         Assert.Contains(delivered, d => d.StartsWith("compensation beta DropTarget", StringComparison.Ordinal));
         Assert.All(emulator.Requests, r => Assert.True(r.HadBearerToken));

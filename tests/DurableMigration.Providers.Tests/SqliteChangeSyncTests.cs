@@ -6,13 +6,26 @@ using DurableMigration.Providers.Tests.Fixtures;
 namespace DurableMigration.Providers.Tests;
 
 /// <summary>Change capture from the copy on, and a sync of exactly the changed rows that does not depend on validation.</summary>
-public sealed class SqliteChangeSyncTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteChangeSyncTests : IDisposable
 {
     private const string UserObjects = "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'dmig_readonly_%' ORDER BY type, name";
 
-    private readonly ProviderScenario _scenario = new(progressBatchRows: 500);
+    private readonly ProviderScenario _scenario;
 
-    public void Dispose() => _scenario.Dispose();
+    public SqliteChangeSyncTests()
+        : this(pageCopy: false)
+    {
+    }
+
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteChangeSyncTests(bool pageCopy) => _scenario = new(progressBatchRows: 500, pageCopy: pageCopy);
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     public static TheoryData<bool, bool, string> ValidationSettings => new()
     {

@@ -4,11 +4,24 @@ using DurableMigration.Providers.Tests.Fixtures;
 
 namespace DurableMigration.Providers.Tests;
 
-public sealed class SqliteCopyTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteCopyTests : IDisposable
 {
-    private readonly ProviderScenario _scenario = new(progressBatchRows: 25);
+    private readonly ProviderScenario _scenario;
 
-    public void Dispose() => _scenario.Dispose();
+    public SqliteCopyTests()
+        : this(pageCopy: false)
+    {
+    }
+
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteCopyTests(bool pageCopy) => _scenario = new(progressBatchRows: 25, pageCopy: pageCopy);
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task CopySchemaAsync_CreatesTablesAndViews_AndCountsEveryObjectTheTargetWillHave()

@@ -7,11 +7,24 @@ using Microsoft.Extensions.Logging;
 namespace DurableMigration.Providers.Tests;
 
 /// <summary>Errors an operator can act on: where the target goes, locked and busy sources, corrupt sources, one-line causes.</summary>
-public sealed class SqliteOperatorErrorTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteOperatorErrorTests : IDisposable
 {
-    private readonly ProviderScenario _scenario = new();
+    private readonly ProviderScenario _scenario;
 
-    public void Dispose() => _scenario.Dispose();
+    public SqliteOperatorErrorTests()
+        : this(pageCopy: false)
+    {
+    }
+
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteOperatorErrorTests(bool pageCopy) => _scenario = new(pageCopy: pageCopy);
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task AssessAsync_TargetFolderMissing_IsBlockingAndNamesTheFolder()

@@ -4,13 +4,28 @@ using Microsoft.Data.Sqlite;
 
 namespace DurableMigration.Providers.Tests;
 
-public sealed class SqliteReadOnlyTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteReadOnlyTests : IDisposable
 {
-    private readonly ProviderScenario _scenario = new();
+    private readonly ProviderScenario _scenario;
 
-    public SqliteReadOnlyTests() => _scenario.BuildSource();
+    public SqliteReadOnlyTests()
+        : this(pageCopy: false)
+    {
+    }
 
-    public void Dispose() => _scenario.Dispose();
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteReadOnlyTests(bool pageCopy)
+    {
+        _scenario = new(pageCopy: pageCopy);
+        _scenario.BuildSource();
+    }
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Theory]
     [InlineData("INSERT INTO users (id, handle, created_at) VALUES (1000, 'late', 'now')")]

@@ -4,11 +4,24 @@ using DurableMigration.Providers.Tests.Fixtures;
 namespace DurableMigration.Providers.Tests;
 
 /// <summary>The source checksums the copy takes (kept in the target's marker) and when validation may reuse them.</summary>
-public sealed class SqliteSourceChecksumTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteSourceChecksumTests : IDisposable
 {
-    private readonly ProviderScenario _scenario = new();
+    private readonly ProviderScenario _scenario;
 
-    public void Dispose() => _scenario.Dispose();
+    public SqliteSourceChecksumTests()
+        : this(pageCopy: false)
+    {
+    }
+
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteSourceChecksumTests(bool pageCopy) => _scenario = new(pageCopy: pageCopy);
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task CopyDataAsync_StoresTheSourceChecksumsValidationWouldCompute()

@@ -5,7 +5,8 @@ using DurableMigration.Providers.Tests.Fixtures;
 namespace DurableMigration.Providers.Tests;
 
 /// <summary>FTS5, FTS4, R*Tree and Geopoly tables move when the SQLite here has their module; only a missing module blocks.</summary>
-public sealed class SqliteVirtualTableTests : IDisposable
+/// <remarks>Every test runs twice: here with table-by-table copies, in the derived class with page copies (see <c>SqlitePageCopyTests.cs</c>).</remarks>
+public class SqliteVirtualTableTests : IDisposable
 {
     /// <summary>Full-text search over posts kept up to date by triggers (external content), a regular FTS5 and FTS4 table, a contentless one, an R*Tree, a Geopoly table and an fts5vocab view.</summary>
     public const string VirtualTables = """
@@ -27,9 +28,21 @@ public sealed class SqliteVirtualTableTests : IDisposable
         CREATE VIRTUAL TABLE note_terms USING fts5vocab (notes, 'row');
         """;
 
-    private readonly ProviderScenario _scenario = new();
+    private readonly ProviderScenario _scenario;
 
-    public void Dispose() => _scenario.Dispose();
+    public SqliteVirtualTableTests()
+        : this(pageCopy: false)
+    {
+    }
+
+    /// <summary>Runs the tests with every copy page by page (<paramref name="pageCopy"/>) or table by table.</summary>
+    protected SqliteVirtualTableTests(bool pageCopy) => _scenario = new(pageCopy: pageCopy);
+
+    public void Dispose()
+    {
+        _scenario.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void BundledSqlite_HasTheModulesThisProviderMoves()

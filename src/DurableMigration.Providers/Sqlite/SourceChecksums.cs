@@ -12,11 +12,17 @@ namespace DurableMigration.Providers.Sqlite;
 /// <param name="Seq">The last change that capture had recorded in that snapshot.</param>
 internal sealed record SourceChecksum(string Table, string Select, long Rows, string Checksum, string Capture, long Seq);
 
+/// <summary>A source table to hash during the copy.</summary>
+/// <param name="Name">The table.</param>
+/// <param name="Select">The query validation hashes for it.</param>
+/// <param name="RowidName">A name of its rowid when it is an ordinary rowid table (then it may be hashed in two rowid ranges); otherwise <c>null</c>.</param>
+internal sealed record SourceTable(string Name, string Select, string? RowidName);
+
 /// <summary>Source checksums computed during the copy, kept in the target's marker table, reused by validation for tables the change capture proves unchanged.</summary>
 /// <remarks>
 /// <para>
-/// While the copy runs (one core), a second read-only connection to the source hashes each moving ordinary table on
-/// the other core, each table inside its own read transaction, together with the highest <c>seq</c> the change
+/// While the copy runs, read-only connections to the source on idle threads hash each moving ordinary table (two
+/// connections on two cores, each a half of every rowid table; see <see cref="Compute"/>), each part inside its own read transaction, together with the highest <c>seq</c> the change
 /// capture (<see cref="ChangeCapture"/>) had recorded in that snapshot. The capture was installed before the copy,
 /// so every later committed change to the table appends a row with a higher <c>seq</c> naming it.
 /// </para>
@@ -33,26 +39,92 @@ internal static class SourceChecksums
     /// <summary>The marker table's column that holds them (JSON).</summary>
     public const string Column = "source_checksums";
 
-    /// <summary>Hashes <paramref name="tables"/> (name and query) of the source under capture <paramref name="capture"/>; stops early, returning what it has, when the capture is not the expected one.</summary>
-    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<(string Name, string Select)> tables, string capture, CancellationToken cancellationToken)
+    /// <summary>Hashes <paramref name="tables"/> of the source under capture <paramref name="capture"/>; a table whose snapshot shows another capture (or none) is left out.</summary>
+    /// <remarks>
+    /// With two or more cores, a second idle thread on its own connection hashes the upper half of each rowid table
+    /// (by rowid range) while this one hashes the lower half; other tables go whole to one side. Each part is read in
+    /// its own read transaction with the capture's <c>seq</c> at that moment, and the parts combine like rows (sum and
+    /// xor) under the smaller <c>seq</c>: validation trusts the result only when nothing changed in the table after
+    /// the earlier snapshot, so both parts then saw the same table.
+    /// </remarks>
+    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<SourceTable> tables, string capture, CancellationToken cancellationToken)
     {
-        var results = new List<SourceChecksum>(tables.Count);
-        using var connection = ScanConnection.Open(source);
-        using var interrupt = cancellationToken.Register(connection.Interrupt);
-        foreach (var (name, select) in tables)
+        var lower = new List<Part>();
+        var upper = new List<Part>();
+        using (var connection = ScanConnection.Open(source))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            SourceChecksum? result = null;
             connection.InReadTransaction(() =>
             {
-                if (CaptureId(connection) != capture)
+                foreach (var table in tables)
                 {
-                    return;
+                    if (table.RowidName is { } rowid && Environment.ProcessorCount > 1)
+                    {
+                        string from = $" FROM main.{Sql.Quote(table.Name)}";
+                        long min = connection.Int64($"SELECT ifnull(min({rowid}), 0){from}");
+                        long max = connection.Int64($"SELECT ifnull(max({rowid}), 0){from}");
+                        long middle = (min / 2) + (max / 2) + (((min % 2) + (max % 2)) / 2);
+                        lower.Add(new Part(table, $"{table.Select} WHERE {rowid} <= {middle}"));
+                        upper.Add(new Part(table, $"{table.Select} WHERE {rowid} > {middle}"));
+                    }
+                    else
+                    {
+                        (lower.Count <= upper.Count ? lower : upper).Add(new Part(table, table.Select));
+                    }
                 }
+            });
+        }
 
-                long seq = connection.Int64($"SELECT max(seq) FROM main.{Sql.Quote(SqliteSchema.ChangesTable)}");
-                var checksum = connection.Checksum(select);
-                result = new SourceChecksum(name, select, checksum.Rows, checksum.Value, capture, seq);
+        var upperTask = upper.Count == 0 ? Task.FromResult(new List<PartChecksum>()) : IdleThread.Run(() => Hash(source, upper, capture, cancellationToken));
+        List<PartChecksum> lowerParts;
+        try
+        {
+            lowerParts = Hash(source, lower, capture, cancellationToken);
+        }
+        finally
+        {
+            ((IAsyncResult)upperTask).AsyncWaitHandle.WaitOne(); // never leave it reading the source behind us
+        }
+
+        var parts = lowerParts.Concat(upperTask.GetAwaiter().GetResult()).ToLookup(p => p.Table.Name, StringComparer.OrdinalIgnoreCase);
+        var results = new List<SourceChecksum>(tables.Count);
+        foreach (var table in tables)
+        {
+            var own = parts[table.Name].ToList();
+            int expected = lower.Concat(upper).Count(p => ReferenceEquals(p.Table, table));
+            if (own.Count != expected)
+            {
+                continue; // a part saw another capture
+            }
+
+            var checksum = own[0].Checksum;
+            foreach (var part in own.Skip(1))
+            {
+                checksum.Add(part.Checksum);
+            }
+
+            results.Add(new SourceChecksum(table.Name, table.Select, checksum.Rows, checksum.Value, capture, own.Min(p => p.Seq)));
+        }
+
+        return results;
+    }
+
+    /// <summary>Hashes <paramref name="parts"/> on one connection, each in its own read transaction; stops at the first snapshot with another capture.</summary>
+    private static List<PartChecksum> Hash(SqliteFile source, List<Part> parts, string capture, CancellationToken cancellationToken)
+    {
+        var results = new List<PartChecksum>(parts.Count);
+        using var connection = ScanConnection.Open(source);
+        using var interrupt = cancellationToken.Register(connection.Interrupt);
+        foreach (var part in parts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            PartChecksum? result = null;
+            connection.InReadTransaction(() =>
+            {
+                if (CaptureId(connection) == capture)
+                {
+                    long seq = connection.Int64($"SELECT max(seq) FROM main.{Sql.Quote(SqliteSchema.ChangesTable)}");
+                    result = new PartChecksum(part.Table, connection.Checksum(part.Select), seq);
+                }
             });
             if (result is null)
             {
@@ -123,9 +195,64 @@ internal static class SourceChecksums
         return connection.Int64($"SELECT EXISTS (SELECT 1 FROM main.{Sql.Quote(SqliteSchema.ChangesTable)} WHERE seq > {stored.Seq} AND tbl = {Sql.Literal(stored.Table)})") == 0;
     }
 
+    private sealed record Part(SourceTable Table, string Select);
+
+    private sealed record PartChecksum(SourceTable Table, TableChecksum Checksum, long Seq);
+
     private static string? CaptureId(ScanConnection connection)
     {
         bool exists = connection.Int64($"SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = {Sql.Literal(SqliteSchema.ChangesTable)}") > 0;
         return exists ? connection.Text($"SELECT k1 FROM main.{Sql.Quote(SqliteSchema.ChangesTable)} WHERE seq = 0") : null;
+    }
+}
+
+/// <summary>The source's checksums, computed on an idle thread while a copy runs (see <see cref="SourceChecksums"/> and <see cref="IdleThread"/>).</summary>
+/// <remarks>Disposing cancels the hashing if it still runs and waits for it: it never reads the source behind the step.</remarks>
+internal sealed class BackgroundSourceHashing : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation;
+    private readonly Task<List<SourceChecksum>> _hashing;
+
+    private BackgroundSourceHashing(CancellationTokenSource cancellation, Task<List<SourceChecksum>> hashing)
+    {
+        _cancellation = cancellation;
+        _hashing = hashing;
+    }
+
+    /// <summary>Starts hashing <paramref name="tables"/> (names and the queries validation hashes) of <paramref name="source"/>; nothing to hash without a capture that proves a table unchanged later.</summary>
+    public static BackgroundSourceHashing Start(SqliteFile source, IReadOnlyList<SourceTable> tables, string? capture, CancellationToken cancellationToken)
+    {
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hashing = capture is null or MigrationMarker.NothingToCapture || tables.Count == 0
+            ? Task.FromResult(new List<SourceChecksum>())
+            : IdleThread.Run(() => SourceChecksums.Compute(source, tables, capture, cancellation.Token));
+        return new BackgroundSourceHashing(cancellation, hashing);
+    }
+
+    /// <summary>Waits for the checksums; on any failure there returns none and the reason, and validation hashes the source itself.</summary>
+    public List<SourceChecksum> Wait(out Exception? failure)
+    {
+        failure = null;
+        try
+        {
+            return _hashing.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            failure = ex;
+            return [];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (!_hashing.IsCompleted)
+        {
+            _cancellation.Cancel();
+        }
+
+        ((IAsyncResult)_hashing).AsyncWaitHandle.WaitOne();
+        _cancellation.Dispose();
     }
 }

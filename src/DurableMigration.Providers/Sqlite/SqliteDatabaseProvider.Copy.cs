@@ -34,7 +34,15 @@ public sealed partial class SqliteDatabaseProvider
     /// attempt, a copy cut short, a stale schema) is rebuilt from scratch first, which makes the step idempotent.
     /// </para>
     /// <para>
-    /// The source is attached read-only to the target's connection. Indexes are created on the empty tables first,
+    /// A source of <see cref="SqliteProviderOptions.PageCopyThresholdBytes"/> (64 MiB) or more whose tables all move is
+    /// copied page by page instead: SQLite's online backup, inside one read transaction of the source, into a file
+    /// beside the target (<c>.dmig-copy</c>), which then loses the provider's own objects of the source (change
+    /// capture, read-only triggers, an earlier migration's marker), gets the target's marker and replaces the target in
+    /// one rename. Progress then counts pages (<see cref="CopyProgress.Table"/> is <c>(all tables)</c>, the rows are
+    /// estimated from the pages until the last report); the bytes are the source file's size.
+    /// </para>
+    /// <para>
+    /// Otherwise the source is attached read-only to the target's connection. Indexes are created on the empty tables first,
     /// then each table is copied by one <c>INSERT INTO main.t SELECT * FROM src.t</c> in its own transaction:
     /// SQLite's transfer optimization then copies records and index entries as they are stored, in order, without
     /// decoding them or sorting any index, much as VACUUM does. Building the indexes after the rows, or copying in
@@ -142,6 +150,11 @@ public sealed partial class SqliteDatabaseProvider
 
         job.CancellationToken.ThrowIfCancellationRequested();
         string? capture = PrepareCapture(job, schema, plan);
+        if (UsesPageCopy(schema, plan))
+        {
+            return await CopyPagesAsync(job, schema, plan, progress, capture).ConfigureAwait(false);
+        }
+
         var flush = new BackgroundFlush(target.Path);
         try
         {
@@ -185,31 +198,12 @@ public sealed partial class SqliteDatabaseProvider
             throw new DatabaseProviderException(job.Database, $"Database '{job.Database}': the source schema changed while the copy started; a retry rebuilds the target from the new schema.");
         }
 
-        var tables = attached.Tables;
-        var virtualTables = attached.VirtualTables;
-
         // The source's checksums for validation, from cycles the copy leaves idle (see SourceChecksums and IdleThread).
-        using var hashingCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashing = capture is null or MigrationMarker.NothingToCapture || tables.Count == 0
-            ? Task.FromResult(new List<SourceChecksum>())
-            : IdleThread.Run(() => SourceChecksums.Compute(job.Source, tables.Select(t => (t.Name, Comparison.Of(t).Select)).ToList(), capture, hashingCancellation.Token));
-        try
-        {
-            return CopyRowsCore(job, schema, connection, attached, progress, capture, hashing, stopwatch);
-        }
-        finally
-        {
-            if (!hashing.IsCompleted)
-            {
-                hashingCancellation.Cancel();
-            }
-
-            // Never leave it reading the source behind the step; a failure there only costs validation a re-hash.
-            ((IAsyncResult)hashing).AsyncWaitHandle.WaitOne();
-        }
+        using var hashing = StartSourceHashing(job, attached.Tables, capture);
+        return CopyRowsCore(job, schema, connection, attached, progress, capture, hashing, stopwatch);
     }
 
-    private DataCopyResult CopyRowsCore(Job job, SqliteSchema schema, SqliteConnection connection, MigrationPlan attached, IProgress<CopyProgress> progress, string? capture, Task<List<SourceChecksum>> hashing, Stopwatch stopwatch)
+    private DataCopyResult CopyRowsCore(Job job, SqliteSchema schema, SqliteConnection connection, MigrationPlan attached, IProgress<CopyProgress> progress, string? capture, BackgroundSourceHashing hashing, Stopwatch stopwatch)
     {
         var cancellationToken = job.CancellationToken;
         var target = job.Target;
@@ -282,18 +276,7 @@ public sealed partial class SqliteDatabaseProvider
         // fsync also flushes every page the load wrote without one; in WAL mode the checkpoint syncs the file.
         bool wal = string.Equals(schema.JournalMode, "wal", StringComparison.OrdinalIgnoreCase);
         Sql.Execute(connection, $"PRAGMA main.journal_mode = {(wal ? "WAL" : "DELETE")}; PRAGMA main.synchronous = FULL");
-        List<SourceChecksum> checksums;
-        try
-        {
-            checksums = hashing.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Whatever went wrong there, validation hashes the source itself: the copy does not fail for it.
-            Logs.SourceChecksumsUnavailable(_logger, job.Database, ex.GetType().Name);
-            checksums = [];
-        }
-
+        var checksums = WaitForSourceChecksums(job, hashing);
         cancellationToken.ThrowIfCancellationRequested();
         SourceChecksums.Store(connection, checksums);
         MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
@@ -306,6 +289,21 @@ public sealed partial class SqliteDatabaseProvider
         long totalRows = results.Sum(r => r.Rows);
         Logs.DataCopied(_logger, job.Database, totalRows, results.Count, bytes, stopwatch.ElapsedMilliseconds);
         return new DataCopyResult(results, totalRows, bytes);
+    }
+
+    private static BackgroundSourceHashing StartSourceHashing(Job job, IReadOnlyList<SqliteTable> tables, string? capture) =>
+        BackgroundSourceHashing.Start(job.Source, tables.Select(t => Comparison.Of(t)).Select(c => new SourceTable(c.Name, c.Select, c.RowidName)).ToList(), capture, job.CancellationToken);
+
+    /// <summary>Waits for the source's checksums; a failure there costs validation a re-hash, never the copy.</summary>
+    private List<SourceChecksum> WaitForSourceChecksums(Job job, BackgroundSourceHashing hashing)
+    {
+        var checksums = hashing.Wait(out var failure);
+        if (failure is not null)
+        {
+            Logs.SourceChecksumsUnavailable(_logger, job.Database, failure.GetType().Name);
+        }
+
+        return checksums;
     }
 
     /// <summary>The statement that copies one table, shaped so SQLite can use its transfer optimization where that keeps rowids.</summary>

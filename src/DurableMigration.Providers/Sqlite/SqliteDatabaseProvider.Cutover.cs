@@ -143,6 +143,7 @@ public sealed partial class SqliteDatabaseProvider
 
         RemoveCapture(job);
         target.Delete();
+        target.WithSuffix(PageCopySuffix).Delete(); // what a page copy cut short left
         Logs.TargetDropped(_logger, job.Database, target.FileName);
         return true;
     }

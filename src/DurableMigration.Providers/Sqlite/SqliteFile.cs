@@ -143,6 +143,9 @@ internal sealed class SqliteFile
         }
     }
 
+    /// <summary>Gets the file beside this one named like it plus <paramref name="suffix"/>, with the same lock timeout.</summary>
+    public SqliteFile WithSuffix(string suffix) => new(Path + suffix, _lockTimeout);
+
     /// <summary>Tells whether this file and <paramref name="other"/> are the same file.</summary>
     public bool IsSameFileAs(SqliteFile other) =>
         string.Equals(Path, other.Path, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);

@@ -8,12 +8,18 @@ internal sealed class ProviderScenario : IDisposable
 {
     private readonly TempFolder _folder = new();
 
-    public ProviderScenario(int progressBatchRows = 50_000)
+    /// <param name="progressBatchRows">Rows between two progress reports.</param>
+    /// <param name="pageCopy">Copy every database page by page, however small (by default only sources of 64 MiB and more are).</param>
+    public ProviderScenario(int progressBatchRows = 50_000, bool pageCopy = false)
     {
         SourcePath = _folder.File("source.db");
         TargetPath = _folder.File(Path.Combine("out", "target.db"));
         Directory.CreateDirectory(Path.GetDirectoryName(TargetPath)!);
-        Provider = new SqliteDatabaseProvider(options: new SqliteProviderOptions { ProgressBatchRows = progressBatchRows });
+        Provider = new SqliteDatabaseProvider(options: new SqliteProviderOptions
+        {
+            ProgressBatchRows = progressBatchRows,
+            PageCopyThresholdBytes = pageCopy ? 0 : new SqliteProviderOptions().PageCopyThresholdBytes,
+        });
     }
 
     public string SourcePath { get; }
