@@ -24,6 +24,24 @@ public class SqliteSourceChecksumTests : IDisposable
     }
 
     [Fact]
+    public async Task Compute_InRowidHalvesOnTwoThreads_GivesTheChecksumsOfWholeTables()
+    {
+        await MigratedAsync(); // installs the change capture on the source
+        var source = SqliteFile.Parse(Db.ConnectionString(_scenario.SourcePath), "test", "source");
+        string capture = (string)Db.Scalar(_scenario.SourcePath, $"SELECT k1 FROM {SqliteSchema.ChangesTable} WHERE seq = 0")!;
+        var tables = SocialMediaSource.Tables
+            .Select(t => new SourceTable(t, $"SELECT * FROM main.\"{t}\"", Db.Count(_scenario.SourcePath, $"SELECT wr FROM pragma_table_list WHERE name = '{t}'") == 1 ? null : "rowid"))
+            .ToList();
+
+        var whole = SourceChecksums.Compute(source, tables, capture, split: false, CancellationToken.None);
+        var halves = SourceChecksums.Compute(source, tables, capture, split: true, CancellationToken.None);
+
+        Assert.Equal(SocialMediaSource.Tables.Length, whole.Count);
+        Assert.Equal(whole.Select(c => (c.Table, c.Rows, c.Checksum)), halves.Select(c => (c.Table, c.Rows, c.Checksum)));
+        Assert.All(whole, c => Assert.True(c.Rows > 0, c.Table));
+    }
+
+    [Fact]
     public async Task CopyDataAsync_StoresTheSourceChecksumsValidationWouldCompute()
     {
         await MigratedAsync();

@@ -41,13 +41,13 @@ internal static class SourceChecksums
 
     /// <summary>Hashes <paramref name="tables"/> of the source under capture <paramref name="capture"/>; a table whose snapshot shows another capture (or none) is left out.</summary>
     /// <remarks>
-    /// With two or more cores, a second idle thread on its own connection hashes the upper half of each rowid table
+    /// With <paramref name="split"/> and two or more cores, a second idle thread on its own connection hashes the upper half of each rowid table
     /// (by rowid range) while this one hashes the lower half; other tables go whole to one side. Each part is read in
     /// its own read transaction with the capture's <c>seq</c> at that moment, and the parts combine like rows (sum and
     /// xor) under the smaller <c>seq</c>: validation trusts the result only when nothing changed in the table after
     /// the earlier snapshot, so both parts then saw the same table.
     /// </remarks>
-    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<SourceTable> tables, string capture, CancellationToken cancellationToken)
+    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<SourceTable> tables, string capture, bool split, CancellationToken cancellationToken)
     {
         var lower = new List<Part>();
         var upper = new List<Part>();
@@ -57,7 +57,7 @@ internal static class SourceChecksums
             {
                 foreach (var table in tables)
                 {
-                    if (table.RowidName is { } rowid && Environment.ProcessorCount > 1)
+                    if (split && table.RowidName is { } rowid && Environment.ProcessorCount > 1)
                     {
                         string from = $" FROM main.{Sql.Quote(table.Name)}";
                         long min = connection.Int64($"SELECT ifnull(min({rowid}), 0){from}");
@@ -219,13 +219,13 @@ internal sealed class BackgroundSourceHashing : IDisposable
         _hashing = hashing;
     }
 
-    /// <summary>Starts hashing <paramref name="tables"/> (names and the queries validation hashes) of <paramref name="source"/>; nothing to hash without a capture that proves a table unchanged later.</summary>
-    public static BackgroundSourceHashing Start(SqliteFile source, IReadOnlyList<SourceTable> tables, string? capture, CancellationToken cancellationToken)
+    /// <summary>Starts hashing <paramref name="tables"/> of <paramref name="source"/> (split over two threads with <paramref name="split"/>); nothing to hash without a capture that proves a table unchanged later.</summary>
+    public static BackgroundSourceHashing Start(SqliteFile source, IReadOnlyList<SourceTable> tables, string? capture, bool split, CancellationToken cancellationToken)
     {
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var hashing = capture is null or MigrationMarker.NothingToCapture || tables.Count == 0
             ? Task.FromResult(new List<SourceChecksum>())
-            : IdleThread.Run(() => SourceChecksums.Compute(source, tables, capture, cancellation.Token));
+            : IdleThread.Run(() => SourceChecksums.Compute(source, tables, capture, split, cancellation.Token));
         return new BackgroundSourceHashing(cancellation, hashing);
     }
 

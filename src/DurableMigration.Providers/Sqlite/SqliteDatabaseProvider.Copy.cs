@@ -199,7 +199,7 @@ public sealed partial class SqliteDatabaseProvider
         }
 
         // The source's checksums for validation, from cycles the copy leaves idle (see SourceChecksums and IdleThread).
-        using var hashing = StartSourceHashing(job, attached.Tables, capture);
+        using var hashing = StartSourceHashing(job, schema, attached.Tables, capture);
         return CopyRowsCore(job, schema, connection, attached, progress, capture, hashing, stopwatch);
     }
 
@@ -291,8 +291,17 @@ public sealed partial class SqliteDatabaseProvider
         return new DataCopyResult(results, totalRows, bytes);
     }
 
-    private static BackgroundSourceHashing StartSourceHashing(Job job, IReadOnlyList<SqliteTable> tables, string? capture) =>
-        BackgroundSourceHashing.Start(job.Source, tables.Select(t => Comparison.Of(t)).Select(c => new SourceTable(c.Name, c.Select, c.RowidName)).ToList(), capture, job.CancellationToken);
+    /// <summary>Starts hashing the source's <paramref name="tables"/> beside the copy; in two halves on two threads only for a source large enough to gain from it.</summary>
+    private static BackgroundSourceHashing StartSourceHashing(Job job, SqliteSchema schema, IReadOnlyList<SqliteTable> tables, string? capture) =>
+        BackgroundSourceHashing.Start(
+            job.Source,
+            tables.Select(t => Comparison.Of(t)).Select(c => new SourceTable(c.Name, c.Select, c.RowidName)).ToList(),
+            capture,
+            split: schema.SizeBytes >= SplitHashingBytes,
+            job.CancellationToken);
+
+    /// <summary>The source size from which its hashing during the copy is split over two threads: below it, a second thread and connection cost more than they save.</summary>
+    private const long SplitHashingBytes = 16L << 20;
 
     /// <summary>Waits for the source's checksums; a failure there costs validation a re-hash, never the copy.</summary>
     private List<SourceChecksum> WaitForSourceChecksums(Job job, BackgroundSourceHashing hashing)

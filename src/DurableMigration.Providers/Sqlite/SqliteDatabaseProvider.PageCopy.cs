@@ -43,7 +43,7 @@ public sealed partial class SqliteDatabaseProvider
             List<SourceChecksum> checksums;
 
             // The source's checksums for validation, from cycles the copy leaves idle (see SourceChecksums and IdleThread).
-            using (var hashing = StartSourceHashing(job, plan.Tables, capture))
+            using (var hashing = StartSourceHashing(job, schema, plan.Tables, capture))
             {
                 result = await CopyPagesIntoAsync(job, plan, partial, progress).ConfigureAwait(false);
                 checksums = WaitForSourceChecksums(job, hashing);
