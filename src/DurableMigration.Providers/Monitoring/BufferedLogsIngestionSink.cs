@@ -106,6 +106,12 @@ public sealed class BufferedLogsIngestionSink : IMigrationRecordSink, IAsyncDisp
             await _stopping.CancelAsync().ConfigureAwait(false);
             await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+#pragma warning disable CA1031 // Disposal never throws: a loop that died is reported with what it left unsent.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            MonitoringLogs.UploadLoopFailed(_logger, exception, _channel.Reader.Count);
+        }
 
         Interlocked.Add(ref _dropped, _channel.Reader.Count);
         _stopping.Dispose();
@@ -116,15 +122,23 @@ public sealed class BufferedLogsIngestionSink : IMigrationRecordSink, IAsyncDisp
     {
         CancellationToken stopping = _stopping.Token;
         ChannelReader<MigrationRecord> reader = _channel.Reader;
+        TimeProvider clock = _options.TimeProvider ?? TimeProvider.System;
         try
         {
             while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
             {
                 // Wait for a full batch, the window's end, or the sink's disposal.
-                DateTime deadline = DateTime.UtcNow + _options.BatchWindow;
-                while (reader.Count < _options.MaxBatchSize && DateTime.UtcNow < deadline && !reader.Completion.IsCompleted && _disposed == 0)
+                DateTimeOffset deadline = clock.GetUtcNow() + _options.BatchWindow;
+                while (reader.Count < _options.MaxBatchSize && !reader.Completion.IsCompleted && _disposed == 0)
                 {
-                    TimeSpan left = deadline - DateTime.UtcNow;
+                    // One clock reading per check: with two, the window could end between them, and a negative delay
+                    // threw out of this loop, which then sent nothing more (records lost on a loaded machine).
+                    TimeSpan left = deadline - clock.GetUtcNow();
+                    if (left <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
                     await Task.Delay(left < PollInterval ? left : PollInterval, stopping).ConfigureAwait(false);
                 }
 

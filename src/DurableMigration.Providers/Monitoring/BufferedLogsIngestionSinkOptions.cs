@@ -18,6 +18,9 @@ public sealed class BufferedLogsIngestionSinkOptions
     /// <summary>Gets or sets the wait after the first failed upload, doubled after each next one (up to 1 minute); 2 seconds unless set.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Gets or sets the clock the batch window is measured with; the system clock unless set.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
     /// <summary>Gets or sets how long <see cref="BufferedLogsIngestionSink.DisposeAsync"/> may take to send what is buffered; 10 seconds unless set.</summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -15,4 +15,7 @@ internal static partial class MonitoringLogs
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Error, Message = "A migration record could not be appended to {Path}; it was dropped")]
     public static partial void AppendFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Error, Message = "The migration record upload loop stopped; {Count} records stay unsent")]
+    public static partial void UploadLoopFailed(ILogger logger, Exception exception, int count);
 }

@@ -179,6 +179,28 @@ public sealed class LogsIngestionClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BufferedSink_BatchWindowEndingBetweenTwoClockReadings_StillSendsEveryRecord()
+    {
+        // Each reading of this clock is 6.5 ms after the last: a 10 ms window is still open at the second reading and
+        // 3 ms over at the third, as when a loaded machine preempts the loop between two readings. The loop once read
+        // the clock twice per check, passed the negative rest to Task.Delay, which threw, and sent nothing more.
+        LogsIngestionClient client = CreateClient(_emulator);
+        var sink = new BufferedLogsIngestionSink(
+            client, new BufferedLogsIngestionSinkOptions { BatchWindow = TimeSpan.FromMilliseconds(10), TimeProvider = new SteppingClock(TimeSpan.FromMilliseconds(6.5)) });
+
+        for (int i = 0; i < 6; i++)
+        {
+            sink.Record(Step(i));
+            await Task.Delay(20);
+        }
+
+        await sink.DisposeAsync();
+
+        Assert.Equal(6, _emulator.Records.Count);
+        Assert.Equal(0, sink.DroppedCount);
+    }
+
+    [Fact]
     public async Task BufferedSink_ServiceThatNeverAnswers_RecordReturnsWhileTheUploadIsPending_AndDisposeGivesUp()
     {
         // A listener that takes connections and never answers: the upload hangs in its TLS handshake.
@@ -213,5 +235,17 @@ public sealed class LogsIngestionClientTests : IAsyncLifetime
         Assert.Equal(0, sink.SentCount);
         Assert.Equal(1, sink.FailedCount); // the batch in flight
         Assert.Equal(10_001, sink.DroppedCount + sink.FailedCount);
+    }
+
+    /// <summary>A clock that moves on by <paramref name="step"/> each time it is read.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            _now += step;
+            return _now;
+        }
     }
 }
