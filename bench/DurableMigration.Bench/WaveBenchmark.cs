@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DurableMigration.Bench;
 
@@ -52,6 +53,18 @@ internal static class WaveBenchmark
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_overhead {overheadMs:F2} ms/database vs_goal={overheadMs / 3:F2} wave_s={waveSeconds:F2} baseline_s={baselineSeconds:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_wall {waveSeconds:F2} s databases={databases}"));
+
+            // The same wave with providers that return at once: what the orchestrations and the runtime cost alone, without
+            // the provider work they overlap with in the real wave (a diagnostic for the overhead above, not a goal).
+            var engineOnly = new List<double>();
+            for (int run = 0; run < (quick ? 1 : 3); run++)
+            {
+                engineOnly.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave);
+            }
+
+            double engineMs = engineOnly.Order().ElementAt(engineOnly.Count / 2) * 1000 / databases;
+            Console.WriteLine($"  the same wave with providers that return at once: {string.Join(", ", engineOnly.Select(w => $"{w:F2} s"))}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_engine_only {engineMs:F2} ms/database databases={databases}"));
             if (skipCopy)
             {
                 return;
@@ -91,7 +104,8 @@ internal static class WaveBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT copy_validated {copy.MiB / copy.ValidatedSeconds:F1} MiB/s vs_vacuum={copy.VacuumSeconds / copy.ValidatedSeconds:F2}"));
     }
 
-    private static async Task<(double Wave, double Baseline)> MeasureWaveAsync(string directory, int count)
+    /// <summary>Runs the baseline, then the wave; with <paramref name="noopProviders"/> only the wave, its provider replaced by one that does nothing.</summary>
+    private static async Task<(double Wave, double Baseline)> MeasureWaveAsync(string directory, int count, bool noopProviders = false)
     {
         var random = new Random(1000);
         var specs = new List<DatabaseSpec>();
@@ -110,6 +124,15 @@ internal static class WaveBenchmark
 
         var manifest = new WaveManifest("bench-wave", MigrationMode.Offline, MaxParallel, new FailurePolicy(FailureAction.RollbackWave, TimeSpan.FromHours(1)),
             new CutoverPolicy(CutoverApproval.Auto, null, 5), new AlertPolicy(null, null), specs);
+
+        if (noopProviders)
+        {
+            return (await RunWaveAsync(directory, manifest, services =>
+            {
+                services.RemoveAll<IDatabaseProvider>();
+                services.AddSingleton<IDatabaseProvider, NoopSqliteProvider>();
+            }), 0);
+        }
 
         // Baseline: the same provider calls, same parallelism, no orchestration. Sources are copied first so both runs start equal.
         await using var baselineHost = DmigHost.Create(Path.Combine(directory, "baseline-data"));
@@ -143,8 +166,13 @@ internal static class WaveBenchmark
             await registry.SwitchAsync(spec.Name, spec.Target.Connection, "sqlite", "bench", ct);
         });
         double baselineSeconds = baseline.Elapsed.TotalSeconds;
+        return (await RunWaveAsync(directory, manifest), baselineSeconds);
+    }
 
-        await using var host = DmigHost.Create(Path.Combine(directory, "wave-data"));
+    /// <summary>Runs <paramref name="manifest"/> on the embedded runtime in a fresh data directory; returns its wall time in seconds.</summary>
+    private static async Task<double> RunWaveAsync(string directory, WaveManifest manifest, Action<IServiceCollection>? configure = null)
+    {
+        await using var host = DmigHost.Create(Path.Combine(directory, "wave-data"), configure);
         await host.StartEngineAsync();
         var wave = Stopwatch.StartNew();
         await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest), new StartOrchestrationOptions(manifest.Wave));
@@ -156,7 +184,7 @@ internal static class WaveBenchmark
             throw new InvalidOperationException($"The benchmark wave ended {result.RuntimeStatus}/{outcome}: {result.FailureDetails}");
         }
 
-        return (waveSeconds, baselineSeconds);
+        return waveSeconds;
     }
 
     private static async Task<(double MiB, double ProviderSeconds, double VacuumSeconds, double ValidationSeconds, double ValidatedSeconds, int ProgressReports)> MeasureCopyAsync(string directory, long bytes)
@@ -261,4 +289,30 @@ internal static class WaveBenchmark
     {
         public void Report(CopyProgress value) => onReport();
     }
+}
+
+/// <summary>An engine <c>sqlite</c> provider whose every call returns at once with a plausible result: the wave then costs only its orchestration.</summary>
+internal sealed class NoopSqliteProvider : IDatabaseProvider
+{
+    public string Engine => "sqlite";
+
+    public bool SupportsOnline => false;
+
+    public Task<AssessmentReport> AssessAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new AssessmentReport(endpoints.Database, "noop", 4096, 1, []));
+
+    public Task<SchemaCopyResult> CopySchemaAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new SchemaCopyResult(1, 0, 0, 0));
+
+    public Task<DataCopyResult> CopyDataAsync(MigrationEndpoints endpoints, IProgress<CopyProgress> progress, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new DataCopyResult([new TableCopyResult("items", 5)], 5, 4096));
+
+    public Task MakeSourceReadOnlyAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<ValidationReport> ValidateAsync(MigrationEndpoints endpoints, ValidationOptions options, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new ValidationReport([new TableValidation("items", 5, 5, "same", "same")], []) { ComparedRowCounts = true, ComparedChecksums = true, ComparedTables = 1 });
+
+    public Task DropTargetAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task MakeSourceWritableAsync(MigrationEndpoints endpoints, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
