@@ -30,7 +30,7 @@ public class SqliteSourceChecksumTests : IDisposable
         var source = SqliteFile.Parse(Db.ConnectionString(_scenario.SourcePath), "test", "source");
         string capture = (string)Db.Scalar(_scenario.SourcePath, $"SELECT k1 FROM {SqliteSchema.ChangesTable} WHERE seq = 0")!;
         var tables = SocialMediaSource.Tables
-            .Select(t => new SourceTable(t, $"SELECT * FROM main.\"{t}\"", Db.Count(_scenario.SourcePath, $"SELECT wr FROM pragma_table_list WHERE name = '{t}'") == 1 ? null : "rowid"))
+            .Select(t => new ComparedTable(t, $"SELECT * FROM main.\"{t}\"", Db.Count(_scenario.SourcePath, $"SELECT wr FROM pragma_table_list WHERE name = '{t}'") == 1 ? null : "rowid"))
             .ToList();
 
         var whole = SourceChecksums.Compute(source, tables, capture, split: false, CancellationToken.None);

@@ -117,7 +117,7 @@ internal static class MigrationMarker
         }
 
         using var connection = target.Open(SqliteOpenMode.ReadOnly);
-        var withRows = plan.Tables.Select(t => t.Name).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(v => v.Name))
+        var withRows = plan.ContentTables
             .FirstOrDefault(name => Sql.Scalar(connection, $"SELECT 1 FROM main.{Sql.Quote(name)} LIMIT 1") is not null);
         reason = withRows is null ? string.Empty : "rows already present";
         return withRows is null;

@@ -46,6 +46,9 @@ internal sealed class MigrationPlan
     /// <summary>Gets a digest of everything that moves (names and CREATE statements): a target built from another plan is stale.</summary>
     public required string Fingerprint { get; init; }
 
+    /// <summary>Gets the names of the tables whose rows move, in the order they are copied: the ordinary tables, then the virtual tables with content of their own.</summary>
+    public IEnumerable<string> ContentTables => Tables.Select(t => t.Name).Concat(VirtualTables.Where(v => v.HasContent).Select(v => v.Name));
+
     /// <summary>Gets every object that moves, in the order the target gets them: tables, views, indexes, triggers.</summary>
     public IEnumerable<(string Type, string Name)> Objects =>
         Tables.Select(t => ("table", t.Name))

@@ -12,12 +12,6 @@ namespace DurableMigration.Providers.Sqlite;
 /// <param name="Seq">The last change that capture had recorded in that snapshot.</param>
 internal sealed record SourceChecksum(string Table, string Select, long Rows, string Checksum, string Capture, long Seq);
 
-/// <summary>A source table to hash during the copy.</summary>
-/// <param name="Name">The table.</param>
-/// <param name="Select">The query validation hashes for it.</param>
-/// <param name="RowidName">A name of its rowid when it is an ordinary rowid table (then it may be hashed in two rowid ranges); otherwise <c>null</c>.</param>
-internal sealed record SourceTable(string Name, string Select, string? RowidName);
-
 /// <summary>Source checksums computed during the copy, kept in the target's marker table, reused by validation for tables the change capture proves unchanged.</summary>
 /// <remarks>
 /// <para>
@@ -47,31 +41,14 @@ internal static class SourceChecksums
     /// xor) under the smaller <c>seq</c>: validation trusts the result only when nothing changed in the table after
     /// the earlier snapshot, so both parts then saw the same table.
     /// </remarks>
-    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<SourceTable> tables, string capture, bool split, CancellationToken cancellationToken)
+    public static List<SourceChecksum> Compute(SqliteFile source, IReadOnlyList<ComparedTable> tables, string capture, bool split, CancellationToken cancellationToken)
     {
-        var lower = new List<Part>();
-        var upper = new List<Part>();
-        using (var connection = ScanConnection.Open(source))
+        List<(ComparedTable Table, string Select)> lower = [.. tables.Select(t => (t, t.Select))];
+        List<(ComparedTable Table, string Select)> upper = [];
+        if (split && Environment.ProcessorCount > 1)
         {
-            connection.InReadTransaction(() =>
-            {
-                foreach (var table in tables)
-                {
-                    if (split && table.RowidName is { } rowid && Environment.ProcessorCount > 1)
-                    {
-                        string from = $" FROM main.{Sql.Quote(table.Name)}";
-                        long min = connection.Int64($"SELECT ifnull(min({rowid}), 0){from}");
-                        long max = connection.Int64($"SELECT ifnull(max({rowid}), 0){from}");
-                        long middle = (min / 2) + (max / 2) + (((min % 2) + (max % 2)) / 2);
-                        lower.Add(new Part(table, $"{table.Select} WHERE {rowid} <= {middle}"));
-                        upper.Add(new Part(table, $"{table.Select} WHERE {rowid} > {middle}"));
-                    }
-                    else
-                    {
-                        (lower.Count <= upper.Count ? lower : upper).Add(new Part(table, table.Select));
-                    }
-                }
-            });
+            using var connection = ScanConnection.Open(source);
+            connection.InReadTransaction(() => (lower, upper) = ComparedTable.SplitByRowid(connection, tables));
         }
 
         var upperTask = upper.Count == 0 ? Task.FromResult(new List<PartChecksum>()) : IdleThread.Run(() => Hash(source, upper, capture, cancellationToken));
@@ -85,13 +62,13 @@ internal static class SourceChecksums
             ((IAsyncResult)upperTask).AsyncWaitHandle.WaitOne(); // never leave it reading the source behind us
         }
 
-        var parts = lowerParts.Concat(upperTask.GetAwaiter().GetResult()).ToLookup(p => p.Table.Name, StringComparer.OrdinalIgnoreCase);
+        var parts = lowerParts.Concat(upperTask.GetAwaiter().GetResult()).ToLookup(p => p.Table);
+        var expected = lower.Concat(upper).CountBy(p => p.Table).ToDictionary();
         var results = new List<SourceChecksum>(tables.Count);
         foreach (var table in tables)
         {
-            var own = parts[table.Name].ToList();
-            int expected = lower.Concat(upper).Count(p => ReferenceEquals(p.Table, table));
-            if (own.Count != expected)
+            var own = parts[table].ToList();
+            if (own.Count != expected[table])
             {
                 continue; // a part saw another capture
             }
@@ -109,7 +86,7 @@ internal static class SourceChecksums
     }
 
     /// <summary>Hashes <paramref name="parts"/> on one connection, each in its own read transaction; stops at the first snapshot with another capture.</summary>
-    private static List<PartChecksum> Hash(SqliteFile source, List<Part> parts, string capture, CancellationToken cancellationToken)
+    private static List<PartChecksum> Hash(SqliteFile source, List<(ComparedTable Table, string Select)> parts, string capture, CancellationToken cancellationToken)
     {
         var results = new List<PartChecksum>(parts.Count);
         using var connection = ScanConnection.Open(source);
@@ -195,9 +172,7 @@ internal static class SourceChecksums
         return connection.Int64($"SELECT EXISTS (SELECT 1 FROM main.{Sql.Quote(SqliteSchema.ChangesTable)} WHERE seq > {stored.Seq} AND tbl = {Sql.Literal(stored.Table)})") == 0;
     }
 
-    private sealed record Part(SourceTable Table, string Select);
-
-    private sealed record PartChecksum(SourceTable Table, TableChecksum Checksum, long Seq);
+    private sealed record PartChecksum(ComparedTable Table, TableChecksum Checksum, long Seq);
 
     private static string? CaptureId(ScanConnection connection)
     {
@@ -220,7 +195,7 @@ internal sealed class BackgroundSourceHashing : IDisposable
     }
 
     /// <summary>Starts hashing <paramref name="tables"/> of <paramref name="source"/> (split over two threads with <paramref name="split"/>); nothing to hash without a capture that proves a table unchanged later.</summary>
-    public static BackgroundSourceHashing Start(SqliteFile source, IReadOnlyList<SourceTable> tables, string? capture, bool split, CancellationToken cancellationToken)
+    public static BackgroundSourceHashing Start(SqliteFile source, IReadOnlyList<ComparedTable> tables, string? capture, bool split, CancellationToken cancellationToken)
     {
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var hashing = capture is null or MigrationMarker.NothingToCapture || tables.Count == 0

@@ -209,7 +209,7 @@ public sealed partial class SqliteDatabaseProvider
         var target = job.Target;
         var tables = attached.Tables;
         var virtualTables = attached.VirtualTables;
-        var expected = tables.Select(t => t.Name).Concat(virtualTables.Where(v => v.HasContent).Select(v => v.Name))
+        var expected = attached.ContentTables
             .Select(name => Sql.Int64(connection, $"SELECT count(*) FROM src.{Sql.Quote(name)}")).ToArray();
         long baseline = PageBytes(connection);
         var results = new List<TableCopyResult>(tables.Count);
@@ -295,7 +295,7 @@ public sealed partial class SqliteDatabaseProvider
     private static BackgroundSourceHashing StartSourceHashing(Job job, SqliteSchema schema, IReadOnlyList<SqliteTable> tables, string? capture) =>
         BackgroundSourceHashing.Start(
             job.Source,
-            tables.Select(t => Comparison.Of(t)).Select(c => new SourceTable(c.Name, c.Select, c.RowidName)).ToList(),
+            tables.Select(ComparedTable.Of).ToList(),
             capture,
             split: schema.SizeBytes >= SplitHashingBytes,
             job.CancellationToken);

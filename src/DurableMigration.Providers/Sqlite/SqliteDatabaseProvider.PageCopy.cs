@@ -92,7 +92,7 @@ public sealed partial class SqliteDatabaseProvider
             throw new DatabaseProviderException(job.Database, $"Database '{job.Database}': the source schema changed while the copy started; a retry rebuilds the target from the new schema.");
         }
 
-        var tables = snapshot.Tables.Select(t => t.Name).Concat(snapshot.VirtualTables.Where(v => v.HasContent).Select(v => v.Name))
+        var tables = snapshot.ContentTables
             .Select(name => new TableCopyResult(name, Sql.Int64(source, $"SELECT count(*) FROM main.{Sql.Quote(name)}")))
             .ToList();
         long rows = tables.Sum(t => t.Rows);

@@ -30,7 +30,7 @@ public sealed partial class SqliteDatabaseProvider
         job.Reading(job.Source); // the target is the migration's own; a lock that stops validation is most likely the source's
         var target = job.Target;
         var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var comparable = new List<Comparison>();
+        var comparable = new List<ComparedTable>();
         var lackingColumns = new List<string>();
         // An absent target, or a file that is no database, lacks everything: the report says so without throwing.
         if (MigrationMarker.Inspect(target).Kind is not (TargetKind.Absent or TargetKind.NotADatabase))
@@ -45,15 +45,15 @@ public sealed partial class SqliteDatabaseProvider
                 lackingColumns.AddRange(lacking);
                 if (lacking.Count == 0)
                 {
-                    comparable.Add(Comparison.Of(table));
+                    comparable.Add(ComparedTable.Of(table));
                 }
             }
 
-            comparable.AddRange(plan.VirtualTables.Where(v => v.HasContent && present.Contains(v.Name)).Select(Comparison.Of));
+            comparable.AddRange(plan.VirtualTables.Where(v => v.HasContent && present.Contains(v.Name)).Select(ComparedTable.Of));
         }
 
         var missing = plan.Objects.Select(o => o.Name).Where(n => !present.Contains(n)).Concat(lackingColumns).ToList();
-        var measuredTables = plan.Tables.Select(Comparison.Of).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(Comparison.Of)).ToList();
+        var measuredTables = plan.Tables.Select(ComparedTable.Of).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(ComparedTable.Of)).ToList();
         var stored = options.Checksums && comparable.Count > 0 ? SourceChecksums.Load(target) : [];
         var sourceTask = Task.Run(() => Measure(job.Source, measuredTables, options, stored, cancellationToken), cancellationToken);
         var targetTask = Task.Run(() => MeasureTarget(target, comparable, options, cancellationToken), cancellationToken);
@@ -83,7 +83,7 @@ public sealed partial class SqliteDatabaseProvider
     /// rows are read through a <see cref="ScanConnection"/>, which hands each value's bytes to the checksum without a
     /// string or array per value and without a lock per call.
     /// </remarks>
-    private static Dictionary<string, (long Rows, string? Checksum)> Measure(SqliteFile file, IReadOnlyList<Comparison> tables, ValidationOptions options, IReadOnlyDictionary<string, SourceChecksum>? stored, CancellationToken cancellationToken)
+    private static Dictionary<string, (long Rows, string? Checksum)> Measure(SqliteFile file, IReadOnlyList<ComparedTable> tables, ValidationOptions options, IReadOnlyDictionary<string, SourceChecksum>? stored, CancellationToken cancellationToken)
     {
         var figures = new Dictionary<string, (long Rows, string? Checksum)>(StringComparer.OrdinalIgnoreCase);
         if (tables.Count == 0)
@@ -123,7 +123,7 @@ public sealed partial class SqliteDatabaseProvider
     /// taken before the second begins, keeps any writer from committing in between. A WAL database has no such
     /// guarantee, so it is read on one connection (<see cref="Measure"/>), as are row counts alone.
     /// </remarks>
-    private static Dictionary<string, (long Rows, string? Checksum)> MeasureTarget(SqliteFile file, IReadOnlyList<Comparison> tables, ValidationOptions options, CancellationToken cancellationToken)
+    private static Dictionary<string, (long Rows, string? Checksum)> MeasureTarget(SqliteFile file, IReadOnlyList<ComparedTable> tables, ValidationOptions options, CancellationToken cancellationToken)
     {
         if (!options.Checksums || tables.Count == 0 || Environment.ProcessorCount < 2)
         {
@@ -145,31 +145,12 @@ public sealed partial class SqliteDatabaseProvider
             first.BeginRead();
             second.BeginRead();
 
-            // Split each rowid table at the middle of its rowid range; a table that cannot be split goes whole to the less loaded side.
-            var lower = new List<(string Name, string Select)>();
-            var upper = new List<(string Name, string Select)>();
-            foreach (var table in tables)
-            {
-                if (table.RowidName is { } rowid)
-                {
-                    string from = $" FROM main.{Sql.Quote(table.Name)}";
-                    long min = first.Int64($"SELECT min({rowid}){from}");
-                    long max = first.Int64($"SELECT max({rowid}){from}");
-                    long middle = (min / 2) + (max / 2) + (((min % 2) + (max % 2)) / 2);
-                    lower.Add((table.Name, $"{table.Select} WHERE {rowid} <= {middle}"));
-                    upper.Add((table.Name, $"{table.Select} WHERE {rowid} > {middle}"));
-                }
-                else
-                {
-                    (lower.Count <= upper.Count ? lower : upper).Add((table.Name, table.Select));
-                }
-            }
-
-            var upperTask = Task.Run(() => upper.Select(t => (t.Name, Checksum: second.Checksum(t.Select))).ToList(), cancellationToken);
+            var (lower, upper) = ComparedTable.SplitByRowid(first, tables);
+            var upperTask = Task.Run(() => upper.Select(t => (t.Table.Name, Checksum: second.Checksum(t.Select))).ToList(), cancellationToken);
             List<(string Name, TableChecksum Checksum)> lowerParts;
             try
             {
-                lowerParts = lower.Select(t => (t.Name, Checksum: first.Checksum(t.Select))).ToList();
+                lowerParts = lower.Select(t => (t.Table.Name, Checksum: first.Checksum(t.Select))).ToList();
             }
             finally
             {
@@ -196,17 +177,5 @@ public sealed partial class SqliteDatabaseProvider
             first.EndRead();
             second.EndRead();
         }
-    }
-
-    /// <summary>What validation compares for one table: its name and the query that reads its rows.</summary>
-    /// <param name="Name">The table.</param>
-    /// <param name="Select">Its stored columns in the source's order (no rowid, no generated columns); for a virtual table its rowid and declared columns, that is its content, never its shadow tables.</param>
-    /// <param name="RowidName">A name of its rowid, when it is an ordinary rowid table (validation may then read it in rowid ranges).</param>
-    private sealed record Comparison(string Name, string Select, string? RowidName = null)
-    {
-        public static Comparison Of(SqliteTable table) =>
-            new(table.Name, $"SELECT {string.Join(", ", table.StoredColumns.Select(c => Sql.Quote(c.Name)))} FROM main.{Sql.Quote(table.Name)}", table.WithoutRowid ? null : table.RowidName);
-
-        public static Comparison Of(SqliteVirtualTable table) => new(table.Name, table.ContentSelect("main"));
     }
 }

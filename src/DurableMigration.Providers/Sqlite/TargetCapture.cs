@@ -144,7 +144,7 @@ internal static class TargetCapture
         var target = SqliteSchema.Read(connection, schema);
         var plan = MigrationPlan.Create(target, null);
         var baseline = Read(connection, schema);
-        var contentTables = plan.Tables.Select(t => t.Name).Concat(plan.VirtualTables.Where(v => v.HasContent).Select(v => v.Name));
+        var contentTables = plan.ContentTables;
         if (baseline is null)
         {
             var everything = contentTables.ToDictionary(n => n, _ => 0L, StringComparer.OrdinalIgnoreCase);
