@@ -278,9 +278,7 @@ public sealed partial class SqliteDatabaseProvider
         Sql.Execute(connection, $"PRAGMA main.journal_mode = {(wal ? "WAL" : "DELETE")}; PRAGMA main.synchronous = FULL");
         var checksums = WaitForSourceChecksums(job, hashing);
         cancellationToken.ThrowIfCancellationRequested();
-        SourceChecksums.Store(connection, checksums);
-        MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
-        MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
+        MarkCopied(connection, capture, checksums);
         if (wal)
         {
             Sql.Execute(connection, "PRAGMA main.wal_checkpoint(TRUNCATE)");
@@ -302,6 +300,15 @@ public sealed partial class SqliteDatabaseProvider
 
     /// <summary>The source size from which its hashing during the copy is split over two threads: below it, a second thread and connection cost more than they save.</summary>
     private const long SplitHashingBytes = 16L << 20;
+
+    /// <summary>Marks a finished copy in one commit: the source's checksums, the change capture it follows (nothing applied yet), state copied.</summary>
+    private void MarkCopied(SqliteConnection connection, string? capture, List<SourceChecksum> checksums) =>
+        Sql.InTransaction(connection, () =>
+        {
+            SourceChecksums.Store(connection, checksums);
+            MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
+            MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
+        });
 
     /// <summary>Waits for the source's checksums; a failure there costs validation a re-hash, never the copy.</summary>
     private List<SourceChecksum> WaitForSourceChecksums(Job job, BackgroundSourceHashing hashing)

@@ -86,7 +86,8 @@ public sealed partial class SqliteDatabaseProvider
         // go on meanwhile; in rollback-journal mode their commits wait for it, as for any reader. Closing the
         // connection ends it.
         Sql.Execute(source, "BEGIN");
-        var snapshot = MigrationPlan.Create(SqliteSchema.Read(source, "main"), job.Endpoints.Tables);
+        var schema = SqliteSchema.Read(source, "main");
+        var snapshot = MigrationPlan.Create(schema, job.Endpoints.Tables);
         if (snapshot.Fingerprint != plan.Fingerprint)
         {
             throw new DatabaseProviderException(job.Database, $"Database '{job.Database}': the source schema changed while the copy started; a retry rebuilds the target from the new schema.");
@@ -97,8 +98,8 @@ public sealed partial class SqliteDatabaseProvider
             .ToList();
         long rows = tables.Sum(t => t.Rows);
 
-        long pageSize = Sql.Int64(source, "PRAGMA main.page_size");
-        long pages = Sql.Int64(source, "PRAGMA main.page_count");
+        long pageSize = schema.PageSize;
+        long pages = schema.PageCount;
         int pagesPerStep = PagesPerStep(rows, pages);
 
         job.Writing(job.Target); // the partial file is the target's
@@ -192,11 +193,9 @@ public sealed partial class SqliteDatabaseProvider
             MigrationMarker.Create(connection, job.Database, job.Source.FileName, plan.Fingerprint, _timeProvider.GetUtcNow());
         });
 
-        // The first commit with synchronous FULL syncs the whole file, the pages the backup wrote without one too.
+        // With synchronous FULL, this commit syncs the whole file, the pages the backup wrote without one too.
         Sql.Execute(connection, "PRAGMA main.synchronous = FULL");
-        SourceChecksums.Store(connection, checksums);
-        MigrationMarker.SetCapture(connection, capture, 0, _timeProvider.GetUtcNow());
-        MigrationMarker.SetState(connection, MigrationMarker.Copied, _timeProvider.GetUtcNow());
+        MarkCopied(connection, capture, checksums);
     }
 
     /// <summary>Pages per backup step, so that a report comes about every <see cref="SqliteProviderOptions.ProgressBatchRows"/> rows.</summary>
