@@ -1,18 +1,12 @@
 using DurableMigration.Providers.Dms;
 using Microsoft.Extensions.Logging;
+using static DurableMigration.Providers.Tests.Dms.DmsTestValues;
 
 namespace DurableMigration.Providers.Tests.Dms;
 
 /// <summary><see cref="DatabaseMigrationRunner"/> against the loopback DMS emulator (src/DurableMigration.AzureEmulators), over HTTPS.</summary>
 public sealed class DmsRunnerTests : IAsyncLifetime
 {
-    private const string Subscription = "00000000-1111-2222-3333-444444444444";
-    private const string ResourceGroup = "waves";
-    private const string MigrationService = $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroup}/providers/Microsoft.DataMigration/sqlMigrationServices/dms1";
-    private const string SourcePassword = "S0urce-Pa55word-7f3a";
-    private const string TargetPassword = "T4rget-Pa55word-91c2";
-    private const string AccountKey = "QWNjb3VudEtleS1zZWNyZXQtZmQ5Mw==";
-
     private readonly ListLogger _logs = new();
     private DmsEmulator _emulator = null!;
     private DatabaseMigrationRunner _runner = null!;
