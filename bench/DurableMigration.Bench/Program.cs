@@ -1,6 +1,6 @@
 // DurableMigration benchmarks. Usage:
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- engine [--quick]
-//   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick] [--no-copy | --no-wave]
+//   dotnet run -c Release --project bench/DurableMigration.Bench -- wave [--quick] [--no-copy | --no-wave | --engine-only]
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- azure-storage [--quick]   (the Azure Storage part of engine alone)
 //   dotnet run -c Release --project bench/DurableMigration.Bench -- postgres [--quick]   (copy vs pg_dump, online cutover's write-blocked window)
 // Prints each figure with its ratio to a baseline, and ends with one RESULT line per metric.
@@ -8,7 +8,7 @@ using DurableMigration.Bench;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: DurableMigration.Bench engine|wave|azure-storage|postgres [--quick] [--no-copy | --no-wave]");
+    Console.WriteLine("usage: DurableMigration.Bench engine|wave|azure-storage|postgres [--quick] [--no-copy | --no-wave | --engine-only]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -25,7 +25,7 @@ switch (args[0])
         }
         else
         {
-            await WaveBenchmark.RunAsync(quick, skipCopy: args.Contains("--no-copy"));
+            await WaveBenchmark.RunAsync(quick, skipCopy: args.Contains("--no-copy"), engineOnly: args.Contains("--engine-only"));
         }
 
         return 0;

@@ -25,7 +25,7 @@ internal static class WaveBenchmark
 {
     private const int MaxParallel = 8;
 
-    public static async Task RunAsync(bool quick, bool skipCopy = false)
+    public static async Task RunAsync(bool quick, bool skipCopy = false, bool engineOnly = false)
     {
         int databases = quick ? 200 : 1000;
         long copyBytes = quick ? 100L << 20 : 1L << 30;
@@ -37,7 +37,13 @@ internal static class WaveBenchmark
             // Both walls vary by seconds between runs on a small VM, and the first run of a process by the most (JIT, a
             // cold file cache): one unreported warm-up run at a quarter of the size, then the run with the median
             // overhead of several, with the spread printed so a difference can be judged against it.
-            await MeasureWaveAsync(Path.Combine(root, "warm-up"), databases / 4);
+            await MeasureWaveAsync(Path.Combine(root, "warm-up"), databases / 4, noopProviders: engineOnly);
+            if (engineOnly)
+            {
+                await ReportEngineOnlyAsync(root, databases, quick);
+                return;
+            }
+
             var runs = new List<(double Wave, double Baseline)>();
             for (int run = 0; run < (quick ? 1 : 5); run++)
             {
@@ -54,17 +60,7 @@ internal static class WaveBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_overhead {overheadMs:F2} ms/database vs_goal={overheadMs / 3:F2} wave_s={waveSeconds:F2} baseline_s={baselineSeconds:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_wall {waveSeconds:F2} s databases={databases}"));
 
-            // The same wave with providers that return at once: what the orchestrations and the runtime cost alone, without
-            // the provider work they overlap with in the real wave (a diagnostic for the overhead above, not a goal).
-            var engineOnly = new List<double>();
-            for (int run = 0; run < (quick ? 1 : 3); run++)
-            {
-                engineOnly.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave);
-            }
-
-            double engineMs = engineOnly.Order().ElementAt(engineOnly.Count / 2) * 1000 / databases;
-            Console.WriteLine($"  the same wave with providers that return at once: {string.Join(", ", engineOnly.Select(w => $"{w:F2} s"))}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_engine_only {engineMs:F2} ms/database databases={databases}"));
+            await ReportEngineOnlyAsync(root, databases, quick);
             if (skipCopy)
             {
                 return;
@@ -76,6 +72,23 @@ internal static class WaveBenchmark
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The same wave with providers that return at once: what the orchestrations and the runtime cost alone, without the
+    /// provider work they overlap with in the real wave (a diagnostic for the overhead, not a goal).
+    /// </summary>
+    private static async Task ReportEngineOnlyAsync(string root, int databases, bool quick)
+    {
+        var walls = new List<double>();
+        for (int run = 0; run < (quick ? 1 : 3); run++)
+        {
+            walls.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave);
+        }
+
+        double engineMs = walls.Order().ElementAt(walls.Count / 2) * 1000 / databases;
+        Console.WriteLine($"  the same wave with providers that return at once: {string.Join(", ", walls.Select(w => $"{w:F2} s"))}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_engine_only {engineMs:F2} ms/database databases={databases}"));
     }
 
     /// <summary>The copy measurement alone (<c>--no-wave</c>).</summary>

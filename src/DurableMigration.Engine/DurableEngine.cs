@@ -52,7 +52,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
 
         _stopping = new CancellationTokenSource();
         var orchestrations = new OrchestrationDispatcher(_engine);
-        var activities = new ActivityDispatcher(_engine);
+        var activities = new ActivityDispatcher(_engine, orchestrations);
         CancellationToken token = _stopping.Token;
         _running = Task.WhenAll(
             Task.Run(() => orchestrations.RunAsync(token), CancellationToken.None),

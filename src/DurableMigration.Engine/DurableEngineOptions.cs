@@ -24,7 +24,7 @@ public sealed class DurableEngineOptions
     public int MaxConcurrentActivities { get; set; } = Environment.ProcessorCount * 8;
 
     /// <summary>Gets or sets how many orchestration turns run at once in this process.</summary>
-    public int MaxConcurrentOrchestrations { get; set; } = Environment.ProcessorCount * 2;
+    public int MaxConcurrentOrchestrations { get; set; } = Environment.ProcessorCount * 10;
 
     /// <summary>Gets or sets how long a worker owns a work item before another may take it; running activities renew theirs.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -10,29 +10,39 @@ namespace DurableMigration.Engine.Dispatch;
 
 /// <summary>Leases activity work items, runs them, and records their results in batched transactions.</summary>
 /// <remarks>
-/// Activities run at least once: a result is recorded only while this worker still holds the item's lease, and a
+/// <para>Activities run at least once: a result is recorded only while this worker still holds the item's lease, and a
 /// crash before that leaves the item to be leased again. Leases of running activities are renewed, so a long copy
-/// is not handed to a second worker.
+/// is not handed to a second worker.</para>
+/// <para>An activity its orchestration waits for alone (<see cref="ActivityWorkItem.RunsNextTurn"/>) is not batched: its
+/// worker runs the turn the result wakes, on the executor this process keeps, and commits result and turn in one
+/// transaction (<see cref="OrchestrationDispatcher.TryRunTurnForResultAsync"/>); then it goes on, in the same slot, with
+/// an activity a turn handed to this process. A chain of activities thus moves one transaction per step, without
+/// waiting for other threads in between. Results of fan-outs, and any the turn could not take, go out in batches.</para>
 /// </remarks>
 internal sealed class ActivityDispatcher
 {
     private const int MaxResultsPerTransaction = 1000;
 
     private readonly EngineContext _engine;
+    private readonly OrchestrationDispatcher _turns;
     private readonly ILogger _logger;
     private readonly Channel<ActivityResult> _results = Channel.CreateUnbounded<ActivityResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
     private long _nextTablePoll = long.MinValue; // Environment.TickCount64: real time, like the idle wait, whatever the engine's clock does
 
-    public ActivityDispatcher(EngineContext engine)
+    /// <param name="engine">What the dispatchers share.</param>
+    /// <param name="turns">The orchestration dispatcher of the same engine, which runs the turns this worker's results wake.</param>
+    public ActivityDispatcher(EngineContext engine, OrchestrationDispatcher turns)
     {
         _engine = engine;
+        _turns = turns;
         _logger = engine.LoggerFactory.CreateLogger("DurableMigration.Engine.Activities");
     }
 
     public async Task RunAsync(CancellationToken stopping)
     {
         using var renewalStop = new CancellationTokenSource();
+        using var slots = new SemaphoreSlim(_engine.Options.MaxConcurrentActivities, _engine.Options.MaxConcurrentActivities);
         Task writer = WriteResultsAsync();
         Task renewal = RenewLeasesAsync(renewalStop.Token);
         _engine.Handoff.Open();
@@ -40,6 +50,7 @@ internal sealed class ActivityDispatcher
         {
             await WorkLoop.RunAsync(
                 "activity",
+                slots,
                 _engine.Options.MaxConcurrentActivities,
                 _engine.Signals.ActivityWork,
                 FetchAsync,
@@ -109,7 +120,17 @@ internal sealed class ActivityDispatcher
         return items;
     }
 
+    /// <summary>Runs <paramref name="item"/>, and after it the activities its inline turns hand on, in the one slot it holds.</summary>
     private async Task ExecuteAsync(ActivityWorkItem item, CancellationToken stopping)
+    {
+        for (ActivityWorkItem? next = item; next is not null;)
+        {
+            next = await ExecuteOneAsync(next, stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs one activity and records its result; returns an activity to run next in the same slot, if its turn ran here and one waits.</summary>
+    private async Task<ActivityWorkItem?> ExecuteOneAsync(ActivityWorkItem item, CancellationToken stopping)
     {
         _running[item.Id] = item;
         HistoryEvent result;
@@ -127,10 +148,17 @@ internal sealed class ActivityDispatcher
             // Shutting down: hand the item back so the next worker starts it at once instead of after the lease.
             _running.TryRemove(item.Id, out _);
             await _engine.Store.ReleaseActivitiesAsync(_engine.WorkerId, [item.Id], CancellationToken.None).ConfigureAwait(false);
-            return;
+            return null;
+        }
+
+        if (item.RunsNextTurn && !stopping.IsCancellationRequested && await _turns.TryRunTurnForResultAsync(item, result, stopping).ConfigureAwait(false))
+        {
+            _running.TryRemove(item.Id, out _);
+            return !stopping.IsCancellationRequested && _engine.Handoff.TryTake(out var next) ? next : null;
         }
 
         await _results.Writer.WriteAsync(new ActivityResult(item, result), CancellationToken.None).ConfigureAwait(false);
+        return null;
     }
 
     private async Task<HistoryEvent> RunActivityAsync(ActivityWorkItem item, CancellationToken stopping)
@@ -266,3 +294,4 @@ internal sealed class EmbeddedActivityContext(TaskName name, string instanceId) 
 
     public override string InstanceId { get; } = instanceId;
 }
+

@@ -1,9 +1,11 @@
 using DurableMigration.Engine.Execution;
+using DurableMigration.Engine.Storage;
 
 namespace DurableMigration.Engine.Dispatch;
 
 /// <summary>Keeps running orchestrations in memory between turns (least recently used first out), so a turn need not replay.</summary>
-/// <remarks>An entry is used only if the stored history still has exactly the length it had when the entry was put back.</remarks>
+/// <remarks>An entry holds the instance as its last commit left it; it is used only while the stored history still has
+/// exactly that length, which the store checks again when the next turn commits.</remarks>
 internal sealed class ExecutorCache(int capacity)
 {
     private readonly Lock _lock = new();
@@ -11,7 +13,38 @@ internal sealed class ExecutorCache(int capacity)
     private readonly LinkedList<Entry> _recency = new();
 
     /// <summary>Removes and returns the executor for an instance if it is still current.</summary>
-    public OrchestrationExecutor? TryTake(string instanceId, string executionId, long historyCount)
+    public OrchestrationExecutor? TryTake(string instanceId, string executionId, long historyCount) =>
+        Take(instanceId) is { } entry && entry.Instance.ExecutionId == executionId && entry.Instance.HistoryCount == historyCount ? entry.Executor : null;
+
+    /// <summary>Removes and returns the executor for an execution with the instance as its last commit left it, whatever the store holds now.</summary>
+    public (InstanceRecord Instance, OrchestrationExecutor Executor)? TryTakeLast(string instanceId, string executionId) =>
+        Take(instanceId) is { } entry && entry.Instance.ExecutionId == executionId ? (entry.Instance, entry.Executor) : null;
+
+    /// <summary>Keeps an executor whose state matches <paramref name="instance"/> (its execution and history length).</summary>
+    public void Put(InstanceRecord instance, OrchestrationExecutor executor)
+    {
+        if (capacity == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_entries.Remove(instance.InstanceId, out var old))
+            {
+                _recency.Remove(old);
+            }
+
+            _entries[instance.InstanceId] = _recency.AddFirst(new Entry(instance, executor));
+            while (_entries.Count > capacity && _recency.Last is { } last)
+            {
+                _recency.RemoveLast();
+                _entries.Remove(last.Value.Instance.InstanceId);
+            }
+        }
+    }
+
+    private Entry? Take(string instanceId)
     {
         lock (_lock)
         {
@@ -21,34 +54,9 @@ internal sealed class ExecutorCache(int capacity)
             }
 
             _recency.Remove(node);
-            var entry = node.Value;
-            return entry.ExecutionId == executionId && entry.HistoryCount == historyCount ? entry.Executor : null;
+            return node.Value;
         }
     }
 
-    /// <summary>Keeps an executor whose state matches a history of <paramref name="historyCount"/> events.</summary>
-    public void Put(string instanceId, string executionId, long historyCount, OrchestrationExecutor executor)
-    {
-        if (capacity == 0)
-        {
-            return;
-        }
-
-        lock (_lock)
-        {
-            if (_entries.Remove(instanceId, out var old))
-            {
-                _recency.Remove(old);
-            }
-
-            _entries[instanceId] = _recency.AddFirst(new Entry(instanceId, executionId, historyCount, executor));
-            while (_entries.Count > capacity && _recency.Last is { } last)
-            {
-                _recency.RemoveLast();
-                _entries.Remove(last.Value.InstanceId);
-            }
-        }
-    }
-
-    private sealed record Entry(string InstanceId, string ExecutionId, long HistoryCount, OrchestrationExecutor Executor);
+    private sealed record Entry(InstanceRecord Instance, OrchestrationExecutor Executor);
 }

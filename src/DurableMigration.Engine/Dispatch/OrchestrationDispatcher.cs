@@ -8,22 +8,71 @@ using Microsoft.Extensions.Logging;
 namespace DurableMigration.Engine.Dispatch;
 
 /// <summary>Takes locked orchestration instances with new messages and runs one turn each, committing its result atomically.</summary>
+/// <remarks>Turns also run outside its fetch loop: an activity worker whose orchestration waited for that activity alone
+/// runs the turn its result wakes itself (<see cref="TryRunTurnForResultAsync"/>), in one of the same
+/// <see cref="DurableEngineOptions.MaxConcurrentOrchestrations"/> slots.</remarks>
 internal sealed class OrchestrationDispatcher
 {
     private readonly EngineContext _engine;
     private readonly ExecutorCache _cache;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
 
     public OrchestrationDispatcher(EngineContext engine)
     {
         _engine = engine;
         _cache = new ExecutorCache(engine.Options.MaxCachedOrchestrations);
         _logger = engine.LoggerFactory.CreateLogger("DurableMigration.Engine.Orchestrations");
+        _slots = new SemaphoreSlim(engine.Options.MaxConcurrentOrchestrations, engine.Options.MaxConcurrentOrchestrations);
+    }
+
+    /// <summary>
+    /// Runs, here and now, the turn that an activity's result wakes, for an orchestration this process ran last and that
+    /// waits for that activity alone: no lease, no queued message; one transaction records the result and commits the
+    /// turn, if nobody holds the instance and its history has not moved meanwhile.
+    /// </summary>
+    /// <returns>Whether the turn committed; when not, nothing changed and the result must be recorded as usual.</returns>
+    public async Task<bool> TryRunTurnForResultAsync(ActivityWorkItem activity, HistoryEvent result, CancellationToken stopping)
+    {
+        if (!_slots.Wait(0))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_cache.TryTakeLast(activity.InstanceId, activity.ExecutionId) is not { } cached)
+            {
+                return false;
+            }
+
+            var item = new OrchestrationWorkItem(cached.Instance, [new QueuedMessage(0, activity.ExecutionId, result)]);
+            try
+            {
+                return await ProcessTurnAsync(item, cached.Executor, activity.Id, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+#pragma warning disable CA1031 // Nothing was committed: the caller records the result, and the next turn replays from the store.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Logs.DispatcherFailed(_logger, ex, "orchestration");
+                return false;
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
     }
 
     public Task RunAsync(CancellationToken stopping) =>
         WorkLoop.RunAsync(
             "orchestration",
+            _slots,
             _engine.Options.MaxConcurrentOrchestrations,
             _engine.Signals.OrchestrationWork,
             (count, ct) => _engine.Store.LockOrchestrationsAsync(_engine.WorkerId, _engine.UtcNow, _engine.Options.LeaseDuration, count, ct),
@@ -37,7 +86,7 @@ internal sealed class OrchestrationDispatcher
         var instance = item.Instance;
         try
         {
-            await ProcessTurnAsync(item, stopping).ConfigureAwait(false);
+            await ProcessTurnAsync(item, null, null, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -54,7 +103,9 @@ internal sealed class OrchestrationDispatcher
         }
     }
 
-    private async Task ProcessTurnAsync(OrchestrationWorkItem item, CancellationToken cancellationToken)
+    /// <summary>Runs one turn and commits it; <paramref name="completedActivityId"/>: the turn holds no lease, and its one message is that activity's result, recorded by the commit.</summary>
+    /// <returns>Whether the turn committed.</returns>
+    private async Task<bool> ProcessTurnAsync(OrchestrationWorkItem item, OrchestrationExecutor? cached, long? completedActivityId, CancellationToken cancellationToken)
     {
         var instance = item.Instance;
         DateTime now = _engine.UtcNow;
@@ -66,7 +117,7 @@ internal sealed class OrchestrationDispatcher
         if (live.Count == 0)
         {
             await _engine.Store.DiscardMessagesAsync(instance.InstanceId, _engine.WorkerId, [.. stale.Select(m => m.Id)], cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         var consumed = stale.Select(m => m.Id).ToList();
@@ -74,7 +125,7 @@ internal sealed class OrchestrationDispatcher
         {
             consumed.AddRange(live.Select(m => m.Id));
             await TerminateAsync(instance, terminated, consumed, now, cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         bool suspended = instance.Status == OrchestrationRuntimeStatus.Suspended;
@@ -96,6 +147,9 @@ internal sealed class OrchestrationDispatcher
                     break;
                 case var _ when suspended:
                     break; // Waits in the queue until the instance is resumed.
+                case var _ when message.Id == 0:
+                    feed.Add(message.Event); // recorded by the commit, not queued
+                    break;
                 default:
                     feed.Add(message.Event);
                     consumed.Add(message.Id);
@@ -119,7 +173,7 @@ internal sealed class OrchestrationDispatcher
         {
             try
             {
-                executor = await GetExecutorAsync(instance, cancellationToken).ConfigureAwait(false);
+                executor = cached ?? await GetExecutorAsync(instance, cancellationToken).ConfigureAwait(false);
                 result = executor.ExecuteTurn(feed, now);
             }
             catch (NonDeterministicOrchestrationException ex)
@@ -194,8 +248,9 @@ internal sealed class OrchestrationDispatcher
             messages)
         {
             NextExecution = continueAsNew is null ? null : new NextExecution(Guid.NewGuid().ToString("N"), continueAsNew),
+            CompletedActivityId = completedActivityId,
         };
-        await CommitAsync(instance, commit, continueAsNew is null ? executor : null, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(instance, commit, executor, keepExecutor: continueAsNew is null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<OrchestrationExecutor> GetExecutorAsync(InstanceRecord instance, CancellationToken cancellationToken)
@@ -239,10 +294,11 @@ internal sealed class OrchestrationDispatcher
             [],
             [],
             messages);
-        await CommitAsync(instance, commit, null, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(instance, commit, null, keepExecutor: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task CommitAsync(InstanceRecord instance, TurnCommit commit, OrchestrationExecutor? executor, CancellationToken cancellationToken)
+    /// <summary>Commits a turn; then writes what <paramref name="executor"/> logged in it and, with <paramref name="keepExecutor"/>, caches it for the next turn.</summary>
+    private async Task<bool> CommitAsync(InstanceRecord instance, TurnCommit commit, OrchestrationExecutor? executor, bool keepExecutor, CancellationToken cancellationToken)
     {
         // New activities go straight to this process's activity workers, leased in the commit, while they have room.
         int handedOver = _engine.Handoff.Reserve(commit.NewActivities.Count);
@@ -266,11 +322,29 @@ internal sealed class OrchestrationDispatcher
         if (committed is null)
         {
             _engine.Handoff.Cancel(handedOver);
-            Logs.TurnLockLost(_logger, instance.InstanceId);
-            return;
+            if (commit.CompletedActivityId is null)
+            {
+                Logs.TurnLockLost(_logger, instance.InstanceId);
+            }
+
+            return false;
+        }
+
+        executor?.FlushLogs();
+        bool terminal = commit.Update.Status.IsTerminal();
+        if (executor is not null && keepExecutor && !terminal && commit.NextExecution is null)
+        {
+            // Before the activities go out: a worker that runs the next turn itself must find the executor.
+            _cache.Put(instance with { Status = commit.Update.Status, HistoryCount = commit.HistoryStart + commit.NewHistory.Count }, executor);
         }
 
         var leased = committed.LeasedActivities;
+        if (leased.Count == 1 && commit.NewActivities.Count == 1 && executor is { OpenActivities: 1 })
+        {
+            // The orchestration waits for this activity alone: its worker records the result and runs the next turn itself.
+            leased = [leased[0] with { RunsNextTurn = true }];
+        }
+
         if (leased.Count > 0 && !_engine.Handoff.Deliver(leased, handedOver))
         {
             // The activity workers stopped meanwhile: give the items back to the table for the next worker.
@@ -284,12 +358,6 @@ internal sealed class OrchestrationDispatcher
         if (commit.NewActivities.Count > leased.Count)
         {
             _engine.Handoff.MarkTableMayHaveWork();
-        }
-
-        bool terminal = commit.Update.Status.IsTerminal();
-        if (executor is not null && !terminal && commit.NextExecution is null)
-        {
-            _cache.Put(instance.InstanceId, instance.ExecutionId, commit.HistoryStart + commit.NewHistory.Count, executor);
         }
 
         if (commit.NewActivities.Count > 0)
@@ -311,6 +379,8 @@ internal sealed class OrchestrationDispatcher
         {
             _engine.Signals.InstanceStateChanged.Pulse();
         }
+
+        return true;
     }
 
     /// <summary>The instance's output: the result, or for a failure its message as plain text, as the Durable Task Framework stores it.</summary>

@@ -8,8 +8,10 @@ namespace DurableMigration.Engine.Dispatch;
 /// work in this process) or the idle delay (the next timer, other processes), like an empty fetch.</remarks>
 internal static class WorkLoop
 {
+    /// <summary>Runs the loop until <paramref name="stopping"/>; each item runs holding one of <paramref name="slots"/>, which others may also take (see <c>OrchestrationDispatcher.TryReserveTurn</c>).</summary>
     public static async Task RunAsync<T>(
         string name,
+        SemaphoreSlim slots,
         int maxConcurrency,
         WorkSignal signal,
         Func<int, CancellationToken, Task<IReadOnlyList<T>>> fetch,
@@ -18,7 +20,6 @@ internal static class WorkLoop
         ILogger logger,
         CancellationToken stopping)
     {
-        using var slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
         var inFlight = new ConcurrentDictionary<long, Task>();
         long nextId = 0;
         try

@@ -49,7 +49,7 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
 
     private readonly ITaskOrchestrator? _orchestrator;
     private readonly DataConverter _converter;
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly TurnLogBuffer _logs;
     private readonly OrchestrationSynchronizationContext _syncContext = new();
     private readonly Dictionary<int, OpenTask> _openTasks = [];
     private readonly SortedDictionary<int, OrchestratorAction> _pendingActions = [];
@@ -77,7 +77,7 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
         Name = new TaskName(name);
         _orchestrator = orchestrator;
         _converter = converter;
-        _loggerFactory = loggerFactory;
+        _logs = new TurnLogBuffer(loggerFactory);
     }
 
     /// <inheritdoc/>
@@ -92,6 +92,9 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
     /// <inheritdoc/>
     public override DateTime CurrentUtcDateTime => _currentUtcDateTime;
 
+    /// <summary>Gets how many activities the orchestration has scheduled and not yet seen finish.</summary>
+    public int OpenActivities { get; private set; }
+
     /// <inheritdoc/>
     public override bool IsReplaying => _isReplaying;
 
@@ -103,7 +106,10 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
         throw new NotSupportedException("Durable entities are not supported by the embedded DurableMigration runtime; use orchestrations and activities, or run entity code on a Durable Task backend that has them.");
 
     /// <inheritdoc/>
-    protected override ILoggerFactory LoggerFactory => _loggerFactory;
+    protected override ILoggerFactory LoggerFactory => _logs;
+
+    /// <summary>Writes what the orchestration logged in the last turn; call once the turn has committed (see <see cref="TurnLogBuffer"/>).</summary>
+    public void FlushLogs() => _logs.Flush();
 
     /// <summary>Replays recorded history; throws <see cref="NonDeterministicOrchestrationException"/> on a mismatch.</summary>
     public void Replay(IReadOnlyList<HistoryEvent> history)
@@ -126,6 +132,7 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
     /// <summary>Runs one turn: applies <paramref name="newEvents"/> at time <paramref name="now"/> and collects what the orchestrator asked for.</summary>
     public TurnResult ExecuteTurn(IReadOnlyList<HistoryEvent> newEvents, DateTime now)
     {
+        _logs.Clear();
         _isReplaying = false;
         var history = new List<HistoryEvent>(newEvents.Count + 4);
         var started = new OrchestratorStartedEvent { Timestamp = now };
@@ -443,6 +450,11 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
     {
         var open = new OpenTask(kind, name, new TaskCompletionSource<string?>());
         _openTasks.Add(id, open);
+        if (kind == TaskKind.Activity)
+        {
+            OpenActivities++;
+        }
+
         return open.Completion.Task;
     }
 
@@ -590,6 +602,11 @@ internal sealed class OrchestrationExecutor : TaskOrchestrationContext
         }
 
         _openTasks.Remove(taskId);
+        if (kind == TaskKind.Activity)
+        {
+            OpenActivities--;
+        }
+
         _syncContext.Run(() => complete(open));
         return true;
     }

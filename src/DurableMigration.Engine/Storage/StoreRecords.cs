@@ -37,7 +37,7 @@ internal sealed record InstanceRecord(
     };
 }
 
-/// <summary>A message waiting for an orchestration turn.</summary>
+/// <summary>A message waiting for an orchestration turn; <see cref="Id"/> 0: not stored (an activity result handed over by its worker).</summary>
 internal sealed record QueuedMessage(long Id, string? ExecutionId, HistoryEvent Event);
 
 /// <summary>A locked instance and the messages its next turn consumes.</summary>
@@ -87,6 +87,13 @@ internal sealed record TurnCommit(
 
     /// <summary>Gets the lease under which the first <see cref="ActivityLease.Count"/> new activities are stored, already leased to the committing worker.</summary>
     public ActivityLease? LeaseActivities { get; init; }
+
+    /// <summary>
+    /// Gets the work item of an activity whose result the turn took straight from its worker, not from the queue: the
+    /// commit records the result by deleting the item (still leased to the worker), and needs no lease on the instance,
+    /// only that nobody holds it and its history is still <see cref="HistoryStart"/> long.
+    /// </summary>
+    public long? CompletedActivityId { get; init; }
 }
 
 /// <summary>What a committed turn left behind for its worker.</summary>
@@ -100,7 +107,12 @@ internal sealed record CommittedTurn(IReadOnlyList<ActivityWorkItem> LeasedActiv
 internal sealed record ActivityLease(DateTime Until, int Count);
 
 /// <summary>A leased activity work item.</summary>
-internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount);
+internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int DequeueCount)
+{
+    /// <summary>Gets a value indicating whether its orchestration waits for no other activity, so the worker that runs it runs the next turn itself (see <c>ActivityDispatcher</c>).</summary>
+    public bool RunsNextTurn { get; init; }
+}
+
 
 /// <summary>An activity's outcome as the message for its orchestration.</summary>
 internal sealed record ActivityResult(ActivityWorkItem WorkItem, HistoryEvent Event);

@@ -89,24 +89,30 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             {
                 Execute(tx, "UPDATE Instances SET LockedBy = $w, LockExpiration = $exp WHERE InstanceId = $id",
                     ("$w", workerId), ("$exp", ToMs(now + lease)), ("$id", id));
-                var instance = ReadInstance(tx, id, withPayloads: false)!;
-                var messages = new List<QueuedMessage>();
-                using var reader = Prepared(tx,
-                    "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
-                    ("$id", id), ("$now", nowMs), ("$max", MaxMessagesPerTurn)).ExecuteReader();
-                while (reader.Read())
-                {
-                    messages.Add(new QueuedMessage(
-                        reader.GetInt64(0),
-                        reader.IsDBNull(1) ? null : reader.GetString(1),
-                        HistorySerializer.Deserialize(reader.GetString(2))));
-                }
-
-                items.Add(new OrchestrationWorkItem(instance, messages));
+                items.Add(LoadWorkItem(tx, id, nowMs));
             }
 
             return items;
         }, cancellationToken);
+
+    /// <summary>A just-locked instance and its visible messages, oldest first.</summary>
+    private static OrchestrationWorkItem LoadWorkItem(SqliteTransaction tx, string instanceId, long nowMs)
+    {
+        var instance = ReadInstance(tx, instanceId, withPayloads: false)!;
+        var messages = new List<QueuedMessage>();
+        using var reader = Prepared(tx,
+            "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
+            ("$id", instanceId), ("$now", nowMs), ("$max", MaxMessagesPerTurn)).ExecuteReader();
+        while (reader.Read())
+        {
+            messages.Add(new QueuedMessage(
+                reader.GetInt64(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                HistorySerializer.Deserialize(reader.GetString(2))));
+        }
+
+        return new OrchestrationWorkItem(instance, messages);
+    }
 
     /// <summary>Loads an instance's whole history, oldest first.</summary>
     public Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
@@ -122,7 +128,7 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             return history;
         }, cancellationToken);
 
-    /// <summary>Commits a turn in one transaction; returns <c>null</c> (and changes nothing) if the worker lost the instance's lock.</summary>
+    /// <summary>Commits a turn in one transaction; returns <c>null</c> (and changes nothing) if the worker lost the instance's lock (or, for <see cref="TurnCommit.CompletedActivityId"/>, the activity's lease, or someone holds the instance).</summary>
     /// <returns>What the turn left for its worker; <c>null</c> when the lock was lost.</returns>
     public Task<CommittedTurn?> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken)
     {
@@ -135,11 +141,18 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         {
             long nowMs = ToMs(commit.Now);
             var update = commit.Update;
+            // A turn run for a result straight from its activity worker held no lease on the instance: it commits only if
+            // nobody holds the instance now, it runs, its history has not moved since the worker's executor last saw it,
+            // and no message waits for it (a terminate, a suspend, an event: those go first, through the queue).
             int updated = Execute(tx, """
                 UPDATE Instances SET RuntimeStatus = $status, FailureDetails = $failure,
                     LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
-                WHERE InstanceId = $id AND LockedBy = $worker AND ExecutionId = $execution AND HistoryCount = $historyStart
+                WHERE InstanceId = $id AND ExecutionId = $execution AND HistoryCount = $historyStart
+                  AND (($unleased = 0 AND LockedBy = $worker)
+                       OR ($unleased = 1 AND LockExpiration <= $now AND RuntimeStatus = 'Running'
+                           AND NOT EXISTS (SELECT 1 FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now)))
                 """,
+                ("$unleased", commit.CompletedActivityId is null ? 0 : 1),
                 ("$status", update.Status.ToString()),
                 ("$failure", failure),
                 ("$now", nowMs),
@@ -149,7 +162,9 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 ("$worker", commit.WorkerId),
                 ("$execution", commit.ExecutionId),
                 ("$historyStart", commit.HistoryStart));
-            if (updated == 0)
+            if (updated == 0
+                || (commit.CompletedActivityId is { } activityId
+                    && Execute(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $worker", ("$id", activityId), ("$worker", commit.WorkerId)) == 0))
             {
                 tx.Rollback();
                 return null;
