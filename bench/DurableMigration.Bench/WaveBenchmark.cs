@@ -47,8 +47,10 @@ internal static class WaveBenchmark
             var runs = new List<(double Wave, double Baseline)>();
             for (int run = 0; run < (quick ? 1 : 5); run++)
             {
-                runs.Add(await MeasureWaveAsync(Path.Combine(root, $"wave-{run}"), databases));
-                Console.WriteLine($"  run {run + 1}: wave {runs[^1].Wave:F2} s, baseline {runs[^1].Baseline:F2} s, overhead {(runs[^1].Wave - runs[^1].Baseline) * 1000 / databases:F2} ms/database");
+                var (wave, baseline) = await MeasureWaveAsync(Path.Combine(root, $"wave-{run}"), databases);
+                runs.Add((wave.Wall, baseline.Wall));
+                // CPU seconds beside each wall: the walls swing with the disk's fsync latency, the CPU much less.
+                Console.WriteLine($"  run {run + 1}: wave {wave.Wall:F2} s (CPU {wave.Cpu:F2} s), baseline {baseline.Wall:F2} s (CPU {baseline.Cpu:F2} s), overhead {(wave.Wall - baseline.Wall) * 1000 / databases:F2} ms/database");
             }
 
             var (waveSeconds, baselineSeconds) = runs.OrderBy(r => r.Wave - r.Baseline).ElementAt(runs.Count / 2);
@@ -83,7 +85,7 @@ internal static class WaveBenchmark
         var walls = new List<double>();
         for (int run = 0; run < (quick ? 1 : 3); run++)
         {
-            walls.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave);
+            walls.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave.Wall);
         }
 
         double engineMs = walls.Order().ElementAt(walls.Count / 2) * 1000 / databases;
@@ -118,7 +120,7 @@ internal static class WaveBenchmark
     }
 
     /// <summary>Runs the baseline, then the wave; with <paramref name="noopProviders"/> only the wave, its provider replaced by one that does nothing.</summary>
-    private static async Task<(double Wave, double Baseline)> MeasureWaveAsync(string directory, int count, bool noopProviders = false)
+    private static async Task<(Timing Wave, Timing Baseline)> MeasureWaveAsync(string directory, int count, bool noopProviders = false)
     {
         var random = new Random(1000);
         var specs = new List<DatabaseSpec>();
@@ -129,7 +131,11 @@ internal static class WaveBenchmark
         {
             string name = $"db{i:D4}";
             string source = Path.Combine(directory, "source", name + ".db");
-            await CreateTinyAsync(source, i);
+            if (!noopProviders)
+            {
+                await CreateTinyAsync(source, i); // the no-op provider never opens its files
+            }
+
             var dependsOn = i == 0 ? [] : Enumerable.Range(0, random.Next(0, 3)).Select(_ => $"db{random.Next(0, i):D4}").Distinct().ToList();
             specs.Add(new DatabaseSpec(name, new DatabaseEndpoint("sqlite", $"Data Source={source}"),
                 new DatabaseEndpoint("sqlite", $"Data Source={Path.Combine(directory, "target", name + ".db")}"), dependsOn, 0, null, new ValidationOptions(true, true)));
@@ -144,7 +150,7 @@ internal static class WaveBenchmark
             {
                 services.RemoveAll<IDatabaseProvider>();
                 services.AddSingleton<IDatabaseProvider, NoopSqliteProvider>();
-            }), 0);
+            }), new Timing(0, 0));
         }
 
         // Baseline: the same provider calls, same parallelism, no orchestration. Sources are copied first so both runs start equal.
@@ -161,6 +167,7 @@ internal static class WaveBenchmark
             File.Copy(spec.Source.Connection["Data Source=".Length..], copy.Source.Connection["Data Source=".Length..]);
         }
 
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime; // the process's CPU: both cores, every thread
         var baseline = Stopwatch.StartNew();
         await Parallel.ForEachAsync(direct, new ParallelOptions { MaxDegreeOfParallelism = MaxParallel }, async (spec, ct) =>
         {
@@ -179,25 +186,28 @@ internal static class WaveBenchmark
             await registry.SwitchAsync(spec.Name, spec.Target.Connection, "sqlite", "bench", ct);
         });
         double baselineSeconds = baseline.Elapsed.TotalSeconds;
-        return (await RunWaveAsync(directory, manifest), baselineSeconds);
+        double baselineCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        return (await RunWaveAsync(directory, manifest), new Timing(baselineSeconds, baselineCpu));
     }
 
-    /// <summary>Runs <paramref name="manifest"/> on the embedded runtime in a fresh data directory; returns its wall time in seconds.</summary>
-    private static async Task<double> RunWaveAsync(string directory, WaveManifest manifest, Action<IServiceCollection>? configure = null)
+    /// <summary>Runs <paramref name="manifest"/> on the embedded runtime in a fresh data directory; returns its wall and CPU time.</summary>
+    private static async Task<Timing> RunWaveAsync(string directory, WaveManifest manifest, Action<IServiceCollection>? configure = null)
     {
         await using var host = DmigHost.Create(Path.Combine(directory, "wave-data"), configure);
         await host.StartEngineAsync();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var wave = Stopwatch.StartNew();
         await host.Client.ScheduleNewOrchestrationInstanceAsync(MigrationNames.WaveOrchestration, new WaveInput(manifest), new StartOrchestrationOptions(manifest.Wave));
         var result = await host.Client.WaitForInstanceCompletionAsync(manifest.Wave, getInputsAndOutputs: true);
         double waveSeconds = wave.Elapsed.TotalSeconds;
+        double waveCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         var outcome = result.ReadOutputAs<WaveResult>()?.Outcome;
         if (outcome != WaveOutcome.Completed)
         {
             throw new InvalidOperationException($"The benchmark wave ended {result.RuntimeStatus}/{outcome}: {result.FailureDetails}");
         }
 
-        return waveSeconds;
+        return new Timing(waveSeconds, waveCpu);
     }
 
     private static async Task<(double MiB, double ProviderSeconds, double VacuumSeconds, double ValidationSeconds, double ValidatedSeconds, int ProgressReports)> MeasureCopyAsync(string directory, long bytes)
@@ -297,6 +307,9 @@ internal static class WaveBenchmark
             await insert.ExecuteNonQueryAsync();
         }
     }
+
+    /// <summary>Wall-clock seconds and the process's CPU seconds (all threads) of one measured part.</summary>
+    private readonly record struct Timing(double Wall, double Cpu);
 
     private sealed class CountingProgress(Action onReport) : IProgress<CopyProgress>
     {
