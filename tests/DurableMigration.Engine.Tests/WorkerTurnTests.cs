@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DurableMigration.Engine.History;
 using DurableMigration.Engine.Storage;
 using Microsoft.Data.Sqlite;
@@ -71,23 +72,8 @@ public sealed class WorkerTurnTests
     public async Task SuspendedWhileItsOnlyActivityRuns_TheResultWaitsForTheResume()
     {
         using var release = new SemaphoreSlim(0);
-        int secondRuns = 0;
-        await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, string>("Held", async (_, s) =>
-            {
-                await release.WaitAsync(EngineHarness.Patience);
-                return s;
-            })
-            .AddActivityFunc<string, string>("Second", (_, s) =>
-            {
-                Interlocked.Increment(ref secondRuns);
-                return s + "!";
-            })
-            .AddOrchestratorFunc<string, string>("Chain", async (ctx, s) =>
-            {
-                string held = await ctx.CallActivityAsync<string>("Held", s);
-                return await ctx.CallActivityAsync<string>("Second", held);
-            }));
+        var secondRuns = new StrongBox<int>();
+        await using var harness = await EngineHarness.StartAsync(r => RegisterHeldChain(r, release, secondRuns));
         string id = await harness.StartAsync("Chain", "go");
         await harness.WaitForHistoryAsync(id, CoreHistory.EventType.TaskScheduled);
 
@@ -102,26 +88,14 @@ public sealed class WorkerTurnTests
         Assert.Equal(OrchestrationRuntimeStatus.Suspended, suspended!.RuntimeStatus);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal("\"go!\"", done.SerializedOutput);
-        Assert.Equal(1, secondRuns);
+        Assert.Equal(1, secondRuns.Value);
     }
 
     [Fact]
     public async Task WorkerTurnThatGivesWayToTheQueue_LogsItsLinesOnce()
     {
         using var release = new SemaphoreSlim(0);
-        await using var harness = await EngineHarness.StartAsync(r => r
-            .AddActivityFunc<string, string>("Held", async (_, s) =>
-            {
-                await release.WaitAsync(EngineHarness.Patience);
-                return s;
-            })
-            .AddActivityFunc<string, string>("Second", (_, s) => s + "!")
-            .AddOrchestratorFunc<string, string>("Chain", async (ctx, s) =>
-            {
-                string held = await ctx.CallActivityAsync<string>("Held", s);
-                ctx.CreateReplaySafeLogger("Chain").LogInformation("after the held activity");
-                return await ctx.CallActivityAsync<string>("Second", held);
-            }));
+        await using var harness = await EngineHarness.StartAsync(r => RegisterHeldChain(r, release, new StrongBox<int>()));
         string id = await harness.StartAsync("Chain", "go");
         await harness.WaitForHistoryAsync(id, CoreHistory.EventType.TaskScheduled);
         // Suspend and resume add history without a turn of the orchestration's code: the executor the worker finds is
@@ -137,6 +111,25 @@ public sealed class WorkerTurnTests
         Assert.Equal("\"go!\"", done.SerializedOutput);
         Assert.Single(harness.Logs.Lines, l => l.Message == "after the held activity");
     }
+
+    /// <summary>"Chain": an activity that waits for <paramref name="release"/>, a log line, then "Second" (counted in <paramref name="secondRuns"/>), which appends "!".</summary>
+    private static void RegisterHeldChain(DurableTaskRegistry registry, SemaphoreSlim release, StrongBox<int> secondRuns) => registry
+        .AddActivityFunc<string, string>("Held", async (_, s) =>
+        {
+            await release.WaitAsync(EngineHarness.Patience);
+            return s;
+        })
+        .AddActivityFunc<string, string>("Second", (_, s) =>
+        {
+            Interlocked.Increment(ref secondRuns.Value);
+            return s + "!";
+        })
+        .AddOrchestratorFunc<string, string>("Chain", async (ctx, s) =>
+        {
+            string held = await ctx.CallActivityAsync<string>("Held", s);
+            ctx.CreateReplaySafeLogger("Chain").LogInformation("after the held activity");
+            return await ctx.CallActivityAsync<string>("Second", held);
+        });
 
     /// <summary>Waits until the held activity's result is queued for the suspended instance, not applied.</summary>
     private static async Task WaitForQueuedResultAsync(EngineHarness harness, string id)
