@@ -294,4 +294,3 @@ internal sealed class EmbeddedActivityContext(TaskName name, string instanceId) 
 
     public override string InstanceId { get; } = instanceId;
 }
-

@@ -20,6 +20,9 @@ internal sealed class ExecutorCache(int capacity)
     public (InstanceRecord Instance, OrchestrationExecutor Executor)? TryTakeLast(string instanceId, string executionId) =>
         Take(instanceId) is { } entry && entry.Instance.ExecutionId == executionId ? (entry.Instance, entry.Executor) : null;
 
+    /// <summary>Forgets the instance's executor, if any (its turn failed, or it ended).</summary>
+    public void Evict(string instanceId) => Take(instanceId);
+
     /// <summary>Keeps an executor whose state matches <paramref name="instance"/> (its execution and history length).</summary>
     public void Put(InstanceRecord instance, OrchestrationExecutor executor)
     {

@@ -90,14 +90,14 @@ internal sealed class OrchestrationDispatcher
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            _cache.Evict(instance.InstanceId);
             await _engine.Store.AbandonOrchestrationAsync(instance.InstanceId, _engine.WorkerId, _engine.UtcNow, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A runtime fault in one turn must not stop the dispatcher; the turn is retried later.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            _cache.Evict(instance.InstanceId);
             Logs.TurnAbandoned(_logger, ex, instance.InstanceId, _engine.Options.TurnRetryDelay);
             await _engine.Store.AbandonOrchestrationAsync(instance.InstanceId, _engine.WorkerId, _engine.UtcNow + _engine.Options.TurnRetryDelay, CancellationToken.None).ConfigureAwait(false);
         }
@@ -277,7 +277,7 @@ internal sealed class OrchestrationDispatcher
 
     private async Task TerminateAsync(InstanceRecord instance, ExecutionTerminatedEvent terminated, List<long> consumed, DateTime now, CancellationToken cancellationToken)
     {
-        _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+        _cache.Evict(instance.InstanceId);
         var messages = new List<OutgoingMessage>();
         var failure = new TaskFailureDetails("OrchestrationTerminated", $"Sub-orchestration '{instance.InstanceId}' was terminated: {terminated.Output ?? "no reason given"}", null, null, null);
         AddParentNotification(instance, new ExecutionCompletedEvent(OrchestrationRuntimeStatus.Failed, null, failure), messages, now);
@@ -315,7 +315,7 @@ internal sealed class OrchestrationDispatcher
         catch
         {
             _engine.Handoff.Cancel(handedOver);
-            _cache.TryTake(instance.InstanceId, instance.ExecutionId, instance.HistoryCount);
+            _cache.Evict(instance.InstanceId);
             throw;
         }
 

@@ -8,7 +8,7 @@ namespace DurableMigration.Engine.Dispatch;
 /// work in this process) or the idle delay (the next timer, other processes), like an empty fetch.</remarks>
 internal static class WorkLoop
 {
-    /// <summary>Runs the loop until <paramref name="stopping"/>; each item runs holding one of <paramref name="slots"/>, which others may also take (see <c>OrchestrationDispatcher.TryReserveTurn</c>).</summary>
+    /// <summary>Runs the loop until <paramref name="stopping"/>; each item runs holding one of <paramref name="slots"/>, which others may also take (see <c>OrchestrationDispatcher.TryRunTurnForResultAsync</c>).</summary>
     public static async Task RunAsync<T>(
         string name,
         SemaphoreSlim slots,

@@ -113,6 +113,5 @@ internal sealed record ActivityWorkItem(long Id, string InstanceId, string Execu
     public bool RunsNextTurn { get; init; }
 }
 
-
 /// <summary>An activity's outcome as the message for its orchestration.</summary>
 internal sealed record ActivityResult(ActivityWorkItem WorkItem, HistoryEvent Event);
