@@ -82,14 +82,14 @@ internal static class WaveBenchmark
     /// </summary>
     private static async Task ReportEngineOnlyAsync(string root, int databases, bool quick)
     {
-        var walls = new List<double>();
+        var runs = new List<Timing>();
         for (int run = 0; run < (quick ? 1 : 3); run++)
         {
-            walls.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave.Wall);
+            runs.Add((await MeasureWaveAsync(Path.Combine(root, $"engine-{run}"), databases, noopProviders: true)).Wave);
         }
 
-        double engineMs = walls.Order().ElementAt(walls.Count / 2) * 1000 / databases;
-        Console.WriteLine($"  the same wave with providers that return at once: {string.Join(", ", walls.Select(w => $"{w:F2} s"))}");
+        double engineMs = runs.Select(r => r.Wall).Order().ElementAt(runs.Count / 2) * 1000 / databases;
+        Console.WriteLine($"  the same wave with providers that return at once: {string.Join(", ", runs.Select(r => $"{r.Wall:F2} s (CPU {r.Cpu:F2} s)"))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT wave_engine_only {engineMs:F2} ms/database databases={databases}"));
     }
 

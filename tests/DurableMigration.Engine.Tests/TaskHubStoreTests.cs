@@ -41,6 +41,46 @@ public sealed class TaskHubStoreTests
     }
 
     [Fact]
+    public async Task Operation_CancelledWhileTheConnectionIsBusy_EndsAtOnceAndTheOneAheadStillRuns()
+    {
+        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
+        await using var store = new TaskHubStore(path);
+        await store.GetInstanceAsync("any", withPayloads: false, CancellationToken.None); // opens the file and creates the schema
+        await using var other = new SqliteConnection($"Data Source={path};Pooling=False");
+        await other.OpenAsync();
+        await using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE"; // another process holds the write lock: the store's next write waits for it
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var ahead = store.AbandonOrchestrationAsync("any", "worker", DateTime.UtcNow, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var behind = store.AbandonOrchestrationAsync("any", "worker", DateTime.UtcNow, cancel.Token);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => behind);
+        Assert.False(ahead.IsCompleted);
+        await using (var rollback = other.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        await ahead;
+    }
+
+    [Fact]
+    public async Task Store_UsedAfterDisposal_SaysSo()
+    {
+        var store = new TaskHubStore(Path.Combine(EngineHarness.NewDirectory(), "taskhub.db"));
+        await store.GetInstanceAsync("any", withPayloads: false, CancellationToken.None);
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetInstanceAsync("any", withPayloads: false, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TaskHub_WrittenByANewerSchema_IsRefusedWithAClearMessage()
     {
         string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
@@ -88,7 +128,7 @@ public sealed class TaskHubStoreTests
 
         // Each embedded script once, the newest being this build's schema.
         Assert.Equal(recorded.Distinct(), recorded);
-        Assert.Equal(["1.0.0", "1.1.0", "1.2.0", "1.3.0"], recorded);
+        Assert.Equal(["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"], recorded);
         Assert.Equal(TaskHubStore.SchemaVersion, recorded[^1]);
     }
 
@@ -124,7 +164,7 @@ public sealed class TaskHubStoreTests
         query.CommandText = "SELECT (SELECT group_concat(SchemaVersion) FROM (SELECT SchemaVersion FROM Versions ORDER BY SchemaVersion)), (SELECT COUNT(*) FROM pragma_table_info('Instances') WHERE name = 'ParentExecutionId')";
         await using var result = await query.ExecuteReaderAsync();
         Assert.True(await result.ReadAsync());
-        Assert.Equal("1.0.0,1.1.0,1.2.0,1.3.0", result.GetString(0));
+        Assert.Equal("1.0.0,1.1.0,1.2.0,1.3.0,1.4.0", result.GetString(0));
         Assert.Equal(1L, result.GetInt64(1));
     }
 
@@ -165,6 +205,50 @@ public sealed class TaskHubStoreTests
         Assert.True(await result.ReadAsync());
         Assert.Equal(0L, result.GetInt64(0));
         Assert.Equal(["old", "old", "old"], new[] { result.GetString(1), result.GetString(2), result.GetString(3) });
+    }
+
+    [Fact]
+    public async Task TaskHub_AtSchema130_KeepsHistoriesAndPayloadsWhenUpgraded()
+    {
+        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            // Rows inserted out of order: the upgraded table must still give each history in sequence order.
+            command.CommandText = "CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL); "
+                + await SchemaScriptAsync("1.0.0") + ";" + await SchemaScriptAsync("1.1.0") + ";" + await SchemaScriptAsync("1.2.0") + ";" + await SchemaScriptAsync("1.3.0")
+                + """
+                ; INSERT INTO Versions VALUES ('1.0.0', 'then'), ('1.1.0', 'then'), ('1.2.0', 'then'), ('1.3.0', 'then');
+                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount) VALUES ('old', 'e1', 'Wave', 'Running', 1, 1, 2);
+                INSERT INTO History VALUES ('old', 1, 'TaskScheduled', 1, '{"eventType":"TaskScheduled","taskId":0,"name":"Copy","timestamp":"2026-01-01T00:00:00Z"}');
+                INSERT INTO History VALUES ('other', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
+                INSERT INTO History VALUES ('old', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
+                INSERT INTO InstanceInputs VALUES ('old', '{"big":true}');
+                INSERT INTO InstanceOutputs VALUES ('old', '"so far"');
+                INSERT INTO InstanceCustomStatus VALUES ('old', '"status"');
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var store = new TaskHubStore(path))
+        {
+            var history = await store.LoadHistoryAsync("old", CancellationToken.None);
+            Assert.Equal(["OrchestratorStarted", "TaskScheduled"], history.Select(e => e.EventType.ToString()));
+            var old = await store.GetInstanceAsync("old", withPayloads: true, CancellationToken.None);
+            Assert.Equal(("{\"big\":true}", "\"so far\"", "\"status\""), (old?.Input, old?.Output, old?.CustomStatus));
+        }
+
+        await using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        await check.OpenAsync();
+        await using var query = check.CreateCommand();
+        query.CommandText = """
+            SELECT (SELECT COUNT(*) FROM History), (SELECT COUNT(*) FROM sqlite_schema WHERE name = 'IX_ActivityTasks_Instance'),
+                (SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('InstanceInputs', 'InstanceOutputs', 'InstanceCustomStatus') AND sql LIKE '%WITHOUT ROWID')
+            """;
+        await using var result = await query.ExecuteReaderAsync();
+        Assert.True(await result.ReadAsync());
+        Assert.Equal((3L, 0L, 3L), (result.GetInt64(0), result.GetInt64(1), result.GetInt64(2)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using DurableMigration.Engine.History;
@@ -19,12 +20,13 @@ namespace DurableMigration.Engine.Storage;
 /// </remarks>
 internal sealed partial class TaskHubStore : IAsyncDisposable
 {
-    internal const string SchemaVersion = "1.3.0";
+    internal const string SchemaVersion = "1.4.0";
     private const int MaxMessagesPerTurn = 5000;
 
     private readonly string _path;
     private readonly TaskHubDurability _durability;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly BlockingCollection<StoreOperation> _pending = new();
+    private Thread? _connectionThread;
     private SqliteConnection? _connection;
 
     public TaskHubStore(string path, TaskHubDurability durability = TaskHubDurability.Normal)
@@ -39,19 +41,27 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
+        Task closed;
+        lock (_pending)
         {
-            if (_connection is not null)
+            if (_pending.IsAddingCompleted)
             {
-                await _connection.DisposeAsync().ConfigureAwait(false);
-                _connection = null;
+                return;
             }
+
+            // The last operation closes the connection on its thread; the thread then ends with the queue.
+            closed = _connectionThread is null ? Task.CompletedTask : Enqueue(new StoreOperation<bool>(CloseConnection, CancellationToken.None), CancellationToken.None);
+            _pending.CompleteAdding();
         }
-        finally
-        {
-            _gate.Release();
-        }
+
+        await closed.ConfigureAwait(false);
+    }
+
+    private bool CloseConnection()
+    {
+        _connection?.Dispose();
+        _connection = null;
+        return true;
     }
 
     // ----- orchestration work items -----
@@ -128,6 +138,26 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             return history;
         }, cancellationToken);
 
+    // The turn's instance update. A turn run for a result straight from its activity worker held no lease on the instance:
+    // it commits only if nobody holds the instance now, it runs, its history has not moved since the worker's executor
+    // last saw it, and no message waits for it (a terminate, a suspend, an event: those go first, through the queue).
+    private const string UpdateInstanceGuard = """
+        WHERE InstanceId = $id AND ExecutionId = $execution AND HistoryCount = $historyStart
+          AND (($unleased = 0 AND LockedBy = $worker)
+               OR ($unleased = 1 AND LockExpiration <= $now AND RuntimeStatus = 'Running'
+                   AND NOT EXISTS (SELECT 1 FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now)))
+        """;
+
+    private const string UpdateInstanceSameStatusSql = """
+        UPDATE Instances SET FailureDetails = $failure,
+            LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
+        """ + "\n" + UpdateInstanceGuard + " AND RuntimeStatus = $status";
+
+    private const string UpdateInstanceSql = """
+        UPDATE Instances SET RuntimeStatus = $status, FailureDetails = $failure,
+            LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
+        """ + "\n" + UpdateInstanceGuard;
+
     /// <summary>Commits a turn in one transaction; returns <c>null</c> (and changes nothing) if the worker lost the instance's lock (or, for <see cref="TurnCommit.CompletedActivityId"/>, the activity's lease, or someone holds the instance).</summary>
     /// <returns>What the turn left for its worker; <c>null</c> when the lock was lost.</returns>
     public Task<CommittedTurn?> CommitTurnAsync(TurnCommit commit, CancellationToken cancellationToken)
@@ -141,17 +171,8 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
         {
             long nowMs = ToMs(commit.Now);
             var update = commit.Update;
-            // A turn run for a result straight from its activity worker held no lease on the instance: it commits only if
-            // nobody holds the instance now, it runs, its history has not moved since the worker's executor last saw it,
-            // and no message waits for it (a terminate, a suspend, an event: those go first, through the queue).
-            int updated = Execute(tx, """
-                UPDATE Instances SET RuntimeStatus = $status, FailureDetails = $failure,
-                    LastUpdatedTime = $now, CompletedTime = $completed, HistoryCount = HistoryCount + $added, LockedBy = NULL, LockExpiration = 0
-                WHERE InstanceId = $id AND ExecutionId = $execution AND HistoryCount = $historyStart
-                  AND (($unleased = 0 AND LockedBy = $worker)
-                       OR ($unleased = 1 AND LockExpiration <= $now AND RuntimeStatus = 'Running'
-                           AND NOT EXISTS (SELECT 1 FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now)))
-                """,
+            (string, object?)[] parameters =
+            [
                 ("$unleased", commit.CompletedActivityId is null ? 0 : 1),
                 ("$status", update.Status.ToString()),
                 ("$failure", failure),
@@ -161,7 +182,16 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
                 ("$id", commit.InstanceId),
                 ("$worker", commit.WorkerId),
                 ("$execution", commit.ExecutionId),
-                ("$historyStart", commit.HistoryStart));
+                ("$historyStart", commit.HistoryStart),
+            ];
+            // Most turns leave the status as it was. SQLite rewrites an index entry whenever the UPDATE assigns one of its
+            // columns, changed or not: assigning RuntimeStatus only when it changes saves IX_Instances_Status a page.
+            int updated = Execute(tx, UpdateInstanceSameStatusSql, parameters);
+            if (updated == 0)
+            {
+                updated = Execute(tx, UpdateInstanceSql, parameters);
+            }
+
             if (updated == 0
                 || (commit.CompletedActivityId is { } activityId
                     && Execute(tx, "DELETE FROM ActivityTasks WHERE Id = $id AND LockedBy = $worker", ("$id", activityId), ("$worker", commit.WorkerId)) == 0))
