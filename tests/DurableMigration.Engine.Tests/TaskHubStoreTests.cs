@@ -171,20 +171,10 @@ public sealed class TaskHubStoreTests
     [Fact]
     public async Task TaskHub_AtSchema110_KeepsThePayloadsOfItsInstancesWhenUpgraded()
     {
-        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL); "
-                + await SchemaScriptAsync("1.0.0") + ";" + await SchemaScriptAsync("1.1.0")
-                + """
-                ; INSERT INTO Versions VALUES ('1.0.0', 'then'), ('1.1.0', 'then');
-                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, Output, CustomStatus, CreatedTime, LastUpdatedTime) VALUES ('old', 'e1', 'Wave', 'Completed', '{"big":true}', '"done"', '"status"', 1, 1);
-                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime) VALUES ('none', 'e2', 'Wave', 'Running', 1, 1);
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        string path = await CreateHubAtSchemaAsync(["1.0.0", "1.1.0"], """
+            INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, Input, Output, CustomStatus, CreatedTime, LastUpdatedTime) VALUES ('old', 'e1', 'Wave', 'Completed', '{"big":true}', '"done"', '"status"', 1, 1);
+            INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime) VALUES ('none', 'e2', 'Wave', 'Running', 1, 1);
+            """);
 
         await using (var store = new TaskHubStore(path))
         {
@@ -210,26 +200,16 @@ public sealed class TaskHubStoreTests
     [Fact]
     public async Task TaskHub_AtSchema130_KeepsHistoriesAndPayloadsWhenUpgraded()
     {
-        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            // Rows inserted out of order: the upgraded table must still give each history in sequence order.
-            command.CommandText = "CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL); "
-                + await SchemaScriptAsync("1.0.0") + ";" + await SchemaScriptAsync("1.1.0") + ";" + await SchemaScriptAsync("1.2.0") + ";" + await SchemaScriptAsync("1.3.0")
-                + """
-                ; INSERT INTO Versions VALUES ('1.0.0', 'then'), ('1.1.0', 'then'), ('1.2.0', 'then'), ('1.3.0', 'then');
-                INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount) VALUES ('old', 'e1', 'Wave', 'Running', 1, 1, 2);
-                INSERT INTO History VALUES ('old', 1, 'TaskScheduled', 1, '{"eventType":"TaskScheduled","taskId":0,"name":"Copy","timestamp":"2026-01-01T00:00:00Z"}');
-                INSERT INTO History VALUES ('other', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
-                INSERT INTO History VALUES ('old', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
-                INSERT INTO InstanceInputs VALUES ('old', '{"big":true}');
-                INSERT INTO InstanceOutputs VALUES ('old', '"so far"');
-                INSERT INTO InstanceCustomStatus VALUES ('old', '"status"');
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        // Rows inserted out of order: the upgraded table must still give each history in sequence order.
+        string path = await CreateHubAtSchemaAsync(["1.0.0", "1.1.0", "1.2.0", "1.3.0"], """
+            INSERT INTO Instances (InstanceId, ExecutionId, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, HistoryCount) VALUES ('old', 'e1', 'Wave', 'Running', 1, 1, 2);
+            INSERT INTO History VALUES ('old', 1, 'TaskScheduled', 1, '{"eventType":"TaskScheduled","taskId":0,"name":"Copy","timestamp":"2026-01-01T00:00:00Z"}');
+            INSERT INTO History VALUES ('other', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
+            INSERT INTO History VALUES ('old', 0, 'OrchestratorStarted', 1, '{"eventType":"OrchestratorStarted","timestamp":"2026-01-01T00:00:00Z"}');
+            INSERT INTO InstanceInputs VALUES ('old', '{"big":true}');
+            INSERT INTO InstanceOutputs VALUES ('old', '"so far"');
+            INSERT INTO InstanceCustomStatus VALUES ('old', '"status"');
+            """);
 
         await using (var store = new TaskHubStore(path))
         {
@@ -294,6 +274,24 @@ public sealed class TaskHubStoreTests
             query.CommandText = "SELECT (SELECT COUNT(*) FROM InstanceInputs) + (SELECT COUNT(*) FROM InstanceOutputs) + (SELECT COUNT(*) FROM InstanceCustomStatus)";
             Assert.Equal(0L, (long)(await query.ExecuteScalarAsync())!);
         }
+    }
+
+    /// <summary>Creates a task hub file as an older build left it: the given schema versions applied and recorded, then <paramref name="rows"/>.</summary>
+    private static async Task<string> CreateHubAtSchemaAsync(string[] versions, string rows)
+    {
+        string path = Path.Combine(EngineHarness.NewDirectory(), "taskhub.db");
+        var sql = new System.Text.StringBuilder("CREATE TABLE Versions (SchemaVersion TEXT NOT NULL PRIMARY KEY, UpgradeTime TEXT NOT NULL);");
+        foreach (string version in versions)
+        {
+            sql.Append(await SchemaScriptAsync(version)).Append(';').Append("INSERT INTO Versions VALUES ('").Append(version).Append("', 'then');");
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql.Append(rows).ToString();
+        await command.ExecuteNonQueryAsync();
+        return path;
     }
 
     private static async Task<string> SchemaScriptAsync(string version)
