@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace DurableMigration.Engine.Storage;
 
-/// <summary>Opening the task hub file, creating or upgrading its schema, and running statements under the gate.</summary>
+/// <summary>Opening the task hub file, creating or upgrading its schema, and running statements on the connection's own thread.</summary>
 internal sealed partial class TaskHubStore
 {
     /// <summary>Reusable prepared commands per connection, by SQL text (see <c>Prepared</c>).</summary>
@@ -257,7 +257,7 @@ internal sealed partial class TaskHubStore
     /// The connection's reusable command for <paramref name="sql"/>, bound to <paramref name="tx"/> and given these
     /// parameters. SQLite parses and plans a statement once per connection instead of on every turn. For constant SQL
     /// only (each text is kept while the connection lives); never dispose the command, and dispose its reader before the
-    /// same text is used again. The store's one connection is used under its gate, so the cache needs no lock.
+    /// same text is used again. The store's one connection is used by its own thread only, so the cache needs no lock.
     /// </summary>
     private static SqliteCommand Prepared(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {

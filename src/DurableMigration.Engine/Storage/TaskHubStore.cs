@@ -11,7 +11,7 @@ namespace DurableMigration.Engine.Storage;
 
 /// <summary>The SQLite task hub: instances, histories, messages and activity work items in one WAL-journaled file.</summary>
 /// <remarks>
-/// One connection per process, used under an async gate: SQLite allows a single writer at a time anyway, and one
+/// One connection per process, driven by a thread of its own that runs queued reads and writes in turn: SQLite allows a single writer at a time anyway, and one
 /// connection avoids busy-waiting between this process's own workers. Other processes (a CLI raising an event)
 /// open their own store on the same file; write transactions start with <c>BEGIN IMMEDIATE</c> and wait on
 /// <c>busy_timeout</c>. <c>synchronous=NORMAL</c> (the default, <see cref="TaskHubDurability.Normal"/>) in WAL mode keeps
