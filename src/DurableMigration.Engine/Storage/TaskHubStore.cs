@@ -99,30 +99,24 @@ internal sealed partial class TaskHubStore : IAsyncDisposable
             {
                 Execute(tx, "UPDATE Instances SET LockedBy = $w, LockExpiration = $exp WHERE InstanceId = $id",
                     ("$w", workerId), ("$exp", ToMs(now + lease)), ("$id", id));
-                items.Add(LoadWorkItem(tx, id, nowMs));
+                var instance = ReadInstance(tx, id, withPayloads: false)!;
+                var messages = new List<QueuedMessage>();
+                using var reader = Prepared(tx,
+                    "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
+                    ("$id", id), ("$now", nowMs), ("$max", MaxMessagesPerTurn)).ExecuteReader();
+                while (reader.Read())
+                {
+                    messages.Add(new QueuedMessage(
+                        reader.GetInt64(0),
+                        reader.IsDBNull(1) ? null : reader.GetString(1),
+                        HistorySerializer.Deserialize(reader.GetString(2))));
+                }
+
+                items.Add(new OrchestrationWorkItem(instance, messages));
             }
 
             return items;
         }, cancellationToken);
-
-    /// <summary>A just-locked instance and its visible messages, oldest first.</summary>
-    private static OrchestrationWorkItem LoadWorkItem(SqliteTransaction tx, string instanceId, long nowMs)
-    {
-        var instance = ReadInstance(tx, instanceId, withPayloads: false)!;
-        var messages = new List<QueuedMessage>();
-        using var reader = Prepared(tx,
-            "SELECT Id, ExecutionId, Payload FROM NewEvents WHERE InstanceId = $id AND VisibleTime <= $now ORDER BY Id LIMIT $max",
-            ("$id", instanceId), ("$now", nowMs), ("$max", MaxMessagesPerTurn)).ExecuteReader();
-        while (reader.Read())
-        {
-            messages.Add(new QueuedMessage(
-                reader.GetInt64(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                HistorySerializer.Deserialize(reader.GetString(2))));
-        }
-
-        return new OrchestrationWorkItem(instance, messages);
-    }
 
     /// <summary>Loads an instance's whole history, oldest first.</summary>
     public Task<IReadOnlyList<HistoryEvent>> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken) =>
